@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from agents_app.models import Agent, AgentTemplate
+
+
+@admin.register(AgentTemplate)
+class AgentTemplateAdmin(admin.ModelAdmin):
+    list_display = ("template_id", "scenario_version", "kind", "role", "count", "model")
+    list_filter = ("kind", "model")
+    search_fields = ("template_id", "role", "persona")
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ("name", "run", "kind", "role", "status", "model", "location", "tokens_in")
+    list_filter = ("status", "kind", "model")
+    search_fields = ("name", "role")
+    raw_id_fields = ("run",)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AgentKind(models.TextChoices):
+    HUMAN = "human"
+    ENVIRONMENT = "environment"
+    DESIGNER = "designer"
+    EVALUATOR = "evaluator"
+
+
+class AgentStatus(models.TextChoices):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    MUTED = "muted"
+    TERMINATED = "terminated"
+
+
+class AgentTemplate(models.Model):
+    """One agent template of a scenario version, kept as rows for queries and the admin."""
+
+    scenario_version = models.ForeignKey(
+        "scenarios_app.ScenarioVersion", related_name="agent_templates", on_delete=models.CASCADE
+    )
+    template_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=AgentKind.choices, default=AgentKind.HUMAN)
+    name_pattern = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    persona = models.TextField(blank=True)
+    count = models.PositiveIntegerField(default=1)
+    model = models.CharField(max_length=200)
+    temperature = models.FloatField(default=0.7)
+    spec = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["scenario_version", "template_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario_version", "template_id"], name="unique_template_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} ({self.scenario_version})"
+
+
+class Agent(models.Model):
+    """A run-time agent: its live status, model and emotion, mirrored each tick."""
+
+    run = models.ForeignKey("runs_app.Run", related_name="agents", on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    template_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=AgentKind.choices, default=AgentKind.HUMAN)
+    role = models.CharField(max_length=200, blank=True)
+    persona = models.TextField(blank=True)
+    model = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=20, choices=AgentStatus.choices, default=AgentStatus.ACTIVE
+    )
+    emotion = models.JSONField(default=dict)
+    location = models.CharField(max_length=100, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="unique_agent_name_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (run {self.run_id})"

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.STOPPING)
+FINAL_RUN_STATUSES = (RunStatus.STOPPED, RunStatus.COMPLETED, RunStatus.FAILED)
+
+
+class BatchStatus(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+class Batch(models.Model):
+    """Many seeded runs of one scenario version over a parameter grid."""
+
+    scenario_version = models.ForeignKey(
+        "scenarios_app.ScenarioVersion", related_name="batches", on_delete=models.PROTECT
+    )
+    name = models.CharField(max_length=200, blank=True)
+    base_seed = models.IntegerField(default=0)
+    seeds_per_cell = models.PositiveIntegerField(default=1)
+    grid = models.JSONField(default=dict, blank=True)
+    overrides = models.JSONField(default=dict, blank=True)
+    concurrency = models.PositiveIntegerField(default=10)
+    status = models.CharField(
+        max_length=20, choices=BatchStatus.choices, default=BatchStatus.RUNNING
+    )
+    total_runs = models.PositiveIntegerField(default=0)
+    aggregates = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return self.name or f"Batch {self.pk}"
+
+
+class Run(models.Model):
+    """One execution of a scenario version with a seed and overrides."""
+
+    scenario_version = models.ForeignKey(
+        "scenarios_app.ScenarioVersion", related_name="runs", on_delete=models.PROTECT
+    )
+    batch = models.ForeignKey(
+        Batch, related_name="runs", null=True, blank=True, on_delete=models.CASCADE
+    )
+    grid_cell = models.JSONField(default=dict, blank=True)
+    cell_key = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    seed = models.IntegerField(default=0)
+    overrides = models.JSONField(default=dict, blank=True)
+    max_ticks = models.PositiveIntegerField(null=True, blank=True)
+    current_step = models.IntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    tokens_in = models.PositiveBigIntegerField(default=0)
+    tokens_out = models.PositiveBigIntegerField(default=0)
+    pending_steps = models.PositiveIntegerField(default=0)
+    notes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.scenario_version})"
+
+
+class ControlKind(models.TextChoices):
+    PAUSE_AGENT = "pause_agent"
+    RESUME_AGENT = "resume_agent"
+    MUTE_AGENT = "mute_agent"
+    TERMINATE_AGENT = "terminate_agent"
+    INJECT_MESSAGE = "inject_message"
+    INJECT_COMMAND = "inject_command"
+    SET_WORLD_VALUE = "set_world_value"
+    TRIGGER_EVENT = "trigger_event"
+
+
+class PendingControl(models.Model):
+    """An operator's control waiting for the run's next tick boundary."""
+
+    run = models.ForeignKey(Run, related_name="pending_controls", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=30, choices=ControlKind.choices)
+    payload = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_step = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "applied_step"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on run {self.run_id}"
+
+
+class Step(models.Model):
+    """The committed state after one tick."""
+
+    run = models.ForeignKey(Run, related_name="steps", on_delete=models.CASCADE)
+    index = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    metrics = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="unique_run_step")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} step {self.index}"
+
+
+class Message(models.Model):
+    """A message sent in a run: direct, to a room, or to all."""
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct"
+        ROOM = "room"
+        ALL = "all"
+
+    run = models.ForeignKey(Run, related_name="messages", on_delete=models.CASCADE)
+    step = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=200)
+    sender = models.CharField(max_length=200)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "step", "id"]
+        indexes = [
+            models.Index(fields=["run", "sender", "step"]),
+            models.Index(fields=["run", "recipient", "step"]),
+            models.Index(fields=["run", "step"]),
+            models.Index(fields=["run", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} -> {self.recipient or self.channel}: {self.text[:60]}"
+
+
+class Event(models.Model):
+    """Something that happened in a run: an action, a decision, an environment or control event."""
+
+    run = models.ForeignKey(Run, related_name="events", on_delete=models.CASCADE)
+    step = models.PositiveIntegerField()
+    agent = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=60)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "step", "id"]
+        indexes = [
+            models.Index(fields=["run", "step"]),
+            models.Index(fields=["run", "type"]),
+            models.Index(fields=["run", "agent", "step"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} at step {self.step}"
+
+
+class LLMCall(models.Model):
+    """One recorded model call (or offline-policy answer)."""
+
+    run = models.ForeignKey(Run, related_name="llm_calls", on_delete=models.CASCADE)
+    step = models.PositiveIntegerField()
+    agent = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(max_length=30)
+    model = models.CharField(max_length=200)
+    purpose = models.CharField(max_length=30, default="decide")
+    system = models.TextField(blank=True)
+    messages = models.JSONField(default=list)
+    response_text = models.TextField(blank=True)
+    parsed = models.JSONField(null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "step", "id"]
+        verbose_name = "LLM call"
+        indexes = [
+            models.Index(fields=["run", "step"]),
+            models.Index(fields=["run", "agent", "step"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} for {self.agent or 'run'} at step {self.step}"
+
+
+class Evaluation(models.Model):
+    """An evaluator's scores and narrative for a run."""
+
+    run = models.ForeignKey(Run, related_name="evaluations", on_delete=models.CASCADE)
+    evaluator_model = models.CharField(max_length=200)
+    is_rule_based = models.BooleanField(default=False)
+    scores = models.JSONField(default=dict)
+    narrative = models.TextField(blank=True)
+    llm_call = models.ForeignKey(LLMCall, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"evaluation of run {self.run_id} by {self.evaluator_model}"

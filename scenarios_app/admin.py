@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from scenarios_app.models import Scenario, ScenarioVersion
+
+
+class ScenarioVersionInline(admin.TabularInline):
+    model = ScenarioVersion
+    fields = ("number", "note", "created_by", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_draft", "created_by", "created_at", "updated_at")
+    list_filter = ("is_draft", "created_at")
+    search_fields = ("name", "description")
+    inlines = [ScenarioVersionInline]
+
+
+@admin.register(ScenarioVersion)
+class ScenarioVersionAdmin(admin.ModelAdmin):
+    list_display = ("scenario", "number", "source_format", "note", "created_by", "created_at")
+    list_filter = ("source_format", "created_at", "scenario")
+    search_fields = ("scenario__name", "note")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

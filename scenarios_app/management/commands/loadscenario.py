@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from scenarios_app.services import SpecError, scenario_import
+
+
+class Command(BaseCommand):
+    help = "Validate a scenario file (YAML or JSON) and save it as a new scenario version."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument("--note", default="", help="a note stored with the new version")
+
+    def handle(self, *args, files: list[str], note: str, **options) -> None:
+        failed = False
+        for name in files:
+            path = Path(name)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"{name}: cannot read: {exc.strerror}") from None
+            fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+            try:
+                result = scenario_import(text=text, fmt=fmt, note=note)
+            except SpecError as exc:
+                failed = True
+                self.stderr.write(f"{name}: invalid scenario, nothing saved:")
+                for line in exc.errors:
+                    self.stderr.write(f"  {line}")
+                continue
+            version = result.version
+            if result.created:
+                self.stdout.write(f"{name}: saved {version.scenario.name!r} v{version.number}")
+            else:
+                self.stdout.write(
+                    f"{name}: {version.scenario.name!r} unchanged (v{version.number})"
+                )
+        if failed:
+            raise CommandError("some scenario files were invalid; see the errors above")
