@@ -8,6 +8,7 @@ from runs_app.models import (
     Message,
     PendingControl,
     Run,
+    SchedulerLock,
     Step,
 )
 
@@ -90,3 +91,11 @@ class PendingControlAdmin(admin.ModelAdmin):
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
     list_filter = ("kind",)
     raw_id_fields = ("run",)
+
+
+@admin.register(SchedulerLock)
+class SchedulerLockAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from runs_app.broadcast import run_group_name
+from runs_app.broadcast import register_consumer_loop, run_group_name
 from runs_app.models import Run
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -22,6 +24,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         if not await database_sync_to_async(Run.objects.filter(pk=self.run_id).exists)():
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        register_consumer_loop(asyncio.get_running_loop())
         self.group = run_group_name(self.run_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()

@@ -245,3 +245,12 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"evaluation of run {self.run_id} by {self.evaluator_model}"
+
+
+class SchedulerLock(models.Model):
+    """A single row locked while admitting queued runs, so admission is serial across workers."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    def __str__(self) -> str:
+        return self.name

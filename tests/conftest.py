@@ -25,3 +25,10 @@ def redis_url() -> str:
 @pytest.fixture
 def ci_env() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _runs_execute_in_threads_unless_a_test_says_otherwise(request):
+    """CI exports REDIS_URL; tests that want Celery workers opt in explicitly."""
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").SIMENGINE_EXECUTOR = "thread"

@@ -1,0 +1,57 @@
+"""The effective scenario spec of a run: its version's spec plus grid cell and overrides."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from runs_app.models import Run
+from runs_app.services.errors import InvalidRunConfig
+from scenarios_app.models import ScenarioVersion
+from simengine.core.spec import ScenarioSpec, SpecError, parse_spec
+
+
+def apply_parameters(spec_data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Set parameters given as dotted paths ("world.params.x"); a bare name means world.params."""
+    data = copy.deepcopy(spec_data)
+    for key, value in params.items():
+        path = key.split(".") if "." in key else ["world", "params", key]
+        node = data
+        for part in path[:-1]:
+            if not isinstance(node, dict):
+                raise InvalidRunConfig([f"params.{key}: {part!r} is not a mapping"])
+            node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise InvalidRunConfig([f"params.{key}: cannot set a value inside a non-mapping"])
+        node[path[-1]] = value
+    return data
+
+
+def build_run_spec(
+    version: ScenarioVersion,
+    *,
+    grid_cell: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> ScenarioSpec:
+    """Validate the version's spec with a grid cell and overrides applied; InvalidRunConfig if not."""
+    overrides = overrides or {}
+    data = apply_parameters(version.spec, {**(grid_cell or {}), **overrides.get("params", {})})
+    if overrides.get("max_ticks"):
+        data.setdefault("termination", {})["max_ticks"] = int(overrides["max_ticks"])
+    agent_overrides = overrides.get("templates", {})
+    for template in data.get("agent_templates", []):
+        for field, value in agent_overrides.get(template.get("id"), {}).items():
+            template[field] = value
+    unknown = set(agent_overrides) - {t.get("id") for t in data.get("agent_templates", [])}
+    if unknown:
+        raise InvalidRunConfig(
+            [f"overrides.templates.{name}: no agent template with that id" for name in sorted(unknown)]
+        )
+    try:
+        return parse_spec(data)
+    except SpecError as exc:
+        raise InvalidRunConfig(exc.errors) from None
+
+
+def run_spec(run: Run) -> ScenarioSpec:
+    return build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=run.overrides)

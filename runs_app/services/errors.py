@@ -1,0 +1,14 @@
+class ControlRefused(Exception):
+    """A control that the run's current state does not allow (the API answers 409)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidRunConfig(Exception):
+    """Overrides or a grid that do not produce a valid scenario; carries every error line."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors

@@ -1,0 +1,142 @@
+"""Executing a run: one bounded slice of ticks per call, each tick committed on its own.
+
+A slice loads the run, restores the simulation from the last committed step, advances
+a few ticks (or a few seconds), commits each tick in one transaction and enqueues the
+next slice unless the run is paused, stopped or done. A redelivered or duplicated slice
+is harmless: (run, step index) is unique, so a tick committed twice fails and the loser
+stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from runs_app.broadcast import broadcast_to_run, status_changed_payload
+from runs_app.executor import enqueue_slice
+from runs_app.models import PendingControl, Run, RunStatus, Step
+from runs_app.services.adapters import control_from_row
+from runs_app.services.config import run_spec
+from runs_app.services.decisions import decision_maker_for_run
+from runs_app.services.scheduling import runs_admit
+from runs_app.services.sink import commit_tick
+from simengine.core.simulation import Simulation
+
+logger = logging.getLogger(__name__)
+
+SLICE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _RunState:
+    status: str
+    pending_steps: int
+
+
+def execute_slice(run_id: int, *, max_ticks: int | None = None) -> str:
+    """Advance a run by at most one slice; returns what ended the slice."""
+    run = Run.objects.select_related("scenario_version").filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    if not _may_advance(_state(run_id)):
+        return "idle"
+    try:
+        outcome = _advance(run, max_ticks or settings.SIMENGINE_SLICE_TICKS)
+    except Exception as exc:  # an engine bug must fail the run, not loop forever
+        logger.exception("run %s failed", run_id)
+        run_finish(run_id, status=RunStatus.FAILED, reason="error", error=repr(exc))
+        return "failed"
+    if outcome == "continue":
+        enqueue_slice(run_id)
+    return outcome
+
+
+def _advance(run: Run, tick_budget: int) -> str:
+    spec = run_spec(run)
+    override = run.overrides.get("model_override") or None
+    last = Step.objects.filter(run=run).order_by("-index").only("snapshot").first()
+    if last is None:
+        simulation = Simulation.create(
+            spec, seed=run.seed, run_id=str(run.pk), model_override=override
+        )
+    else:
+        simulation = Simulation.restore(
+            spec, last.snapshot, run_id=str(run.pk), model_override=override
+        )
+    if simulation.finished:
+        run_finish(run.pk, status=RunStatus.COMPLETED, reason=simulation.end_reason or "")
+        return "finished"
+    deadline = time.monotonic() + SLICE_SECONDS
+    with asyncio.Runner() as runner:
+        decision_maker = decision_maker_for_run(run, spec)
+        for _ in range(tick_budget):
+            state = _state(run.pk)
+            if state.status == RunStatus.STOPPING:
+                run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
+                return "stopped"
+            if not _may_advance(state):
+                return "paused" if state.status == RunStatus.PAUSED else "idle"
+            rows = list(PendingControl.objects.filter(run=run, applied_step=None))
+            result = runner.run(simulation.step(decision_maker, [control_from_row(r) for r in rows]))
+            stepping = state.status == RunStatus.PAUSED
+            try:
+                commit_tick(run.pk, result, rows, consume_step=stepping)
+            except IntegrityError:
+                logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
+                return "duplicate"
+            if result.finished:
+                run_finish(run.pk, status=RunStatus.COMPLETED, reason=result.end_reason or "")
+                return "finished"
+            if stepping:
+                if state.pending_steps <= 1:
+                    return "paused"
+                continue
+            if time.monotonic() > deadline:
+                break
+    return "continue"
+
+
+def _state(run_id: int) -> _RunState:
+    status, pending = Run.objects.filter(pk=run_id).values_list("status", "pending_steps").get()
+    return _RunState(status=status, pending_steps=pending)
+
+
+def _may_advance(state: _RunState) -> bool:
+    if state.status in (RunStatus.RUNNING, RunStatus.STOPPING):
+        return True
+    return state.status == RunStatus.PAUSED and state.pending_steps > 0
+
+
+def run_finish(run_id: int, *, status: str, reason: str, error: str = "") -> None:
+    """Move a run to a final status, record why, free its slot and admit queued runs."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.status in (RunStatus.COMPLETED, RunStatus.STOPPED, RunStatus.FAILED):
+            return
+        run.status = status
+        run.end_reason = reason
+        run.error = error
+        run.pending_steps = 0
+        run.finished_at = timezone.now()
+        run.save(
+            update_fields=["status", "end_reason", "error", "pending_steps", "finished_at"]
+        )
+        run.events.create(
+            step=run.current_step, type="run_ended", data={"status": status, "reason": reason}
+        )
+        payload = status_changed_payload(
+            run_id=run_id, status=status, step=run.current_step, reason=reason
+        )
+        transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
+        if run.batch_id is not None:
+            from runs_app.services.batches import batch_run_finished
+
+            batch_id = run.batch_id
+            transaction.on_commit(lambda: batch_run_finished(batch_id))
+    runs_admit()

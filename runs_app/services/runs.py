@@ -1,0 +1,261 @@
+"""Creating runs and steering them: every control the console, API and CLI share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from runs_app.broadcast import broadcast_to_run, status_changed_payload
+from runs_app.executor import enqueue_slice
+from runs_app.models import ControlKind, PendingControl, Run, RunStatus
+from runs_app.services.adapters import agent_rows_for_new_run
+from runs_app.services.config import build_run_spec
+from runs_app.services.errors import ControlRefused
+from runs_app.services.scheduling import runs_admit
+from scenarios_app.models import ScenarioVersion
+
+FINAL = (RunStatus.STOPPED, RunStatus.COMPLETED, RunStatus.FAILED)
+
+
+def run_create(
+    *,
+    version: ScenarioVersion,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    user: AbstractBaseUser | None = None,
+    start: bool = True,
+    batch=None,
+    grid_cell: dict[str, Any] | None = None,
+) -> Run:
+    """Create a run (validating its overrides; InvalidRunConfig saves nothing) and queue it."""
+    overrides = overrides or {}
+    spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
+    with transaction.atomic():
+        run = Run.objects.create(
+            scenario_version=version,
+            seed=spec.seed if seed is None else seed,
+            overrides=overrides,
+            grid_cell=grid_cell or {},
+            batch=batch,
+            max_ticks=spec.termination.max_ticks,
+            status=RunStatus.QUEUED if start else RunStatus.PAUSED,
+            created_by=user,
+        )
+        agent_rows_for_new_run(run, spec)
+        if start:
+            transaction.on_commit(runs_admit)
+    return run
+
+
+def _locked(run: Run) -> Run:
+    return Run.objects.select_for_update().get(pk=run.pk)
+
+
+def _announce(run: Run) -> None:
+    payload = status_changed_payload(run_id=run.pk, status=run.status, step=run.current_step)
+    transaction.on_commit(lambda: broadcast_to_run(run.pk, payload))
+
+
+def _record_control(run: Run, action: str, user: AbstractBaseUser | None, **data: Any) -> None:
+    who = getattr(user, "username", "") or "system"
+    run.events.create(
+        step=run.current_step, type="control", data={"action": action, "by": who, **data}
+    )
+
+
+def _refuse_if_final(run: Run, action: str) -> None:
+    if run.status in FINAL:
+        raise ControlRefused(f"cannot {action} run {run.pk}: it is {run.status}")
+
+
+def run_start(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+    """Start a run that was created without starting (or resume a paused one)."""
+    return run_resume(run=run, user=user, action="start")
+
+
+def run_pause(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+    with transaction.atomic():
+        run = _locked(run)
+        _refuse_if_final(run, "pause")
+        if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+            raise ControlRefused(f"cannot pause run {run.pk}: it is {run.status}")
+        run.status = RunStatus.PAUSED
+        run.save(update_fields=["status", "updated_at"])
+        _record_control(run, "pause", user)
+        _announce(run)
+    transaction.on_commit(runs_admit)
+    return run
+
+
+def run_resume(
+    *, run: Run, user: AbstractBaseUser | None = None, action: str = "resume"
+) -> Run:
+    with transaction.atomic():
+        run = _locked(run)
+        _refuse_if_final(run, action)
+        if run.status != RunStatus.PAUSED:
+            raise ControlRefused(f"cannot {action} run {run.pk}: it is {run.status}, not paused")
+        if run.pending_steps:
+            raise ControlRefused(f"cannot {action} run {run.pk}: a single step is in progress")
+        run.status = RunStatus.QUEUED
+        run.save(update_fields=["status", "updated_at"])
+        _record_control(run, action, user)
+        _announce(run)
+        transaction.on_commit(runs_admit)
+    return run
+
+
+def run_step(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+    """Advance a paused run by exactly one tick."""
+    with transaction.atomic():
+        run = _locked(run)
+        _refuse_if_final(run, "step")
+        if run.status != RunStatus.PAUSED:
+            raise ControlRefused(
+                f"cannot step run {run.pk}: it is {run.status}; pause it first to step"
+            )
+        if run.pending_steps:
+            raise ControlRefused(f"cannot step run {run.pk}: the previous step is still running")
+        run.pending_steps = 1
+        run.save(update_fields=["pending_steps", "updated_at"])
+        _record_control(run, "step", user, from_step=run.current_step)
+        transaction.on_commit(lambda: enqueue_slice(run.pk))
+    return run
+
+
+def run_stop(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+    from runs_app.services.execution import run_finish
+
+    with transaction.atomic():
+        run = _locked(run)
+        _refuse_if_final(run, "stop")
+        _record_control(run, "stop", user)
+        if run.status == RunStatus.RUNNING:
+            run.status = RunStatus.STOPPING
+            run.save(update_fields=["status", "updated_at"])
+            _announce(run)
+            return run
+        if run.status == RunStatus.STOPPING:
+            return run
+    run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
+    run.refresh_from_db()
+    return run
+
+
+def run_duplicate(
+    *,
+    run: Run,
+    user: AbstractBaseUser | None = None,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    start: bool = True,
+) -> Run:
+    """A new run of the same version with the same settings, changed by `overrides`."""
+    merged = dict(run.overrides)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return run_create(
+        version=run.scenario_version,
+        seed=run.seed if seed is None else seed,
+        overrides=merged,
+        user=user,
+        start=start,
+        grid_cell=run.grid_cell,
+    )
+
+
+def run_reset(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+    """A fresh run with exactly the same configuration."""
+    return run_duplicate(run=run, user=user)
+
+
+_AGENT_STATUS_CONTROLS = {
+    "active": ControlKind.RESUME_AGENT,
+    "paused": ControlKind.PAUSE_AGENT,
+    "muted": ControlKind.MUTE_AGENT,
+    "terminated": ControlKind.TERMINATE_AGENT,
+}
+
+
+def _queue_control(
+    run: Run, kind: str, payload: dict[str, Any], user: AbstractBaseUser | None
+) -> PendingControl:
+    with transaction.atomic():
+        run = _locked(run)
+        _refuse_if_final(run, kind.replace("_", " "))
+        return PendingControl.objects.create(
+            run=run, kind=kind, payload=payload, created_by=user
+        )
+
+
+def agent_set_status(
+    *, run: Run, agent_name: str, status: str, user: AbstractBaseUser | None = None
+) -> PendingControl:
+    """Pause, mute, terminate or reactivate one agent at the next tick boundary."""
+    if status not in _AGENT_STATUS_CONTROLS:
+        raise ControlRefused(f"unknown agent status {status!r}: use active, paused, muted or terminated")
+    agent = run.agents.filter(name=agent_name).first()
+    if agent is None:
+        raise ControlRefused(f"run {run.pk} has no agent named {agent_name!r}")
+    if agent.status == "terminated":
+        raise ControlRefused(f"agent {agent_name!r} is terminated; it cannot be changed")
+    return _queue_control(run, _AGENT_STATUS_CONTROLS[status], {"agent": agent_name}, user)
+
+
+def run_inject_message(
+    *, run: Run, to: str, text: str, user: AbstractBaseUser | None = None
+) -> PendingControl:
+    """Deliver an operator message to `agent:<name>`, `room:<id>` or `all` at the next tick."""
+    _check_target(run, to)
+    return _queue_control(run, ControlKind.INJECT_MESSAGE, {"to": to, "text": text}, user)
+
+
+def run_inject_command(
+    *, run: Run, agent_name: str, text: str, user: AbstractBaseUser | None = None
+) -> PendingControl:
+    """Give one agent an operator command, shown in its next prompt as trusted instructions."""
+    _check_target(run, f"agent:{agent_name}")
+    return _queue_control(
+        run, ControlKind.INJECT_COMMAND, {"agent": agent_name, "text": text}, user
+    )
+
+
+def run_set_world_value(
+    *, run: Run, path: str, value: Any, user: AbstractBaseUser | None = None
+) -> PendingControl:
+    """God mode: set a world value (e.g. `water_level`) at the next tick boundary."""
+    return _queue_control(run, ControlKind.SET_WORLD_VALUE, {"path": path, "value": value}, user)
+
+
+def run_trigger_event(
+    *,
+    run: Run,
+    event_type: str,
+    params: dict[str, Any] | None = None,
+    user: AbstractBaseUser | None = None,
+) -> PendingControl:
+    """God mode: fire a scripted environment event now (at the next tick boundary)."""
+    return _queue_control(
+        run, ControlKind.TRIGGER_EVENT, {"type": event_type, "params": params or {}}, user
+    )
+
+
+def _check_target(run: Run, to: str) -> None:
+    kind, _, name = to.partition(":")
+    if to == "all":
+        return
+    if kind == "agent" and run.agents.filter(name=name).exists():
+        return
+    if kind == "room":
+        rooms = {room.get("id") for room in run.scenario_version.spec.get("rooms", [])}
+        if name in rooms:
+            return
+        raise ControlRefused(f"run {run.pk} has no room {name!r}")
+    if kind == "agent":
+        raise ControlRefused(f"run {run.pk} has no agent named {name!r}")
+    raise ControlRefused(f"unknown recipient {to!r}: use agent:<name>, room:<id> or all")

@@ -1,0 +1,105 @@
+"""Field types for the spec models, each with the exact error message a user will read.
+
+Pydantic's own messages ("Input should be a valid number") are replaced by short ones in
+the style of the rest of validation (`expected a number, got 'abc'`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator
+
+from simengine.core.text import describe_value, format_number
+
+PROVIDERS = ("ollama", "anthropic", "offline", "replay")
+OFFLINE_POLICIES = ("heuristic",)
+
+
+def _validator(check: Callable[[Any], Any]) -> PlainValidator:
+    return PlainValidator(check)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {describe_value(value)}")
+    return value
+
+
+def _name(value: Any) -> str:
+    value = _text(value)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {describe_value(value)}")
+    return value
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Any:
+    """A finite int or float (not a bool) within an optional range; ints stay ints."""
+
+    def check(value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"expected a number, got {describe_value(value)}")
+        _check_range(value, minimum, maximum)
+        return value
+
+    return Annotated[float | int, _validator(check)]
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Any:
+    """An int (not a bool, not 2.0) within an optional range."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {describe_value(value)}")
+        _check_range(value, minimum, maximum)
+        return value
+
+    return Annotated[int, _validator(check)]
+
+
+def choice(*options: str) -> Any:
+    """One of a fixed set of strings."""
+
+    def check(value: Any) -> str:
+        if value not in options:
+            listed = ", ".join(f"'{o}'" for o in options)
+            raise ValueError(f"must be one of {listed}, got {describe_value(value)}")
+        return value
+
+    return Annotated[str, _validator(check)]
+
+
+def _model_id(value: Any) -> str:
+    value = _text(value)
+    provider, sep, model = value.partition("/")
+    if not sep or not provider or not model:
+        raise ValueError(f"expected 'provider/model' (e.g. 'ollama/llama3.2'), got {value!r}")
+    if provider not in PROVIDERS:
+        raise ValueError(f"unknown provider '{provider}' (known: {', '.join(PROVIDERS)})")
+    if provider == "offline" and model not in OFFLINE_POLICIES:
+        raise ValueError(
+            f"unknown offline policy '{model}' (known: {', '.join(OFFLINE_POLICIES)})"
+        )
+    return value
+
+
+def _check_range(value: float, minimum: float | None, maximum: float | None) -> None:
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be >= {format_number(minimum)}, got {format_number(value)}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be <= {format_number(maximum)}, got {format_number(value)}")
+
+
+Text = Annotated[str, _validator(_text), PlainSerializer(str)]
+Name = Annotated[str, _validator(_name), PlainSerializer(str)]
+Flag = Annotated[bool, _validator(_flag), PlainSerializer(bool)]
+ModelId = Annotated[str, _validator(_model_id), PlainSerializer(str)]
+Unit = number(0, 1)

@@ -1,0 +1,219 @@
+"""What a world kind is: the interface every registered kind implements, and its value types.
+
+A world kind owns its state (a JSON-serialisable object), each agent's local observation,
+the JSON schema of a decision, action application, per-tick dynamics, scripted events and
+its parameter tables. The engine owns agents, messages, emotions and the clock.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from simengine.core.worlds.params import ParamDef
+
+if TYPE_CHECKING:
+    from simengine.core.spec import AgentSpec, ScenarioSpec, ScriptedEventSpec, WorldSpec
+
+EMOTION_KEYS = ("fear", "stress", "hope", "empathy")
+
+
+class WorldState(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Impulse:
+    """A nudge to one agent's emotions (deltas, later clamped) and trust toward others."""
+
+    agent: str
+    emotion: Mapping[str, float] = field(default_factory=dict)
+    trust: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorldNotice:
+    """Something the world did that agents may perceive; `witnesses=None` means everyone."""
+
+    kind: str
+    text: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    witnesses: tuple[str, ...] | None = None
+    impulses: tuple[Impulse, ...] = ()
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Words an action speaks: to the agents present (`local`) or to everyone (`all`)."""
+
+    channel: str  # "local" | "all"
+    text: str
+    recipients: tuple[str, ...] = ()  # for "local"
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """The result of one action: done (with a past-tense text) or rejected (with a reason)."""
+
+    ok: bool
+    text: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    speech: Speech | None = None
+    notices: tuple[WorldNotice, ...] = ()
+    impulses: tuple[Impulse, ...] = ()
+
+    @classmethod
+    def done(cls, text: str, **kwargs: Any) -> ActionOutcome:
+        return cls(ok=True, text=text, **kwargs)
+
+    @classmethod
+    def rejected(cls, reason: str, **kwargs: Any) -> ActionOutcome:
+        return cls(ok=False, text=reason, **kwargs)
+
+
+@dataclass
+class WorldContext:
+    """Per-tick context for world code: the tick, seeded randomness and tick-local claims."""
+
+    tick: int
+    seed: int
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def rng(self, label: str) -> random.Random:
+        """A generator that depends only on (seed, tick, label): restorable by construction."""
+        return random.Random(f"{self.seed}:{self.tick}:{label}")
+
+
+class WorldKind(ABC):
+    """A pluggable kind of world. Subclasses set the class tables and implement the hooks."""
+
+    name: ClassVar[str]
+    actions: ClassVar[dict[str, str]]  # action type -> one-line description
+    params: ClassVar[tuple[ParamDef, ...]] = ()
+    agent_params: ClassVar[tuple[ParamDef, ...]] = ()
+    events: ClassVar[dict[str, tuple[ParamDef, ...]]] = {}
+    cooperative_actions: ClassVar[frozenset[str]] = frozenset()
+    has_map: ClassVar[bool] = False
+    static: ClassVar[bool] = False  # True: nothing changes unless an agent acts
+    max_actions: ClassVar[int] = 3
+
+    # -- validation (paths are absolute, e.g. "world.locations[0].elevation") --
+    @abstractmethod
+    def validate_world(self, world: WorldSpec) -> list[str]:
+        """Error lines for the kind-specific parts of the world section."""
+
+    def validate_agent(self, agent_path: str, start: str | None, world: WorldSpec) -> list[str]:
+        """Error lines about an agent template's start location."""
+        if start is not None and not self.has_map:
+            return [f"{agent_path}.start: world kind '{self.name}' has no locations"]
+        return []
+
+    def validate_event(self, event: ScriptedEventSpec, path: str, world: WorldSpec) -> list[str]:
+        """Error lines about a scripted event's kind-specific parameters."""
+        return []
+
+    # -- running --
+    @abstractmethod
+    def initial_state(self, spec: ScenarioSpec, agents: Sequence[AgentSpec]) -> WorldState:
+        """The state at tick 0."""
+
+    @abstractmethod
+    def load_state(self, data: Mapping[str, Any]) -> WorldState:
+        """Rebuild the state from `to_json()` output."""
+
+    @abstractmethod
+    def observe(self, state: Any, agent: str) -> dict[str, Any]:
+        """The agent's local perception, JSON-serialisable."""
+
+    def agent_details(self, state: Any, agent: str) -> dict[str, Any]:
+        """World facts about one agent for the console (location and the like)."""
+        return {}
+
+    @abstractmethod
+    def action_params(self, state: Any) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
+        """Per action type: (JSON schema properties of its params, required param names)."""
+
+    @abstractmethod
+    def rules(self, state: Any) -> str:
+        """Rules text for prompts; stable across ticks."""
+
+    @abstractmethod
+    def apply_action(
+        self, state: Any, agent: str, action: Mapping[str, Any], ctx: WorldContext
+    ) -> ActionOutcome:
+        """Apply one action of one agent (actions are applied one at a time in seeded order)."""
+
+    def apply_event(
+        self, state: Any, kind: str, params: Mapping[str, Any], ctx: WorldContext
+    ) -> list[WorldNotice]:
+        """Apply a scripted or operator-triggered event."""
+        return []
+
+    def advance(self, state: Any, ctx: WorldContext) -> list[WorldNotice]:
+        """Per-tick dynamics, after all actions."""
+        return []
+
+    def check_state(self, state: Any) -> list[str]:
+        """Problems with a state edited by an operator (empty when consistent)."""
+        return []
+
+    def decision_schema(self, state: Any, allowed: Sequence[str]) -> dict[str, Any]:
+        """The JSON schema of a whole decision, actions limited to `allowed` (no $ref)."""
+        return build_decision_schema(self.action_params(state), allowed, self.max_actions)
+
+
+def build_decision_schema(
+    params: Mapping[str, tuple[dict[str, Any], tuple[str, ...]]],
+    allowed: Sequence[str],
+    max_actions: int,
+) -> dict[str, Any]:
+    """A plain JSON schema (Ollama `format` compatible) for thought/actions/message/emotion."""
+    variants = []
+    for action_type in allowed:
+        properties, required = params[action_type]
+        variants.append(
+            {
+                "type": "object",
+                "properties": {"type": {"type": "string", "enum": [action_type]}, **properties},
+                "required": ["type", *required],
+                "additionalProperties": False,
+            }
+        )
+    unit = {"type": "number", "minimum": 0, "maximum": 1}
+    return {
+        "type": "object",
+        "properties": {
+            "thought": {"type": "string"},
+            "actions": {
+                "type": "array",
+                "items": {"anyOf": variants},
+                "minItems": 1,
+                "maxItems": max_actions,
+            },
+            "message": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "to": {"type": "string"},
+                            "text": {"type": "string"},
+                        },
+                        "required": ["to", "text"],
+                        "additionalProperties": False,
+                    },
+                    {"type": "null"},
+                ]
+            },
+            "emotion": {
+                "type": "object",
+                "properties": {key: unit for key in EMOTION_KEYS},
+                "required": list(EMOTION_KEYS),
+                "additionalProperties": False,
+            },
+        },
+        "required": ["thought", "actions", "message", "emotion"],
+        "additionalProperties": False,
+    }

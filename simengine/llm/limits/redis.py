@@ -1,0 +1,214 @@
+"""A slot limiter shared by every process that can reach one Redis: leases plus a ticket queue.
+
+Holders live in a sorted set scored by lease expiry (Redis server time), so a process that
+dies while holding a slot loses it when its lease runs out; live holders renew their lease
+in the background. Waiters take a ticket from a counter and queue in ticket order; a slot
+goes to the waiters at the head of the queue, so waiting is first come, first served across
+processes. Waiters heartbeat while they poll, and a waiter that stops polling (killed) is
+dropped from the queue. Every step runs as one Lua script, so it is atomic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ..loops import PerLoop
+
+log = logging.getLogger(__name__)
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# KEYS: holders, queue, waiting, ticket. ARGV: token, slots, lease_ms, wait_ttl_ms, key_ttl_ms
+ACQUIRE = (
+    _NOW
+    + """
+local holders, queue, waiting, ticket = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local token, slots = ARGV[1], tonumber(ARGV[2])
+local lease, wait_ttl, key_ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local function answer(granted)
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, key_ttl) end
+  return granted
+end
+redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', waiting, '-inf', now)) do
+  redis.call('ZREM', queue, gone)
+end
+redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
+if redis.call('ZSCORE', holders, token) then
+  redis.call('ZADD', holders, now + lease, token)
+  return answer(1)
+end
+if not redis.call('ZSCORE', queue, token) then
+  redis.call('ZADD', queue, redis.call('INCR', ticket), token)
+end
+redis.call('ZADD', waiting, now + wait_ttl, token)
+if redis.call('ZRANK', queue, token) < slots - redis.call('ZCARD', holders) then
+  redis.call('ZADD', holders, now + lease, token)
+  redis.call('ZREM', queue, token)
+  redis.call('ZREM', waiting, token)
+  return answer(1)
+end
+return answer(0)
+"""
+)
+
+# KEYS: holders. ARGV: token, lease_ms, key_ttl_ms
+RENEW = (
+    _NOW
+    + """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 1
+end
+return 0
+"""
+)
+
+# KEYS: holders, queue, waiting. ARGV: token
+RELEASE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])
+"""
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+@dataclass
+class _Conn:
+    client: Any
+    acquire: Any
+    renew: Any
+    release: Any
+
+
+class RedisSlotLimiter:
+    """At most `slots` holders of `name` at once across every process sharing `url`."""
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        slots: int,
+        *,
+        lease_seconds: float = 30.0,
+        poll_min: float = 0.01,
+        poll_max: float = 0.1,
+        prefix: str = "simengine:slots",
+    ) -> None:
+        if slots < 1:
+            raise ValueError(f"a slot limiter needs at least one slot, got {slots}")
+        self.url = url
+        self.name = name
+        self.slots = slots
+        self.lease_ms = int(lease_seconds * 1000)
+        self.poll_min = poll_min
+        self.poll_max = poll_max
+        base = f"{prefix}:{name}"
+        self.keys = [f"{base}:holders", f"{base}:queue", f"{base}:waiting", f"{base}:ticket"]
+        self.wait_ttl_ms = max(2000, int(poll_max * 1000 * 20))
+        self.key_ttl_ms = max(self.lease_ms, self.wait_ttl_ms) * 4
+        self._conns: PerLoop[_Conn] = PerLoop(self._connect)
+        self._warned_at = 0.0
+
+    def _connect(self) -> _Conn:
+        client = aioredis.Redis.from_url(
+            self.url, socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=30
+        )
+        return _Conn(
+            client=client,
+            acquire=client.register_script(ACQUIRE),
+            renew=client.register_script(RENEW),
+            release=client.register_script(RELEASE),
+        )
+
+    async def acquire(self) -> str:
+        """Wait for a slot; returns the lease token to pass to `release`."""
+        conn = self._conns.get()
+        token = uuid.uuid4().hex
+        args = [token, self.slots, self.lease_ms, self.wait_ttl_ms, self.key_ttl_ms]
+        delay = self.poll_min
+        try:
+            while not await conn.acquire(keys=self.keys, args=args):
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                delay = min(delay * 1.5, self.poll_max)
+        except BaseException:
+            with suppress(*REDIS_DOWN):
+                await conn.release(keys=self.keys[:3], args=[token])
+            raise
+        return token
+
+    async def release(self, token: str) -> None:
+        """Give the slot back (and leave the queue if still in it)."""
+        await self._conns.get().release(keys=self.keys[:3], args=[token])
+
+    async def renew(self, token: str) -> bool:
+        """Extend the lease; False when it had already expired and the slot was lost."""
+        conn = self._conns.get()
+        return bool(await conn.renew(keys=self.keys[:1], args=[token, self.lease_ms, self.key_ttl_ms]))
+
+    async def holders(self) -> int:
+        """How many live leases there are now (for monitoring and tests)."""
+        conn = self._conns.get()
+        seconds, micros = await conn.client.time()
+        now_ms = seconds * 1000 + micros // 1000
+        return int(await conn.client.zcount(self.keys[0], f"({now_ms}", "+inf"))
+
+    async def _keep_renewed(self, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_ms / 3000)
+            try:
+                if not await self.renew(token):
+                    log.warning("slot lease %s on %s expired before renewal", token, self.name)
+                    return
+            except REDIS_DOWN as exc:
+                log.warning("could not renew slot lease on %s: %s", self.name, exc)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one slot for the block; if Redis is down, warn and go on without it."""
+        token: str | None = None
+        try:
+            token = await self.acquire()
+        except REDIS_DOWN as exc:
+            self._warn_down(exc)
+        renewer = asyncio.create_task(self._keep_renewed(token)) if token else None
+        try:
+            yield
+        finally:
+            if renewer is not None and token is not None:
+                renewer.cancel()
+                with suppress(*REDIS_DOWN):
+                    await self.release(token)
+
+    def _warn_down(self, exc: BaseException) -> None:
+        if time.monotonic() - self._warned_at > 60:
+            self._warned_at = time.monotonic()
+            log.warning(
+                "Redis at %s is unreachable (%s): the %s slot limit now holds per process only",
+                self.url,
+                exc,
+                self.name,
+            )
+
+    async def aclose(self) -> None:
+        """Close this event loop's Redis connection."""
+        conn = self._conns.pop()
+        if conn is not None:
+            await conn.client.aclose()

@@ -1,0 +1,74 @@
+"""Turning model text into a schema-valid decision object, with errors a model can act on."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jsonschema import exceptions as schema_errors
+from jsonschema.validators import validator_for
+
+FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+MAX_ERRORS = 3
+
+
+class InvalidOutput(ValueError):
+    """The model's answer is not a usable decision; the message is shown to it for repair."""
+
+
+def _candidates(text: str) -> list[str]:
+    stripped = text.strip()
+    found = [stripped]
+    found += [block.strip() for block in FENCE.findall(stripped)]
+    return found
+
+
+def extract_json_object(text: str) -> dict[str, Any]:
+    """The JSON object in `text`: bare, inside a code fence, or after some leading prose."""
+    decoder = json.JSONDecoder()
+    for candidate in _candidates(text):
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            start = candidate.find("{")
+            if start < 0:
+                continue
+            try:
+                value, _ = decoder.raw_decode(candidate, start)
+            except ValueError:
+                continue
+        if isinstance(value, dict):
+            return value
+        raise InvalidOutput(f"expected one JSON object, got a JSON {type(value).__name__}")
+    shown = text.strip()[:120] or "(empty)"
+    raise InvalidOutput(f"the answer is not JSON: expected one JSON object, got {shown!r}")
+
+
+def _path(error: schema_errors.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _short(message: str, limit: int = 240) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def validate_decision(data: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Raise `InvalidOutput` listing (up to three) schema violations with their paths."""
+    validator = validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        specific = [schema_errors.best_match([e]) or e for e in errors[:MAX_ERRORS]]
+        shown = "; ".join(f"{_path(e)}: {_short(e.message)}" for e in specific)
+        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
+        raise InvalidOutput(f"the JSON does not match the schema: {shown}{more}")
+
+
+def parse_decision(text: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The validated decision object in `text`, or `InvalidOutput` saying what is wrong."""
+    data = extract_json_object(text)
+    validate_decision(data, schema)
+    return data
