@@ -49,6 +49,7 @@ class Agent(models.Model):
     """A run-time agent: its live status, model and emotion, mirrored each tick."""
 
     run = models.ForeignKey("runs_app.Run", related_name="agents", on_delete=models.CASCADE)
+    key = models.CharField(max_length=200, help_text="the engine's agent id, e.g. rescuer-2")
     name = models.CharField(max_length=200)
     template_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=AgentKind.choices, default=AgentKind.HUMAN)

@@ -151,6 +151,7 @@ class Message(models.Model):
         DIRECT = "direct"
         ROOM = "room"
         ALL = "all"
+        LOCAL = "local"
 
     run = models.ForeignKey(Run, related_name="messages", on_delete=models.CASCADE)
     step = models.PositiveIntegerField()
@@ -158,6 +159,8 @@ class Message(models.Model):
     sender = models.CharField(max_length=200)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(max_length=200, blank=True)
+    # "|name|name|": every agent the message was delivered to, for "what did X see" queries.
+    audience = models.TextField(blank=True)
     text = models.TextField()
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,17 +1,232 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
 
-from runs_app.models import Batch, Run
+from django.db.models import Q, QuerySet
+
+from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, Step
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
     return Run.objects.select_related("scenario_version__scenario", "batch")[:limit]
 
 
-def run_list() -> QuerySet[Run]:
-    return Run.objects.select_related("scenario_version__scenario", "batch")
+def run_list(
+    *,
+    scenario: int | None = None,
+    version: int | None = None,
+    status: str | None = None,
+    batch: int | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Run]:
+    """Runs, newest first, narrowed by ids, status and a creation time range."""
+    runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
+    if scenario is not None:
+        runs = runs.filter(scenario_version__scenario_id=scenario)
+    if version is not None:
+        runs = runs.filter(scenario_version_id=version)
+    if status is not None:
+        runs = runs.filter(status=status)
+    if batch is not None:
+        runs = runs.filter(batch_id=batch)
+    if created_after is not None:
+        runs = runs.filter(created_at__gte=created_after)
+    if created_before is not None:
+        runs = runs.filter(created_at__lt=created_before)
+    return runs
 
 
-def batch_list() -> QuerySet[Batch]:
-    return Batch.objects.select_related("scenario_version__scenario")
+def batch_list(*, scenario: int | None = None, status: str | None = None) -> QuerySet[Batch]:
+    batches = Batch.objects.select_related("scenario_version__scenario", "created_by")
+    if scenario is not None:
+        batches = batches.filter(scenario_version__scenario_id=scenario)
+    if status is not None:
+        batches = batches.filter(status=status)
+    return batches
+
+
+def run_rooms_of_agent(*, run: Run, agent_name: str) -> list[str]:
+    """Ids of the rooms `agent_name` belongs to in this run (templates expanded)."""
+    from runs_app.services.config import run_spec
+
+    members = run_spec(run).room_members()
+    return [room for room, names in members.items() if agent_name in names]
+
+
+def message_list(
+    *,
+    run: Run,
+    agent: str | None = None,
+    room: str | None = None,
+    from_step: int | None = None,
+    to_step: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Message]:
+    """A run's messages in (step, id) order.
+
+    `agent`: what that agent sent or could read (direct to it, its rooms, broadcasts);
+    `room`: what was said in that room; steps are inclusive, `since` inclusive and
+    `until` exclusive.
+    """
+    messages = Message.objects.filter(run=run)
+    if agent is not None:
+        rooms = run_rooms_of_agent(run=run, agent_name=agent)
+        messages = messages.filter(
+            Q(sender=agent)
+            | Q(channel=Message.Channel.DIRECT, recipient=agent)
+            | Q(channel=Message.Channel.ROOM, recipient__in=rooms)
+            | Q(channel=Message.Channel.ALL)
+        )
+    if room is not None:
+        messages = messages.filter(channel=Message.Channel.ROOM, recipient=room)
+    messages = _step_range(messages, "step", from_step, to_step)
+    if since is not None:
+        messages = messages.filter(created_at__gte=since)
+    if until is not None:
+        messages = messages.filter(created_at__lt=until)
+    return messages.order_by("step", "id")
+
+
+def step_list(
+    *, run: Run, from_step: int | None = None, to_step: int | None = None
+) -> QuerySet[Step]:
+    return _step_range(Step.objects.filter(run=run), "index", from_step, to_step).order_by(
+        "index", "id"
+    )
+
+
+def event_list(
+    *,
+    run: Run,
+    type: str | None = None,
+    agent: str | None = None,
+    from_step: int | None = None,
+    to_step: int | None = None,
+) -> QuerySet[Event]:
+    events = Event.objects.filter(run=run)
+    if type is not None:
+        events = events.filter(type=type)
+    if agent is not None:
+        events = events.filter(agent=agent)
+    return _step_range(events, "step", from_step, to_step).order_by("step", "id")
+
+
+def llm_call_list(
+    *,
+    run: Run,
+    agent: str | None = None,
+    purpose: str | None = None,
+    from_step: int | None = None,
+    to_step: int | None = None,
+) -> QuerySet[LLMCall]:
+    calls = LLMCall.objects.filter(run=run)
+    if agent is not None:
+        calls = calls.filter(agent=agent)
+    if purpose is not None:
+        calls = calls.filter(purpose=purpose)
+    return _step_range(calls, "step", from_step, to_step).order_by("step", "id")
+
+
+def evaluation_list(*, run: int | None = None) -> QuerySet[Evaluation]:
+    evaluations = Evaluation.objects.select_related("run")
+    if run is not None:
+        evaluations = evaluations.filter(run_id=run)
+    return evaluations.order_by("-created_at", "-id")
+
+
+def _step_range(queryset: QuerySet, field: str, low: int | None, high: int | None) -> QuerySet:
+    if low is not None:
+        queryset = queryset.filter(**{f"{field}__gte": low})
+    if high is not None:
+        queryset = queryset.filter(**{f"{field}__lte": high})
+    return queryset
+
+
+# -- console reads: live updates, the timeline, decisions, comparisons --
+
+
+def run_get(*, pk: int) -> Run:
+    return Run.objects.select_related("scenario_version__scenario", "batch", "created_by").get(
+        pk=pk
+    )
+
+
+def run_metric_series(*, run_id: int, after: int = 0) -> list[dict]:
+    """`[{"i": step index, "m": metrics}, ...]` for the run's steps after `after`."""
+    rows = Step.objects.filter(run_id=run_id, index__gt=after).order_by("index")
+    return [{"i": index, "m": metrics} for index, metrics in rows.values_list("index", "metrics")]
+
+
+def runs_metric_series(*, run_ids: list[int]) -> dict[int, list[dict]]:
+    series: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
+    rows = Step.objects.filter(run_id__in=run_ids).order_by("run_id", "index")
+    for run_id, index, metrics in rows.values_list("run_id", "index", "metrics").iterator(
+        chunk_size=2000
+    ):
+        series[run_id].append({"i": index, "m": metrics})
+    return series
+
+
+def run_events_after(
+    *, run_id: int, step: int, exclude: set[int], limit: int = 1000
+) -> list[Event]:
+    """Events at `step` or later not yet sent (newest `limit`), oldest first."""
+    events = Event.objects.filter(run_id=run_id, step__gte=step).exclude(id__in=exclude)
+    return list(events.order_by("-step", "-id")[:limit])[::-1]
+
+
+def run_messages_after(
+    *, run_id: int, step: int, exclude: set[int], limit: int = 1000
+) -> list[Message]:
+    messages = Message.objects.filter(run_id=run_id, step__gte=step).exclude(id__in=exclude)
+    return list(messages.order_by("-step", "-id")[:limit])[::-1]
+
+
+def timeline_list(
+    *, run: Run, agent: str | None = None, type: str | None = None, limit: int = 300
+) -> list[Event]:
+    """The newest `limit` events of a run matching the filters, oldest first."""
+    events = Event.objects.filter(run=run)
+    if agent:
+        events = events.filter(agent=agent)
+    if type:
+        events = events.filter(type=type)
+    return list(events.order_by("-step", "-id")[:limit])[::-1]
+
+
+def run_event_types(*, run: Run) -> list[str]:
+    return sorted(set(Event.objects.filter(run=run).values_list("type", flat=True).distinct()))
+
+
+def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
+    """The model calls behind an agent's decision (its calls at the event's step)."""
+    if not event.agent:
+        return []
+    return list(
+        LLMCall.objects.filter(
+            run_id=event.run_id, step=event.step, agent__in=[event.agent, *agent_ids]
+        ).order_by("id")
+    )
+
+
+def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
+    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all."""
+    kind, _, name = target.partition(":")
+    if kind == "agent" and name:
+        messages = message_list(run=run, agent=name)
+    elif kind == "room" and name:
+        messages = message_list(run=run, room=name)
+    else:
+        messages = Message.objects.filter(run=run)
+    return list(messages.order_by("-step", "-id")[:limit])[::-1]
+
+
+def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None = None) -> list[Run]:
+    runs = Run.objects.select_related("scenario_version__scenario", "batch")
+    if batch is not None:
+        runs = runs.filter(batch_id=batch)
+    else:
+        runs = runs.filter(pk__in=run_ids or [])
+    return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))

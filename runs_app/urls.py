@@ -1,10 +1,28 @@
 from django.urls import path
 
-from runs_app import views
+from runs_app.views import batches, compare, live, runs
 
 app_name = "runs"
 
 urlpatterns = [
-    path("runs/", views.run_list_page, name="list"),
-    path("batches/", views.batch_list_page, name="batches"),
+    path("runs/", runs.run_list_page, name="list"),
+    path("runs/new/", runs.run_new, name="new"),
+    path("runs/recent/", runs.run_table_fragment, name="recent"),
+    path("runs/compare/", compare.run_compare, name="compare"),
+    path("runs/<int:pk>/", runs.run_console, name="console"),
+    path("runs/<int:pk>/control/<str:action>/", runs.run_control, name="control"),
+    path(
+        "runs/<int:pk>/agents/<int:agent_pk>/<str:action>/",
+        runs.agent_control,
+        name="agent_control",
+    ),
+    path("runs/<int:pk>/inject/", runs.run_inject, name="inject"),
+    path("runs/<int:pk>/duplicate/", runs.run_duplicate_view, name="duplicate"),
+    path("runs/<int:pk>/since/<int:step>/", live.run_since, name="since"),
+    path("runs/<int:pk>/timeline/", live.run_timeline, name="timeline"),
+    path("runs/<int:pk>/chat/", live.run_chat, name="chat"),
+    path("runs/<int:pk>/events/<int:event_pk>/", live.run_event_detail, name="event_detail"),
+    path("batches/", batches.batch_list_page, name="batches"),
+    path("batches/new/", batches.batch_new, name="batch_new"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
 ]

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 
-from scenarios_app.models import Scenario
+from scenarios_app.models import Scenario, ScenarioVersion
 
 
 def scenario_list() -> QuerySet[Scenario]:
@@ -10,3 +14,99 @@ def scenario_list() -> QuerySet[Scenario]:
         version_count=Count("versions", distinct=True),
         latest_number=Max("versions__number"),
     ).order_by("name")
+
+
+def scenario_version_list(*, scenario: Scenario) -> QuerySet[ScenarioVersion]:
+    return scenario.versions.select_related("created_by").order_by("-number")
+
+
+def scenario_version_get(*, scenario: Scenario, number: int | None = None) -> ScenarioVersion:
+    """The scenario's version `number` (latest when None); DoesNotExist when there is none."""
+    versions = scenario.versions.select_related("scenario").order_by("-number")
+    if number is None:
+        version = versions.first()
+        if version is None:
+            raise ScenarioVersion.DoesNotExist(f"scenario {scenario.name!r} has no version")
+        return version
+    return versions.get(number=number)
+
+
+# -- console reads: version history, diffs, the model picker --
+
+
+def scenario_versions_with_usage(*, scenario: Scenario) -> QuerySet[ScenarioVersion]:
+    """The scenario's versions, newest first, with how many runs and agent templates use each."""
+    return (
+        scenario.versions.select_related("created_by")
+        .annotate(
+            run_count=Count("runs", distinct=True),
+            template_count=Count("agent_templates", distinct=True),
+        )
+        .order_by("-number")
+    )
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "hunk" | "add" | "del" | "same"
+    text: str
+    old_number: int | None = None
+    new_number: int | None = None
+
+
+def scenario_version_diff(*, old: ScenarioVersion, new: ScenarioVersion) -> list[DiffLine]:
+    """A unified diff of two versions' specs written as YAML (same layout on both sides)."""
+    from scenarios_app.services import scenario_spec_to_yaml
+
+    a = scenario_spec_to_yaml(old.spec).splitlines()
+    b = scenario_spec_to_yaml(new.spec).splitlines()
+    lines: list[DiffLine] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        lines.append(
+            DiffLine(
+                "hunk",
+                f"@@ -{first[1] + 1},{last[2] - first[1]} +{first[3] + 1},{last[4] - first[3]} @@",
+            )
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [
+                    DiffLine("same", a[i], i + 1, j1 + i - i1 + 1) for i in range(i1, i2)
+                ]
+                continue
+            lines += [DiffLine("del", a[i], i + 1, None) for i in range(i1, i2)]
+            lines += [DiffLine("add", b[j], None, j + 1) for j in range(j1, j2)]
+    return lines
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    models: list[str]
+    ollama_reachable: bool
+    ollama_message: str
+
+
+def llm_model_options() -> ModelOptions:
+    """Model ids the router can serve now, and Ollama's state, cached for a few seconds."""
+    cached = cache.get("console:model-options")
+    if cached is not None:
+        return cached
+    from simengine.llm import LLMSettings, available_models, check_ollama_sync
+
+    settings = LLMSettings.from_env()
+    health = check_ollama_sync(settings, timeout=1.5)
+    options = ModelOptions(
+        models=available_models(settings) if health.reachable else _without_ollama(settings),
+        ollama_reachable=health.reachable,
+        ollama_message=health.error or "",
+    )
+    cache.set("console:model-options", options, 15)
+    return options
+
+
+def _without_ollama(settings) -> list[str]:
+    from simengine.llm.health import OFFLINE_MODELS
+
+    found = [f"anthropic/{name}" for name in settings.anthropic_models]
+    return (found if settings.anthropic_api_key else []) + list(OFFLINE_MODELS)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+
+
+class ScenarioConflict(Exception):
+    """The scenario's state forbids the change (it has runs, or no version); the API says 409."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ def scenario_save_spec(
 ) -> ImportResult:
     """Save a validated spec as the next version of the scenario of the same name."""
     data = spec.to_dict()
+    problems = storage_errors(data)
+    if problems:
+        raise SpecError(problems)
     with transaction.atomic():
         scenario, created = Scenario.objects.select_for_update().get_or_create(
             name=spec.name,
@@ -110,9 +119,106 @@ def scenario_export(*, version: ScenarioVersion, fmt: str = "yaml") -> str:
     return scenario_spec_to_yaml(version.spec)
 
 
+def scenario_create(
+    *,
+    spec: ScenarioSpec,
+    user: AbstractBaseUser | None = None,
+    note: str = "",
+    is_draft: bool = False,
+) -> ImportResult:
+    """A new scenario with the spec as its version 1 (SpecError if the name is taken)."""
+    if Scenario.objects.filter(name=spec.name).exists():
+        raise SpecError([f"name: a scenario named {spec.name!r} already exists"])
+    return scenario_save_spec(spec=spec, user=user, note=note, is_draft=is_draft)
+
+
+def scenario_update(
+    *,
+    scenario: Scenario,
+    spec: ScenarioSpec,
+    user: AbstractBaseUser | None = None,
+    note: str = "",
+) -> ImportResult:
+    """Save the spec as the scenario's next version, renaming the scenario if the name changed."""
+    with transaction.atomic():
+        scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if spec.name != scenario.name:
+            if Scenario.objects.filter(name=spec.name).exists():
+                raise SpecError([f"name: a scenario named {spec.name!r} already exists"])
+            scenario.name = spec.name
+            scenario.save(update_fields=["name", "updated_at"])
+        return scenario_save_spec(spec=spec, user=user, note=note)
+
+
+def scenario_clone(
+    *, scenario: Scenario, name: str = "", user: AbstractBaseUser | None = None
+) -> ImportResult:
+    """A new scenario whose version 1 is the latest version of `scenario` under a new name."""
+    latest = scenario.latest_version
+    if latest is None:
+        raise ScenarioConflict(f"scenario {scenario.name!r} has no version to clone")
+    if not name:
+        name = _free_name(f"{scenario.name} (copy)")
+    data = {**latest.spec, "name": name}
+    return scenario_create(
+        spec=parse_spec(data), user=user, note=f"cloned from {scenario.name} v{latest.number}"
+    )
+
+
+def scenario_delete(*, scenario: Scenario) -> None:
+    """Delete a scenario and its versions; refused while runs or batches use a version."""
+    try:
+        with transaction.atomic():
+            scenario.delete()
+    except ProtectedError:
+        raise ScenarioConflict(
+            f"scenario {scenario.name!r} has runs or batches; delete them first"
+        ) from None
+
+
+def _free_name(base: str) -> str:
+    name, n = base, 1
+    while Scenario.objects.filter(name=name).exists():
+        n += 1
+        name = f"{base[:-1]} {n})"
+    return name
+
+
+# Columns the spec's strings are stored in: longer values would fail in PostgreSQL.
+_MAX_LENGTHS = {"name": 200, "id": 100, "role": 200, "model": 200}
+
+
+def storage_errors(data: Any, path: str = "") -> list[str]:
+    """Why a spec cannot be stored as is: NUL characters, infinite numbers, over-long names."""
+    errors: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            child = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                errors.append(f"{child}: keys must not contain NUL characters")
+            limit = _MAX_LENGTHS.get(key) if path in ("", "evaluation") or "[" in path else None
+            if limit and isinstance(value, str) and len(value) > limit:
+                errors.append(f"{child}: at most {limit} characters, got {len(value)}")
+            errors.extend(storage_errors(value, child))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            errors.extend(storage_errors(item, f"{path}[{index}]"))
+    elif isinstance(data, str) and "\x00" in data:
+        errors.append(f"{path or '(root)'}: text must not contain NUL characters")
+    elif isinstance(data, float) and not math.isfinite(data):
+        errors.append(f"{path or '(root)'}: expected a finite number, got {data}")
+    return errors
+
+
 __all__ = [
     "ImportResult",
+    "ScenarioConflict",
     "SpecError",
+    "scenario_clone",
+    "scenario_create",
+    "scenario_delete",
+    "scenario_update",
+    "storage_errors",
     "scenario_export",
     "scenario_import",
     "scenario_save_spec",

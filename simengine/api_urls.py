@@ -1,12 +1,92 @@
+"""Every URL of the HTTP API under /api/ (views live in each app's `api` module)."""
+
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
+
+from agents_app import api as agents
+from runs_app.api import batches, evaluations, history, runs
+from scenarios_app.api import views as scenarios
+
+
+class IdConverter:
+    """A database id: digits that fit a 64-bit column (longer ones are simply not found)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+
+# The schema answers authenticated clients only (token or session), 401 otherwise.
+schema_view = login_not_required(SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]))
 
 urlpatterns = [
-    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
+    path("schema/", schema_view, name="api-schema"),
+    # The Swagger UI is a page: the console's login (LoginRequiredMiddleware) guards it.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("scenarios/", scenarios.ScenarioListApi.as_view(), name="api-scenarios"),
+    path("scenarios/import/", scenarios.ScenarioImportApi.as_view(), name="api-scenario-import"),
+    path("scenarios/<id:scenario_id>/", scenarios.ScenarioDetailApi.as_view(), name="api-scenario"),
     path(
-        "docs/",
-        login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
-        name="api-docs",
+        "scenarios/<id:scenario_id>/clone/",
+        scenarios.ScenarioCloneApi.as_view(),
+        name="api-scenario-clone",
+    ),
+    path(
+        "scenarios/<id:scenario_id>/export/",
+        scenarios.ScenarioExportApi.as_view(),
+        name="api-scenario-export",
+    ),
+    path(
+        "scenarios/<id:scenario_id>/versions/",
+        scenarios.ScenarioVersionListApi.as_view(),
+        name="api-scenario-versions",
+    ),
+    path(
+        "scenarios/<id:scenario_id>/versions/<id:number>/",
+        scenarios.ScenarioVersionDetailApi.as_view(),
+        name="api-scenario-version",
+    ),
+    path("runs/", runs.RunListApi.as_view(), name="api-runs"),
+    path("runs/<id:run_id>/", runs.RunDetailApi.as_view(), name="api-run"),
+    path("runs/<id:run_id>/control/", runs.RunControlApi.as_view(), name="api-run-control"),
+    path("runs/<id:run_id>/agents/", agents.AgentListApi.as_view(), name="api-run-agents"),
+    path(
+        "runs/<id:run_id>/agents/inject/",
+        agents.AgentInjectApi.as_view(),
+        name="api-run-agents-inject",
+    ),
+    path(
+        "runs/<id:run_id>/agents/<id:agent_id>/",
+        agents.AgentDetailApi.as_view(),
+        name="api-run-agent",
+    ),
+    path("runs/<id:run_id>/messages/", history.MessageListApi.as_view(), name="api-run-messages"),
+    path("runs/<id:run_id>/steps/", history.StepListApi.as_view(), name="api-run-steps"),
+    path(
+        "runs/<id:run_id>/steps/<id:index>/", history.StepDetailApi.as_view(), name="api-run-step"
+    ),
+    path("runs/<id:run_id>/events/", history.EventListApi.as_view(), name="api-run-events"),
+    path("runs/<id:run_id>/llm-calls/", history.LLMCallListApi.as_view(), name="api-run-llm-calls"),
+    path("batches/", batches.BatchListApi.as_view(), name="api-batches"),
+    path("batches/<id:batch_id>/", batches.BatchDetailApi.as_view(), name="api-batch"),
+    path(
+        "batches/<id:batch_id>/aggregates/",
+        batches.BatchAggregatesApi.as_view(),
+        name="api-batch-aggregates",
+    ),
+    path("evaluations/", evaluations.EvaluationListApi.as_view(), name="api-evaluations"),
+    path(
+        "evaluations/<id:evaluation_id>/",
+        evaluations.EvaluationDetailApi.as_view(),
+        name="api-evaluation",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def _database_config(url: str) -> dict:
     if not config.get("NAME"):
         raise EnvError(f"DATABASE_URL={url!r} names no database: expected .../<database>")
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+        # A file, so child processes (workers, Daphne) can share it; one per test process.
+        config["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
         config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
         config["CONN_MAX_AGE"] = 0
     return config
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_htmx",
     "template_partials",
@@ -190,6 +193,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Scenarios, runs, controls, message history, metrics and evaluations.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets come from the drf-spectacular-sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # <id:...> in simengine/api_urls.py: a database id of at most 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "runs_app.models.RunStatus",
+        "BatchStatusEnum": "runs_app.models.BatchStatus",
+        "AgentStatusEnum": "agents_app.models.AgentStatus",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ from django.utils import timezone
 from runs_app.models import Batch, BatchStatus, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_runs
 from runs_app.services.config import build_run_spec
+from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.scheduling import runs_admit
 from scenarios_app.models import ScenarioVersion
@@ -25,7 +26,10 @@ MAX_BATCH_RUNS = 20_000
 def grid_cells(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """Every combination of the grid's values, in a stable order ([{}] for an empty grid)."""
     keys = sorted(grid)
-    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(grid[k] for k in keys))
+    ]
 
 
 def cell_key(cell: dict[str, Any]) -> str:
@@ -42,6 +46,7 @@ def batch_create(
     overrides: dict[str, Any] | None = None,
     name: str = "",
     user: AbstractBaseUser | None = None,
+    fallback_to_offline: bool = True,
 ) -> Batch:
     """Validate every grid cell, then create and queue all runs at once (or nothing)."""
     grid = grid or {}
@@ -61,7 +66,13 @@ def batch_create(
         raise InvalidRunConfig(
             [f"batch: {len(cells) * seeds_per_cell} runs is more than {MAX_BATCH_RUNS}"]
         )
+    overrides = overrides or {}
     specs = [build_run_spec(version, grid_cell=c, overrides=overrides) for c in cells]
+    notes: list[str] = []
+    if fallback_to_offline:
+        overrides, notes = with_offline_fallbacks(specs[0], overrides)
+        if notes:
+            specs = [build_run_spec(version, grid_cell=c, overrides=overrides) for c in cells]
     first_seed = specs[0].seed if base_seed is None else base_seed
     with transaction.atomic():
         batch = Batch.objects.create(
@@ -70,7 +81,7 @@ def batch_create(
             base_seed=first_seed,
             seeds_per_cell=seeds_per_cell,
             grid=grid,
-            overrides=overrides or {},
+            overrides=overrides,
             concurrency=concurrency,
             total_runs=len(cells) * seeds_per_cell,
             created_by=user,
@@ -82,7 +93,8 @@ def batch_create(
                 grid_cell=cell,
                 cell_key=cell_key(cell),
                 seed=first_seed + offset,
-                overrides=overrides or {},
+                overrides=overrides,
+                notes=notes,
                 max_ticks=spec.termination.max_ticks,
                 status=RunStatus.QUEUED,
                 created_by=user,
@@ -101,14 +113,20 @@ def batch_create(
 def batch_progress(batch: Batch) -> dict[str, int]:
     counts = dict(batch.runs.values_list("status").annotate(n=Count("id")).order_by())
     done = sum(counts.get(s, 0) for s in ("completed", "stopped", "failed"))
-    return {"total": batch.total_runs, "done": done, **{s: counts.get(s, 0) for s in RunStatus.values}}
+    return {
+        "total": batch.total_runs,
+        "done": done,
+        **{s: counts.get(s, 0) for s in RunStatus.values},
+    }
 
 
 def batch_aggregates(batch: Batch) -> dict[str, Any]:
     """Per grid cell: each metric's mean, std and 95% CI over the cell's completed runs."""
     by_cell: dict[str, list[dict[str, float]]] = {}
     cells: dict[str, dict[str, Any]] = {}
-    rows = batch.runs.filter(status=RunStatus.COMPLETED).values_list("cell_key", "grid_cell", "metrics")
+    rows = batch.runs.filter(status=RunStatus.COMPLETED).values_list(
+        "cell_key", "grid_cell", "metrics"
+    )
     for key, cell, metrics in rows.iterator(chunk_size=500):
         by_cell.setdefault(key, []).append(metrics)
         cells[key] = cell

@@ -33,11 +33,18 @@ def build_run_spec(
     grid_cell: dict[str, Any] | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> ScenarioSpec:
-    """Validate the version's spec with a grid cell and overrides applied; InvalidRunConfig if not."""
+    """The version's spec with a grid cell and overrides applied (InvalidRunConfig if invalid)."""
     overrides = overrides or {}
     data = apply_parameters(version.spec, {**(grid_cell or {}), **overrides.get("params", {})})
     if overrides.get("max_ticks"):
-        data.setdefault("termination", {})["max_ticks"] = int(overrides["max_ticks"])
+        max_ticks = int(overrides["max_ticks"])
+        data.setdefault("termination", {})["max_ticks"] = max_ticks
+        # a shortened run simply never reaches the scripted events planned after its end
+        data["events"] = [
+            e
+            for e in data.get("events", [])
+            if not isinstance(e.get("at_tick"), int) or e["at_tick"] <= max_ticks
+        ]
     agent_overrides = overrides.get("templates", {})
     for template in data.get("agent_templates", []):
         for field, value in agent_overrides.get(template.get("id"), {}).items():
@@ -45,7 +52,10 @@ def build_run_spec(
     unknown = set(agent_overrides) - {t.get("id") for t in data.get("agent_templates", [])}
     if unknown:
         raise InvalidRunConfig(
-            [f"overrides.templates.{name}: no agent template with that id" for name in sorted(unknown)]
+            [
+                f"overrides.templates.{name}: no agent template with that id"
+                for name in sorted(unknown)
+            ]
         )
     try:
         return parse_spec(data)

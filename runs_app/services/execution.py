@@ -83,10 +83,12 @@ def _advance(run: Run, tick_budget: int) -> str:
             if not _may_advance(state):
                 return "paused" if state.status == RunStatus.PAUSED else "idle"
             rows = list(PendingControl.objects.filter(run=run, applied_step=None))
-            result = runner.run(simulation.step(decision_maker, [control_from_row(r) for r in rows]))
+            result = runner.run(
+                simulation.step(decision_maker, [control_from_row(r) for r in rows])
+            )
             stepping = state.status == RunStatus.PAUSED
             try:
-                commit_tick(run.pk, result, rows, consume_step=stepping)
+                commit_tick(run.pk, result, rows, simulation.agents, consume_step=stepping)
             except IntegrityError:
                 logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
                 return "duplicate"
@@ -124,9 +126,7 @@ def run_finish(run_id: int, *, status: str, reason: str, error: str = "") -> Non
         run.error = error
         run.pending_steps = 0
         run.finished_at = timezone.now()
-        run.save(
-            update_fields=["status", "end_reason", "error", "pending_steps", "finished_at"]
-        )
+        run.save(update_fields=["status", "end_reason", "error", "pending_steps", "finished_at"])
         run.events.create(
             step=run.current_step, type="run_ended", data={"status": status, "reason": reason}
         )

@@ -12,6 +12,7 @@ from runs_app.executor import enqueue_slice
 from runs_app.models import ControlKind, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_run
 from runs_app.services.config import build_run_spec
+from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import ControlRefused
 from runs_app.services.scheduling import runs_admit
 from scenarios_app.models import ScenarioVersion
@@ -28,10 +29,20 @@ def run_create(
     start: bool = True,
     batch=None,
     grid_cell: dict[str, Any] | None = None,
+    fallback_to_offline: bool = True,
 ) -> Run:
-    """Create a run (validating its overrides; InvalidRunConfig saves nothing) and queue it."""
+    """Create a run (validating its overrides; InvalidRunConfig saves nothing) and queue it.
+
+    With `fallback_to_offline`, agents whose model cannot be served now (Ollama down, a
+    model not pulled, no API key) run on the offline policy, and the run's notes say so.
+    """
     overrides = overrides or {}
     spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
+    notes: list[str] = []
+    if fallback_to_offline:
+        overrides, notes = with_offline_fallbacks(spec, overrides)
+        if notes:
+            spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
     with transaction.atomic():
         run = Run.objects.create(
             scenario_version=version,
@@ -41,6 +52,7 @@ def run_create(
             batch=batch,
             max_ticks=spec.termination.max_ticks,
             status=RunStatus.QUEUED if start else RunStatus.PAUSED,
+            notes=notes,
             created_by=user,
         )
         agent_rows_for_new_run(run, spec)
@@ -89,9 +101,7 @@ def run_pause(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
     return run
 
 
-def run_resume(
-    *, run: Run, user: AbstractBaseUser | None = None, action: str = "resume"
-) -> Run:
+def run_resume(*, run: Run, user: AbstractBaseUser | None = None, action: str = "resume") -> Run:
     with transaction.atomic():
         run = _locked(run)
         _refuse_if_final(run, action)
@@ -188,9 +198,7 @@ def _queue_control(
     with transaction.atomic():
         run = _locked(run)
         _refuse_if_final(run, kind.replace("_", " "))
-        return PendingControl.objects.create(
-            run=run, kind=kind, payload=payload, created_by=user
-        )
+        return PendingControl.objects.create(run=run, kind=kind, payload=payload, created_by=user)
 
 
 def agent_set_status(
@@ -198,7 +206,9 @@ def agent_set_status(
 ) -> PendingControl:
     """Pause, mute, terminate or reactivate one agent at the next tick boundary."""
     if status not in _AGENT_STATUS_CONTROLS:
-        raise ControlRefused(f"unknown agent status {status!r}: use active, paused, muted or terminated")
+        raise ControlRefused(
+            f"unknown agent status {status!r}: use active, paused, muted or terminated"
+        )
     agent = run.agents.filter(name=agent_name).first()
     if agent is None:
         raise ControlRefused(f"run {run.pk} has no agent named {agent_name!r}")

@@ -30,7 +30,9 @@ def runs_admit() -> list[int]:
         per_batch = Counter(executing.exclude(batch=None).values_list("batch_id", flat=True))
         queued = Run.objects.filter(status=RunStatus.QUEUED).order_by("created_at", "id")
         candidates = list(queued.filter(batch=None).values_list("created_at", "id")[:free])
-        batch_ids = queued.exclude(batch=None).order_by().values_list("batch_id", flat=True).distinct()
+        batch_ids = (
+            queued.exclude(batch=None).order_by().values_list("batch_id", flat=True).distinct()
+        )
         for batch in Batch.objects.filter(pk__in=list(batch_ids)).only("id", "concurrency"):
             room = min(free, batch.concurrency - per_batch[batch.id])
             if room > 0:

@@ -32,3 +32,200 @@ def metric(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
     return "—" if value is None else str(value)
+
+
+_EMOTION_COLOURS = {
+    "fear": "bg-danger",
+    "stress": "bg-warning",
+    "hope": "bg-success",
+    "empathy": "bg-info",
+}
+
+
+@register.inclusion_tag("runs_app/_emotion_bars.html")
+def emotion_bars(emotion: dict | None) -> dict:
+    """Each feeling as a thin bar (0..1), in a fixed order, with its value on hover."""
+    emotion = emotion or {}
+    bars = []
+    for name, css in _EMOTION_COLOURS.items():
+        value = emotion.get(name)
+        if isinstance(value, int | float):
+            bars.append(
+                {
+                    "name": name,
+                    "value": value,
+                    "pct": round(max(0, min(1, value)) * 100),
+                    "css": css,
+                }
+            )
+    return {"bars": bars}
+
+
+@register.filter
+def condition_text(condition: object) -> str:
+    """A structured termination condition as words: `rescued_fraction >= 0.9`."""
+    if not isinstance(condition, dict):
+        return "—"
+    for key, joiner in (("all", " and "), ("any", " or ")):
+        if isinstance(condition.get(key), list):
+            return "(" + joiner.join(condition_text(c) for c in condition[key]) + ")"
+    return f"{condition.get('metric')} {condition.get('op')} {metric(condition.get('value'))}"
+
+
+@register.filter
+def get_item(mapping: object, key: str) -> object:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def percent(value: object, total: object) -> int:
+    try:
+        return round(100 * float(value) / float(total)) if float(total) else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.filter
+def cell_label(cell: object) -> str:
+    """A grid cell `{"rain_intensity": 0.8}` as `rain_intensity=0.8`."""
+    if not isinstance(cell, dict) or not cell:
+        return "base"
+    return ", ".join(f"{key}={metric(value)}" for key, value in sorted(cell.items()))
+
+
+_EVENT_CLASSES = {
+    "AgentDecided": "text-bg-primary",
+    "DecisionFailed": "text-bg-danger",
+    "AgentActed": "text-bg-success",
+    "ActionRejected": "text-bg-warning",
+    "MessageSent": "text-bg-info",
+    "MessageSuppressed": "text-bg-secondary",
+    "EnvironmentEvent": "text-bg-dark",
+    "ControlApplied": "text-bg-warning",
+    "ControlRejected": "text-bg-danger",
+    "BudgetExceeded": "text-bg-danger",
+    "RunStarted": "text-bg-light",
+    "RunEnded": "text-bg-light",
+    "control": "text-bg-warning",
+    "run_ended": "text-bg-light",
+}
+
+
+@register.simple_tag
+def event_badge(event_type: str) -> str:
+    css = _EVENT_CLASSES.get(event_type, "text-bg-light")
+    return format_html('<span class="badge {} event-badge">{}</span>', css, event_label(event_type))
+
+
+@register.filter
+def event_label(event_type: str) -> str:
+    """`AgentDecided` -> `decided`; service events keep their names."""
+    words = {
+        "AgentDecided": "decision",
+        "DecisionFailed": "decision failed",
+        "AgentActed": "action",
+        "ActionRejected": "rejected",
+        "MessageSent": "message",
+        "MessageSuppressed": "suppressed",
+        "EnvironmentEvent": "world",
+        "ControlApplied": "control",
+        "ControlRejected": "control refused",
+        "BudgetExceeded": "budget",
+        "RunStarted": "started",
+        "RunEnded": "ended",
+        "run_ended": "ended",
+    }
+    return words.get(event_type, event_type.replace("_", " "))
+
+
+@register.filter
+def event_summary(event: object) -> str:
+    """One line saying what an event was, for the timeline."""
+    data = getattr(event, "data", None) or {}
+    kind = getattr(event, "type", "")
+    if kind == "AgentDecided":
+        return str(data.get("thought", ""))
+    if kind == "AgentActed":
+        return str(data.get("result") or _action_text(data.get("action")))
+    if kind == "ActionRejected":
+        return f"{_action_text(data.get('action'))}: {data.get('reason', '')}"
+    if kind == "MessageSent":
+        return f"to {data.get('to', '')}: {data.get('text', '')}"
+    if kind == "MessageSuppressed":
+        return f"to {data.get('to', '')} ({data.get('reason', '')}): {data.get('text', '')}"
+    if kind in ("EnvironmentEvent",):
+        return str(data.get("text", ""))
+    if kind in ("ControlApplied",):
+        return str(data.get("detail", ""))
+    if kind in ("ControlRejected",):
+        return str(data.get("reason", ""))
+    if kind == "DecisionFailed":
+        return str(data.get("error", ""))
+    if kind == "BudgetExceeded":
+        return f"{data.get('scope')} used {data.get('used')} of {data.get('limit')} tokens; now on {data.get('model')}"
+    if kind == "RunStarted":
+        return f"{data.get('scenario', '')}, seed {data.get('seed', '')}, {len(data.get('agents', []))} agents"
+    if kind in ("RunEnded", "run_ended"):
+        return " ".join(str(data.get(k, "")) for k in ("status", "reason", "detail") if data.get(k))
+    if kind == "control":
+        by = data.get("by", "")
+        return f"{data.get('action', '')} by {by}" if by else str(data.get("action", ""))
+    return ", ".join(f"{k}: {v}" for k, v in data.items())[:200]
+
+
+def _action_text(action: object) -> str:
+    if not isinstance(action, dict):
+        return ""
+    rest = ", ".join(f"{k}={v}" for k, v in action.items() if k != "type")
+    return f"{action.get('type', '?')}({rest})"
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+@register.filter
+def tojson(value: object) -> str:
+    """Compact JSON for a data attribute (autoescaping quotes it safely)."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@register.filter
+def metric_label(name: str) -> str:
+    return str(name).replace("_", " ")
+
+
+@register.filter
+def message_parties(message: object) -> str:
+    """Tokens the chat filter matches a message on: its sender and where it went."""
+    sender = getattr(message, "sender", "")
+    channel = getattr(message, "channel", "")
+    recipient = getattr(message, "recipient", "")
+    tokens = [f"agent:{sender}"]
+    if channel == "direct":
+        tokens.append(f"agent:{recipient}")
+    elif channel == "room":
+        tokens.append(f"room:{recipient}")
+    else:
+        tokens.append("all")
+    return "|".join(tokens)
+
+
+_KEY_METRICS = ("rescued", "casualties", "rescued_fraction", "water_level", "cooperation")
+
+
+@register.filter
+def key_metrics(metrics: object, limit: int = 3) -> list[tuple[str, object]]:
+    """The few metrics worth a glance in a table: known key ones first, then the rest."""
+    if not isinstance(metrics, dict):
+        return []
+    numeric = {
+        k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    names = [k for k in _KEY_METRICS if k in numeric] + [k for k in numeric if k not in _KEY_METRICS]
+    return [(name, numeric[name]) for name in names[: int(limit)]]

@@ -71,9 +71,9 @@ _SHAPE = "expected {metric, op, value} or {all: [...]} or {any: [...]}"
 
 
 def parse_condition(
-    data: Any, path: str, metrics: Collection[str], world_kind: str
+    data: Any, path: str, metrics: Collection[str] | None, world_kind: str
 ) -> tuple[Condition | None, list[str]]:
-    """Parse a raw condition; returns (condition or None, error lines `path: message`)."""
+    """Parse a raw condition: (condition or None, error lines). `metrics=None` skips name checks."""
     if not isinstance(data, dict):
         return None, [f"{path}: {_SHAPE}, got {describe_value(data)}"]
     combinators = [key for key in ("all", "any") if key in data]
@@ -86,7 +86,7 @@ def _parse_combination(
     data: dict[str, Any],
     combinators: list[str],
     path: str,
-    metrics: Collection[str],
+    metrics: Collection[str] | None,
     world_kind: str,
 ) -> tuple[Condition | None, list[str]]:
     key = combinators[0]
@@ -99,7 +99,9 @@ def _parse_combination(
     errors: list[str] = []
     parsed: list[Condition] = []
     for index, item in enumerate(items):
-        condition, item_errors = parse_condition(item, f"{path}.{key}[{index}]", metrics, world_kind)
+        condition, item_errors = parse_condition(
+            item, f"{path}.{key}[{index}]", metrics, world_kind
+        )
         errors.extend(item_errors)
         if condition is not None:
             parsed.append(condition)
@@ -110,7 +112,7 @@ def _parse_combination(
 
 
 def _parse_metric(
-    data: dict[str, Any], path: str, metrics: Collection[str], world_kind: str
+    data: dict[str, Any], path: str, metrics: Collection[str] | None, world_kind: str
 ) -> tuple[Condition | None, list[str]]:
     errors: list[str] = []
     extra = sorted(set(data) - {"metric", "op", "value"})
@@ -121,7 +123,7 @@ def _parse_metric(
         errors.append(f"{path}.metric: required")
     elif not isinstance(metric, str):
         errors.append(f"{path}.metric: expected a string, got {describe_value(metric)}")
-    elif metric not in metrics:
+    elif metrics is not None and metric not in metrics:
         known = ", ".join(sorted(metrics))
         errors.append(
             f"{path}.metric: unknown metric '{metric}' for world kind '{world_kind}'"
@@ -137,9 +139,8 @@ def _parse_metric(
         errors.append(f"{path}.value: expected a number, got {describe_value(value)}")
     if errors:
         return None, errors
-    return MetricCondition(metric=metric, op=op, value=float(value)), []
+    return MetricCondition(metric=metric, op=op, value=value), []
 
 
 def _keys(keys: list[str]) -> str:
     return ", ".join(f"'{k}'" for k in keys)
-

@@ -23,7 +23,9 @@ class Event:
         return type(self).__name__
 
     def to_json(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("tick", "agent")}
+        data = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("tick", "agent")
+        }
         return {"tick": self.tick, "type": self.type, "agent": self.agent, "data": data}
 
 

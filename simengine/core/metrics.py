@@ -44,7 +44,9 @@ ANY_KIND = "*"
 _REGISTRY: dict[str, dict[str, MetricFunction]] = {}
 
 
-def register_metric(name: str, *, kind: str = ANY_KIND) -> Callable[[MetricFunction], MetricFunction]:
+def register_metric(
+    name: str, *, kind: str = ANY_KIND
+) -> Callable[[MetricFunction], MetricFunction]:
     """Decorator: register `fn(ctx) -> number | None` as metric `name` of a world kind."""
 
     def decorate(fn: MetricFunction) -> MetricFunction:

@@ -92,11 +92,11 @@ class LLMDecisionMaker:
             data = parse_decision(response.text, request.action_schema)
             decision = Decision.from_json(data)
         except InvalidOutput as exc:
-            record = _record(request, purpose, system, messages, response=response, problem=str(exc))
+            record = _record(request, purpose, system, messages, response=response)
             return _Attempt(record, problem=str(exc))
         except (KeyError, TypeError, ValueError) as exc:
             problem = f"the JSON cannot be read as a decision: {exc!r}"
-            record = _record(request, purpose, system, messages, response=response, problem=problem)
+            record = _record(request, purpose, system, messages, response=response)
             return _Attempt(record, problem=problem)
         record = _record(request, purpose, system, messages, response=response, parsed=data)
         return _Attempt(record, decision=decision)
@@ -127,9 +127,9 @@ def _record(
     *,
     response: LLMResponse | None = None,
     parsed: dict[str, Any] | None = None,
-    problem: str | None = None,
     error: LLMError | None = None,
 ) -> LLMCallRecord:
+    """The record of one call: an unusable answer has `parsed=None` but no `error`."""
     model_id = request.agent.model
     return LLMCallRecord(
         provider=response.provider if response else model_id.partition("/")[0],
@@ -141,9 +141,11 @@ def _record(
         parsed=parsed,
         tokens_in=response.tokens_in if response else 0,
         tokens_out=response.tokens_out if response else 0,
-        latency_ms=round(response.latency_ms if response else (error.latency_ms if error else 0.0), 3),
+        latency_ms=round(
+            response.latency_ms if response else (error.latency_ms if error else 0.0), 3
+        ),
         retries=response.retries if response else (error.retries if error else 0),
-        error=str(error) if error else (f"invalid output: {problem}" if problem else None),
+        error=str(error) if error else None,
         agent_id=request.agent.id,
         tick=request.tick,
     )

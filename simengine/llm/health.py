@@ -11,12 +11,21 @@ import httpx
 
 from .errors import LLMError, UnknownModelError
 from .providers.anthropic import DEFAULT_BASE_URL, MISSING_KEY
-from .providers.offline import load_policy
+from .providers.offline import load_policy, policy_names
 from .providers.ollama import not_pulled_message, unreachable_message
 from .router import split_model_id
 from .settings import DEFAULT_OLLAMA_HOST, LLMSettings, normalize_ollama_host
 
-OFFLINE_MODELS = ("offline/heuristic",)
+OFFLINE_MODELS = ("offline/heuristic",)  # the default policy, always offered
+
+
+def offline_models() -> list[str]:
+    """`offline/<policy>` for every policy the core registers (the default first)."""
+    try:
+        names = policy_names()
+    except ImportError:
+        return list(OFFLINE_MODELS)
+    return list(dict.fromkeys([*OFFLINE_MODELS, *(f"offline/{n}" for n in names)]))
 
 
 @dataclass(frozen=True)
@@ -44,15 +53,19 @@ def _health(host: str, version: httpx.Response, tags: httpx.Response) -> OllamaH
     for response in (version, tags):
         if response.status_code != 200:
             return OllamaHealth(
-                host, False, error=f"Ollama at {host} answered HTTP {response.status_code} "
-                f"to {response.request.url.path}: is OLLAMA_HOST an Ollama server?"
+                host,
+                False,
+                error=f"Ollama at {host} answered HTTP {response.status_code} "
+                f"to {response.request.url.path}: is OLLAMA_HOST an Ollama server?",
             )
     try:
         entries: list[dict[str, Any]] = tags.json().get("models") or []
         names = tuple(str(m.get("model") or m.get("name")) for m in entries)
         return OllamaHealth(host, True, version=version.json().get("version"), models=names)
     except (ValueError, AttributeError):
-        return OllamaHealth(host, False, error=f"Ollama at {host} answered something that is not JSON")
+        return OllamaHealth(
+            host, False, error=f"Ollama at {host} answered something that is not JSON"
+        )
 
 
 def _unreachable(host: str, exc: httpx.HTTPError) -> OllamaHealth:
@@ -61,8 +74,10 @@ def _unreachable(host: str, exc: httpx.HTTPError) -> OllamaHealth:
     return OllamaHealth(host, False, error=f"{unreachable_message(host)} ({exc!r})")
 
 
-async def check_ollama(target: str | LLMSettings | None = None, *, timeout: float = 3.0) -> OllamaHealth:
-    """Ask the server at `target` (a host, settings, or OLLAMA_HOST) for /api/version and /api/tags."""
+async def check_ollama(
+    target: str | LLMSettings | None = None, *, timeout: float = 3.0
+) -> OllamaHealth:
+    """Ask `target` (a host, settings, or OLLAMA_HOST) for /api/version and /api/tags."""
     host = _host(target)
     try:
         async with httpx.AsyncClient(base_url=host, timeout=timeout) as http:
@@ -71,7 +86,9 @@ async def check_ollama(target: str | LLMSettings | None = None, *, timeout: floa
         return _unreachable(host, exc)
 
 
-def check_ollama_sync(target: str | LLMSettings | None = None, *, timeout: float = 3.0) -> OllamaHealth:
+def check_ollama_sync(
+    target: str | LLMSettings | None = None, *, timeout: float = 3.0
+) -> OllamaHealth:
     """`check_ollama` for synchronous callers (management commands, views)."""
     host = _host(target)
     try:
@@ -90,7 +107,7 @@ def available_models(settings: LLMSettings | None = None) -> list[str]:
         found.append(f"ollama/{name.removesuffix(':latest')}")
     if settings.anthropic_api_key:
         found += [f"anthropic/{name}" for name in settings.anthropic_models]
-    return found + list(OFFLINE_MODELS)
+    return found + offline_models()
 
 
 @dataclass(frozen=True)
@@ -122,12 +139,19 @@ def _status(model_id: str, settings: LLMSettings, health: dict[str, OllamaHealth
         if not settings.anthropic_api_key:
             return ModelStatus(model_id, provider, False, MISSING_KEY)
         base = settings.anthropic_base_url or DEFAULT_BASE_URL
-        return ModelStatus(model_id, provider, True, f"ANTHROPIC_API_KEY is set; calls go to {base}")
+        return ModelStatus(
+            model_id, provider, True, f"ANTHROPIC_API_KEY is set; calls go to {base}"
+        )
     if provider == "offline":
         try:
             load_policy()
         except LLMError as exc:
             return ModelStatus(model_id, provider, False, str(exc))
+        if model_id not in offline_models():
+            known = ", ".join(offline_models())
+            return ModelStatus(
+                model_id, provider, False, f"no offline policy '{model}': use one of {known}"
+            )
         return ModelStatus(model_id, provider, True, "the rule-based offline policy (no model)")
     return ModelStatus(model_id, provider, True, f"replays the responses recorded in run {model}")
 

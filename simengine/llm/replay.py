@@ -18,7 +18,9 @@ class ReplaySource(Protocol):
     Called from a worker thread, so a blocking (e.g. database-backed) implementation is fine.
     """
 
-    def lookup(self, run_id: str, agent_id: str | None, tick: int | None, purpose: str) -> str | None:
+    def lookup(
+        self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
+    ) -> str | None:
         """The recorded response text, or None when the run has none for this call."""
         ...
 
@@ -36,16 +38,24 @@ class InMemoryReplaySource:
     def __len__(self) -> int:
         return len(self._responses)
 
-    def add(self, run_id: str, agent_id: str | None, tick: int | None, purpose: str, text: str) -> None:
+    def add(
+        self, run_id: str, agent_id: str | None, tick: int | None, purpose: str, text: str
+    ) -> None:
         """Record one response (a later one for the same key wins)."""
         self._responses[(run_id, agent_id, tick, purpose)] = text
 
     def add_record(self, run_id: str, record: LLMCallRecord | Mapping[str, Any]) -> None:
-        """Add a call record; failed calls are skipped so a replay fails the same way."""
+        """Add a call record; calls the provider failed are left out, so a replay fails alike."""
         data = _as_dict(record)
         if data.get("error") or "response_text" not in data:
             return
-        self.add(run_id, data.get("agent_id"), data.get("tick"), data.get("purpose", "decide"), data["response_text"])
+        self.add(
+            run_id,
+            data.get("agent_id"),
+            data.get("tick"),
+            data.get("purpose", "decide"),
+            data["response_text"],
+        )
 
     @classmethod
     def from_records(
@@ -75,6 +85,8 @@ class InMemoryReplaySource:
                     source.add_record(str(line_run), record)
         return source
 
-    def lookup(self, run_id: str, agent_id: str | None, tick: int | None, purpose: str) -> str | None:
+    def lookup(
+        self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
+    ) -> str | None:
         """The recorded text for this call, or None."""
         return self._responses.get((run_id, agent_id, tick, purpose))

@@ -46,9 +46,7 @@ def _log_retry(state: RetryCallState) -> None:
     log.info("retrying model call (attempt %d failed: %s)", state.attempt_number, exc)
 
 
-async def with_retries(
-    fn: Callable[[], Awaitable[T]], policy: RetryPolicy, meter: CallMeter
-) -> T:
+async def with_retries(fn: Callable[[], Awaitable[T]], policy: RetryPolicy, meter: CallMeter) -> T:
     """Await `fn()` until it succeeds or the policy gives up; re-raises the last error."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.retries + 1),

@@ -105,5 +105,7 @@ class LLMSettings:
             redis_url=_redis_url(env),
             max_tokens=env_int("SIMENGINE_LLM_MAX_TOKENS", 512, minimum=16, environ=env),
             retry_backoff=env_float("SIMENGINE_LLM_RETRY_BACKOFF", 0.5, environ=env),
-            slot_lease_seconds=env_float("SIMENGINE_LLM_SLOT_LEASE", 30.0, minimum=1.0, environ=env),
+            slot_lease_seconds=env_float(
+                "SIMENGINE_LLM_SLOT_LEASE", 30.0, minimum=1.0, environ=env
+            ),
         )

@@ -45,7 +45,11 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Any:
     """A finite int or float (not a bool) within an optional range; ints stay ints."""
 
     def check(value: Any) -> float | int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"expected a number, got {describe_value(value)}")
         _check_range(value, minimum, maximum)
         return value
@@ -85,9 +89,7 @@ def _model_id(value: Any) -> str:
     if provider not in PROVIDERS:
         raise ValueError(f"unknown provider '{provider}' (known: {', '.join(PROVIDERS)})")
     if provider == "offline" and model not in OFFLINE_POLICIES:
-        raise ValueError(
-            f"unknown offline policy '{model}' (known: {', '.join(OFFLINE_POLICIES)})"
-        )
+        raise ValueError(f"unknown offline policy '{model}' (known: {', '.join(OFFLINE_POLICIES)})")
     return value
 
 

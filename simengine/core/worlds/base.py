@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from simengine.core.worlds.params import ParamDef
 
 if TYPE_CHECKING:
-    from simengine.core.spec import AgentSpec, ScenarioSpec, ScriptedEventSpec, WorldSpec
+    from simengine.core.spec.models import (
+        AgentSpec,
+        AgentTemplateSpec,
+        ScenarioSpec,
+        ScriptedEventSpec,
+        WorldSpec,
+    )
 
 EMOTION_KEYS = ("fear", "stress", "hope", "empathy")
 
@@ -105,10 +111,23 @@ class WorldKind(ABC):
     def validate_world(self, world: WorldSpec) -> list[str]:
         """Error lines for the kind-specific parts of the world section."""
 
-    def validate_agent(self, agent_path: str, start: str | None, world: WorldSpec) -> list[str]:
-        """Error lines about an agent template's start location."""
-        if start is not None and not self.has_map:
-            return [f"{agent_path}.start: world kind '{self.name}' has no locations"]
+    def location_ids(self, world: WorldSpec) -> list[str]:
+        """Ids of the places agents may start at or move to (empty for kinds without a map)."""
+        return list(dict.fromkeys(location.id for location in world.locations))
+
+    def validate_agent(self, path: str, template: AgentTemplateSpec, world: WorldSpec) -> list[str]:
+        """Error lines about a (non-environment) agent template's place in this world."""
+        if not self.has_map:
+            if template.start is not None:
+                return [f"{path}.start: world kind '{self.name}' has no locations"]
+            return []
+        if template.start is None:
+            return [f"{path}.start: required by world kind '{self.name}'"]
+        known = self.location_ids(world)
+        if template.start not in known:
+            return [
+                f"{path}.start: unknown location '{template.start}' (known: {', '.join(known)})"
+            ]
         return []
 
     def validate_event(self, event: ScriptedEventSpec, path: str, world: WorldSpec) -> list[str]:

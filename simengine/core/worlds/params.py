@@ -51,7 +51,9 @@ class ParamDef:
         return None
 
 
-def check_params(params: Mapping[str, Any], defs: Sequence[ParamDef], path: str, owner: str) -> list[str]:
+def check_params(
+    params: Mapping[str, Any], defs: Sequence[ParamDef], path: str, owner: str
+) -> list[str]:
     """Error lines for unknown, missing and ill-typed parameters."""
     known = {d.name: d for d in defs}
     errors = []
@@ -100,4 +102,3 @@ def _has_type(value: Any, type_name: str) -> bool:
     if type_name == "strings":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     raise ValueError(f"unknown parameter type {type_name!r}")
-

@@ -4,15 +4,16 @@ Holders live in a sorted set scored by lease expiry (Redis server time), so a pr
 dies while holding a slot loses it when its lease runs out; live holders renew their lease
 in the background. Waiters take a ticket from a counter and queue in ticket order; a slot
 goes to the waiters at the head of the queue, so waiting is first come, first served across
-processes. Waiters heartbeat while they poll, and a waiter that stops polling (killed) is
-dropped from the queue. Every step runs as one Lua script, so it is atomic.
+processes. A release pushes a wake-up onto the personal list of each waiter now in line,
+which blocks on it (BLPOP) instead of sleeping; waiters also re-check every `poll` seconds,
+which is how they notice leases that expired. Waiters heartbeat on every check, and one
+that stops (killed) is dropped from the queue. Every step is one Lua script, so atomic.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,30 +29,43 @@ from ..loops import PerLoop
 
 log = logging.getLogger(__name__)
 
-_NOW = """
+# Shared by the scripts: `now` in ms of Redis time; purge expired leases and dead waiters;
+# wake the waiters that a free slot now lets in. KEYS: holders, queue, waiting, ticket.
+_COMMON = """
+local holders, queue, waiting, ticket = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function purge()
+  redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', waiting, '-inf', now)) do
+    redis.call('ZREM', queue, gone)
+  end
+  redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
+end
+local function touch(key_ttl)
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], key_ttl) end
+end
+local function wake(slots, prefix)
+  local free = slots - redis.call('ZCARD', holders)
+  if free <= 0 then return end
+  for _, next_token in ipairs(redis.call('ZRANGE', queue, 0, free - 1)) do
+    redis.call('RPUSH', prefix .. next_token, 1)
+    redis.call('PEXPIRE', prefix .. next_token, 10000)
+  end
+end
 """
 
-# KEYS: holders, queue, waiting, ticket. ARGV: token, slots, lease_ms, wait_ttl_ms, key_ttl_ms
+# ARGV: token, slots, lease_ms, wait_ttl_ms, key_ttl_ms. Returns 1 when the slot is taken.
 ACQUIRE = (
-    _NOW
+    _COMMON
     + """
-local holders, queue, waiting, ticket = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local token, slots = ARGV[1], tonumber(ARGV[2])
 local lease, wait_ttl, key_ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local function answer(granted)
-  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, key_ttl) end
-  return granted
-end
-redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', waiting, '-inf', now)) do
-  redis.call('ZREM', queue, gone)
-end
-redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
+purge()
+touch(key_ttl)
 if redis.call('ZSCORE', holders, token) then
   redis.call('ZADD', holders, now + lease, token)
-  return answer(1)
+  return 1
 end
 if not redis.call('ZSCORE', queue, token) then
   redis.call('ZADD', queue, redis.call('INCR', ticket), token)
@@ -61,30 +75,37 @@ if redis.call('ZRANK', queue, token) < slots - redis.call('ZCARD', holders) then
   redis.call('ZADD', holders, now + lease, token)
   redis.call('ZREM', queue, token)
   redis.call('ZREM', waiting, token)
-  return answer(1)
-end
-return answer(0)
-"""
-)
-
-# KEYS: holders. ARGV: token, lease_ms, key_ttl_ms
-RENEW = (
-    _NOW
-    + """
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
   return 1
 end
 return 0
 """
 )
 
-# KEYS: holders, queue, waiting. ARGV: token
-RELEASE = """
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return redis.call('ZREM', KEYS[1], ARGV[1])
+# ARGV: token, slots, wake_prefix. Leaves the holders and the queue, wakes who is next.
+RELEASE = (
+    _COMMON
+    + """
+local token, slots, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+redis.call('ZREM', queue, token)
+redis.call('ZREM', waiting, token)
+redis.call('DEL', prefix .. token)
+local held = redis.call('ZREM', holders, token)
+purge()
+wake(slots, prefix)
+return held
+"""
+)
+
+# KEYS: holders. ARGV: token, lease_ms, key_ttl_ms. Returns 0 when the lease was lost.
+RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 1
+end
+return 0
 """
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -94,8 +115,8 @@ REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 class _Conn:
     client: Any
     acquire: Any
-    renew: Any
     release: Any
+    renew: Any
 
 
 class RedisSlotLimiter:
@@ -108,8 +129,7 @@ class RedisSlotLimiter:
         slots: int,
         *,
         lease_seconds: float = 30.0,
-        poll_min: float = 0.01,
-        poll_max: float = 0.1,
+        poll: float = 0.2,
         prefix: str = "simengine:slots",
     ) -> None:
         if slots < 1:
@@ -118,24 +138,24 @@ class RedisSlotLimiter:
         self.name = name
         self.slots = slots
         self.lease_ms = int(lease_seconds * 1000)
-        self.poll_min = poll_min
-        self.poll_max = poll_max
+        self.poll = poll
         base = f"{prefix}:{name}"
         self.keys = [f"{base}:holders", f"{base}:queue", f"{base}:waiting", f"{base}:ticket"]
-        self.wait_ttl_ms = max(2000, int(poll_max * 1000 * 20))
+        self.wake_prefix = f"{base}:wake:"
+        self.wait_ttl_ms = max(3000, int(poll * 1000 * 10))
         self.key_ttl_ms = max(self.lease_ms, self.wait_ttl_ms) * 4
         self._conns: PerLoop[_Conn] = PerLoop(self._connect)
-        self._warned_at = 0.0
+        self._warned_at = -1e9
 
     def _connect(self) -> _Conn:
         client = aioredis.Redis.from_url(
-            self.url, socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=30
+            self.url, socket_connect_timeout=2.0, socket_timeout=self.poll + 5.0
         )
         return _Conn(
             client=client,
             acquire=client.register_script(ACQUIRE),
-            renew=client.register_script(RENEW),
             release=client.register_script(RELEASE),
+            renew=client.register_script(RENEW),
         )
 
     async def acquire(self) -> str:
@@ -143,25 +163,25 @@ class RedisSlotLimiter:
         conn = self._conns.get()
         token = uuid.uuid4().hex
         args = [token, self.slots, self.lease_ms, self.wait_ttl_ms, self.key_ttl_ms]
-        delay = self.poll_min
         try:
             while not await conn.acquire(keys=self.keys, args=args):
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 1.5, self.poll_max)
+                await conn.client.blpop([self.wake_prefix + token], timeout=self.poll)
         except BaseException:
             with suppress(*REDIS_DOWN):
-                await conn.release(keys=self.keys[:3], args=[token])
+                await self.release(token)
             raise
         return token
 
     async def release(self, token: str) -> None:
-        """Give the slot back (and leave the queue if still in it)."""
-        await self._conns.get().release(keys=self.keys[:3], args=[token])
+        """Give the slot back (or leave the queue) and wake whoever is next."""
+        conn = self._conns.get()
+        await conn.release(keys=self.keys, args=[token, self.slots, self.wake_prefix])
 
     async def renew(self, token: str) -> bool:
         """Extend the lease; False when it had already expired and the slot was lost."""
         conn = self._conns.get()
-        return bool(await conn.renew(keys=self.keys[:1], args=[token, self.lease_ms, self.key_ttl_ms]))
+        args = [token, self.lease_ms, self.key_ttl_ms]
+        return bool(await conn.renew(keys=self.keys[:1], args=args))
 
     async def holders(self) -> int:
         """How many live leases there are now (for monitoring and tests)."""
@@ -208,7 +228,7 @@ class RedisSlotLimiter:
             )
 
     async def aclose(self) -> None:
-        """Close this event loop's Redis connection."""
+        """Close this event loop's Redis connections."""
         conn = self._conns.pop()
         if conn is not None:
             await conn.client.aclose()

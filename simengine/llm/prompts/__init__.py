@@ -41,8 +41,9 @@ class Prompt:
         return ({"role": "user", "content": self.prefix + self.turn},)
 
 
-def _json(value: Any, indent: int | None = 2) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+def _json(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact one-line JSON: indentation would cost tokens on every call."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, separators=(", ", ": "))
 
 
 def _bullets(items: tuple[str, ...] | list[str]) -> str:
@@ -73,7 +74,7 @@ def system_prompt(request: DecisionRequest) -> str:
         scenario_description=request.scenario_description.strip() or NONE,
         world_kind=request.world_kind,
         rules=request.rules.strip() or NONE,
-        schema=_json(request.action_schema),
+        schema=_json(request.action_schema, sort_keys=True),
     )
 
 
@@ -87,12 +88,10 @@ def scenario_prefix(request: DecisionRequest) -> str:
 def turn_text(request: DecisionRequest) -> str:
     """Emotion, memory, operator instructions, perception and inbox for this tick."""
     commands = request.operator_commands
-    operator = (
-        template("operator").substitute(commands=_bullets(commands)) if commands else ""
-    )
+    operator = template("operator").substitute(commands=_bullets(commands)) if commands else ""
     return template("turn").substitute(
         tick=request.tick,
-        emotion=_json({k: round(v, 2) for k, v in request.emotion.items()}, indent=None),
+        emotion=_json({k: round(v, 2) for k, v in request.emotion.items()}),
         memory_summary=request.memory_summary.strip() or NONE,
         recent_memory=_bullets(request.recent_memory),
         operator_block=operator,

@@ -106,6 +106,8 @@ class AnthropicProvider:
         )
 
     def _request(self, call: LLMCall) -> dict[str, Any]:
+        # No temperature or seed: anthropic 2.x dropped `temperature` from `create()` and
+        # current Claude models reject sampling settings other than the defaults.
         request: dict[str, Any] = {
             "model": call.model,
             "max_tokens": call.max_tokens or self.settings.max_tokens,
@@ -113,13 +115,11 @@ class AnthropicProvider:
         }
         if call.system:
             request["system"] = call.system
-        if call.temperature is not None:
-            request["temperature"] = min(max(call.temperature, 0.0), 1.0)
         if call.schema is not None:
             request["tools"] = [
                 {
                     "name": TOOL_NAME,
-                    "description": "Give your answer as this tool's input; it must match the schema.",
+                    "description": "Give your answer as this tool's input, matching its schema.",
                     "input_schema": call.schema,
                 }
             ]

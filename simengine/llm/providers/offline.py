@@ -26,6 +26,12 @@ def load_policy() -> PolicyFn:
         ) from exc
 
 
+def policy_names() -> tuple[str, ...]:
+    """The names `offline/<name>` can take (the core's registered policies)."""
+    module = importlib.import_module("simengine.core.policies")
+    return tuple(sorted({name for name, _kind in getattr(module, "POLICIES", {})}))
+
+
 class OfflineProvider:
     """Asks the offline policy for the decision JSON; no tokens, no network."""
 

@@ -70,7 +70,9 @@ class OllamaProvider:
         self._clients: PerLoop[ollama.AsyncClient] = PerLoop(self._make_client)
 
     def _make_client(self) -> ollama.AsyncClient:
-        timeout = httpx.Timeout(self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout)
+        timeout = httpx.Timeout(
+            self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout
+        )
         return ollama.AsyncClient(host=self.host, timeout=timeout)
 
     def _request(self, call: LLMCall) -> dict[str, Any]:
@@ -122,7 +124,9 @@ class OllamaProvider:
         after = f" after {retries} retries" if retries else ""
         if isinstance(exc, ollama.ResponseError):
             if exc.status_code == 404 and "not found" in str(exc.error).lower():
-                return ModelNotFoundError(not_pulled_message(self.host, call.model), retries=retries)
+                return ModelNotFoundError(
+                    not_pulled_message(self.host, call.model), retries=retries
+                )
             return ProviderResponseError(
                 f"Ollama at {self.host} answered HTTP {exc.status_code}{after}: {exc.error}",
                 status_code=exc.status_code,

@@ -1,0 +1,1 @@
+"""The runs part of the HTTP API: runs, controls, histories, batches, evaluations."""

@@ -1,0 +1,128 @@
+"""A run's history: messages, steps, events and LLM calls, cursor-paginated in step order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from runs_app.api.runs import get_run
+from runs_app.api.serializers import (
+    EventSerializer,
+    LLMCallSerializer,
+    MessageSerializer,
+    StepSerializer,
+)
+from runs_app.selectors import event_list, llm_call_list, message_list, step_list
+from simengine.api.base import ApiListView, ApiView
+from simengine.api.pagination import MAX_INT, KeysetPagination, StepKeysetPagination
+
+TAGS = ["history"]
+
+
+class StepRangeSerializer(serializers.Serializer):
+    from_step = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_INT, help_text="First step (inclusive)."
+    )
+    to_step = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_INT, help_text="Last step (inclusive)."
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        low, high = data.get("from_step"), data.get("to_step")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"to_step": ["must be >= from_step"]})
+        return data
+
+
+class MessageFilterSerializer(StepRangeSerializer):
+    agent = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Messages this agent sent or could read: direct to it, in its rooms, to all.",
+    )
+    room = serializers.CharField(
+        required=False, max_length=200, help_text="Messages said in this room (by room id)."
+    )
+    since = serializers.DateTimeField(
+        required=False, help_text="Created at or after this time (ISO 8601)."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Created before this time (ISO 8601)."
+    )
+
+
+class EventFilterSerializer(StepRangeSerializer):
+    type = serializers.CharField(required=False, max_length=60)
+    agent = serializers.CharField(required=False, max_length=200)
+
+
+class LLMCallFilterSerializer(StepRangeSerializer):
+    agent = serializers.CharField(required=False, max_length=200)
+    purpose = serializers.CharField(required=False, max_length=30)
+
+
+class _RunHistoryApi(ApiListView):
+    pagination_class = KeysetPagination
+    selector: Any = None
+
+    def get_queryset(self):
+        run = get_run(self.kwargs["run_id"])
+        return type(self).selector(run=run, **self.get_filters())
+
+
+class MessageListApi(_RunHistoryApi):
+    serializer_class = MessageSerializer
+    filter_serializer_class = MessageFilterSerializer
+    selector = staticmethod(message_list)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A run's message history",
+        description="In (step, id) order; follow `next` until it is null to read every page "
+        "exactly once, even while the run adds messages.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class StepListApi(_RunHistoryApi):
+    serializer_class = StepSerializer
+    filter_serializer_class = StepRangeSerializer
+    pagination_class = StepKeysetPagination
+    selector = staticmethod(step_list)
+
+    @extend_schema(tags=TAGS, summary="A run's committed steps with state snapshots")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class StepDetailApi(ApiView):
+    @extend_schema(tags=TAGS, summary="One committed step", responses=StepSerializer)
+    def get(self, request: Request, run_id: int, index: int) -> Response:
+        step = get_object_or_404(step_list(run=get_run(run_id)), index=index)
+        return Response(StepSerializer(step).data)
+
+
+class EventListApi(_RunHistoryApi):
+    serializer_class = EventSerializer
+    filter_serializer_class = EventFilterSerializer
+    selector = staticmethod(event_list)
+
+    @extend_schema(tags=TAGS, summary="A run's events: actions, decisions, controls")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class LLMCallListApi(_RunHistoryApi):
+    serializer_class = LLMCallSerializer
+    filter_serializer_class = LLMCallFilterSerializer
+    selector = staticmethod(llm_call_list)
+
+    @extend_schema(tags=TAGS, summary="A run's recorded model calls")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

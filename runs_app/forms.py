@@ -1,0 +1,206 @@
+"""Forms of the run pages: start a run, duplicate with tweaks, start a batch, inject, filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django import forms
+
+from runs_app.models import Batch, RunStatus
+from scenarios_app.models import Scenario, ScenarioVersion
+
+_SM = {"class": "form-control form-control-sm"}
+_SELECT = {"class": "form-select form-select-sm"}
+
+
+def _mapping_field(label: str, placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(
+            {
+                **_SM,
+                "rows": 3,
+                "placeholder": placeholder,
+                "class": "form-control form-control-sm mono",
+            }
+        ),
+    )
+
+
+def _clean_mapping(text: str, what: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise forms.ValidationError(f"{what} is not valid YAML: {exc}") from None
+    if not isinstance(value, dict):
+        raise forms.ValidationError(f"{what} must be a mapping such as `rain_intensity: 0.8`")
+    return value
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ScenarioVersion) -> str:
+        return f"{obj.scenario.name} v{obj.number}"
+
+
+class RunSettingsForm(forms.Form):
+    """What a run may change about its scenario version: seed, length, models, parameters."""
+
+    seed = forms.IntegerField(
+        required=False, widget=forms.NumberInput({**_SM, "placeholder": "scenario default"})
+    )
+    max_ticks = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput({**_SM, "placeholder": "scenario default"}),
+    )
+    model_override = forms.CharField(
+        required=False,
+        label="Run every agent on",
+        widget=forms.TextInput(
+            {**_SM, "placeholder": "each template's own model", "list": "model-options"}
+        ),
+    )
+    params = _mapping_field("World parameters (YAML)", "rain_intensity: 0.8")
+
+    def clean_params(self) -> dict[str, Any]:
+        return _clean_mapping(self.cleaned_data["params"], "World parameters")
+
+    def overrides(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        overrides: dict[str, Any] = {}
+        if data.get("params"):
+            overrides["params"] = data["params"]
+        if data.get("max_ticks"):
+            overrides["max_ticks"] = data["max_ticks"]
+        if data.get("model_override"):
+            overrides["model_override"] = data["model_override"].strip()
+        return overrides
+
+
+class RunCreateForm(RunSettingsForm):
+    version = VersionChoiceField(
+        queryset=ScenarioVersion.objects.select_related("scenario").order_by(
+            "scenario__name", "-number"
+        ),
+        widget=forms.Select(_SELECT),
+        label="Scenario version",
+    )
+    start = forms.BooleanField(required=False, initial=True, label="Start right away")
+
+    field_order = ["version", "seed", "max_ticks", "model_override", "params", "start"]
+
+
+class DuplicateForm(RunSettingsForm):
+    start = forms.BooleanField(required=False, initial=True, label="Start right away")
+
+
+class BatchCreateForm(RunSettingsForm):
+    version = VersionChoiceField(
+        queryset=ScenarioVersion.objects.select_related("scenario").order_by(
+            "scenario__name", "-number"
+        ),
+        widget=forms.Select(_SELECT),
+        label="Scenario version",
+    )
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput({**_SM, "placeholder": "e.g. rain sweep"}),
+    )
+    grid = _mapping_field(
+        "Parameter grid (YAML: parameter → list of values)",
+        "rain_intensity: [0.4, 0.8]\nboat_capacity: [4, 8]",
+    )
+    seeds_per_cell = forms.IntegerField(
+        min_value=1, max_value=10_000, initial=5, widget=forms.NumberInput(_SM)
+    )
+    concurrency = forms.IntegerField(
+        min_value=1, max_value=1000, initial=4, widget=forms.NumberInput(_SM)
+    )
+
+    field_order = [
+        "version",
+        "name",
+        "grid",
+        "seeds_per_cell",
+        "seed",
+        "concurrency",
+        "max_ticks",
+        "model_override",
+        "params",
+    ]
+
+    def clean_grid(self) -> dict[str, list[Any]]:
+        grid = _clean_mapping(self.cleaned_data["grid"], "The grid")
+        bad = [key for key, values in grid.items() if not isinstance(values, list) or not values]
+        if bad:
+            raise forms.ValidationError(
+                f"give a non-empty list of values for: {', '.join(map(str, bad))}"
+            )
+        return grid
+
+
+class InjectForm(forms.Form):
+    """A message to an agent, a room or everyone, or a command to one agent."""
+
+    KIND_CHOICES = (("message", "Message"), ("command", "Command (agent only)"))
+
+    kind = forms.ChoiceField(choices=KIND_CHOICES, widget=forms.Select(_SELECT))
+    to = forms.ChoiceField(widget=forms.Select(_SELECT), label="To")
+    text = forms.CharField(
+        max_length=2000, widget=forms.TextInput({**_SM, "placeholder": "What to say"})
+    )
+
+    def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = targets
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == "command" and not str(data.get("to", "")).startswith("agent:"):
+            self.add_error("to", "a command goes to one agent; pick an agent or send a message")
+        return data
+
+
+class RunFilterForm(forms.Form):
+    scenario = forms.ModelChoiceField(
+        queryset=Scenario.objects.order_by("name"),
+        required=False,
+        empty_label="Any scenario",
+        widget=forms.Select(_SELECT),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *RunStatus.choices],
+        required=False,
+        widget=forms.Select(_SELECT),
+    )
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.order_by("-created_at"),
+        required=False,
+        empty_label="Any batch",
+        widget=forms.Select(_SELECT),
+    )
+    param = forms.CharField(
+        required=False, widget=forms.TextInput({**_SM, "placeholder": "param=value"})
+    )
+    seed = forms.IntegerField(
+        required=False, widget=forms.NumberInput({**_SM, "placeholder": "seed"})
+    )
+
+    def clean_param(self) -> tuple[str, Any] | None:
+        text = self.cleaned_data["param"].strip()
+        if not text:
+            return None
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise forms.ValidationError("write it as name=value, e.g. rain_intensity=0.8")
+        try:
+            parsed = yaml.safe_load(value.strip())
+        except yaml.YAMLError:
+            parsed = value.strip()
+        return name.strip(), parsed

@@ -1,0 +1,225 @@
+"""`python manage.py simulate SCENARIO`: run a scenario headless on the core and print metrics.
+
+A thin wrapper around `simengine.core.runner`: it resolves the scenario, picks the
+decision maker, shows a progress bar on stderr and prints a summary table. With
+`--runs N` it runs seeds seed..seed+N-1 and prints mean, std and 95% CI per metric.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from simengine.core.decision import DecisionMaker
+from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.runner import BatchSummary, RunSummary, run_headless, run_many, trace_line
+from simengine.core.simulation import TickResult
+from simengine.core.spec import ScenarioSpec, SpecError, load_spec_file
+from simengine.core.spec.fields import _model_id
+
+ScenarioResolver = Callable[[str], ScenarioSpec | None]
+
+
+def scenario_from_file(ref: str) -> ScenarioSpec | None:
+    """A scenario file (YAML, or JSON by suffix); None when no such file exists."""
+    path = Path(ref)
+    return load_spec_file(path) if path.is_file() else None
+
+
+# Tried in order; a resolver for stored scenarios (by name) can be appended.
+SCENARIO_RESOLVERS: list[ScenarioResolver] = [scenario_from_file]
+
+
+def resolve_scenario(ref: str) -> ScenarioSpec:
+    """The first resolver's answer for `ref`; SpecError if the scenario is invalid."""
+    for resolver in SCENARIO_RESOLVERS:
+        spec = resolver(ref)
+        if spec is not None:
+            return spec
+    raise CommandError(f"{ref}: no such scenario file or stored scenario")
+
+
+def decision_maker_for(
+    spec: ScenarioSpec, model_override: str | None
+) -> tuple[DecisionMaker, bool]:
+    """(decision maker, whether runs may go to worker processes).
+
+    All-offline runs use the offline policy directly (CPU-bound: worker processes help);
+    anything else goes through the LLM layer's router.
+    """
+    models = (
+        {model_override}
+        if model_override
+        else {agent.model for agent in spec.agents() if agent.kind != "environment"}
+    )
+    if all(model.startswith("offline/") for model in models):
+        return OfflineDecisionMaker(), True
+    try:
+        from simengine.llm import build_decision_maker
+    except ImportError:
+        listed = ", ".join(sorted(models))
+        raise CommandError(
+            f"models {listed} need the LLM layer (simengine.llm), which is not available;"
+            " try --model-override offline/heuristic"
+        ) from None
+    return build_decision_maker(), False
+
+
+class Command(BaseCommand):
+    help = "Run a scenario headless and print its metrics (or aggregates over many seeds)."
+    requires_system_checks: list[str] = []  # runs on the core alone: no database, no URLs
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("scenario", help="a scenario file (YAML or JSON)")
+        parser.add_argument("--seed", type=int, default=None, help="seed (default: the spec's)")
+        parser.add_argument("--max-ticks", type=int, default=None, help="stop after N ticks")
+        parser.add_argument("--model-override", default=None, metavar="PROVIDER/MODEL")
+        parser.add_argument("--runs", type=int, default=1, help="run seeds seed..seed+N-1")
+        parser.add_argument("--concurrency", type=int, default=1, help="runs at a time")
+        parser.add_argument("--jsonl", default=None, metavar="FILE", help="write every event")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            spec = resolve_scenario(options["scenario"])
+        except SpecError as exc:
+            for line in exc.errors:
+                self.stderr.write(line)
+            count = len(exc.errors)
+            raise CommandError(
+                f"{options['scenario']}: invalid scenario ({count} error(s))"
+            ) from None
+        override = self._override(options["model_override"])
+        runs, concurrency, max_ticks = options["runs"], options["concurrency"], options["max_ticks"]
+        if runs < 1 or concurrency < 1 or (max_ticks is not None and max_ticks < 1):
+            raise CommandError("--runs, --concurrency and --max-ticks must be at least 1")
+        seed = spec.seed if options["seed"] is None else options["seed"]
+        maker, parallel = decision_maker_for(spec, override)
+        with ExitStack() as stack:
+            trace = None
+            if options["jsonl"]:
+                trace = stack.enter_context(
+                    open(options["jsonl"], "w", encoding="utf-8", newline="\n")
+                )
+            if runs == 1:
+                summary = self._one(spec, seed, max_ticks, override, maker, trace)
+                self._print_run(spec, summary)
+            else:
+                batch = self._many(
+                    spec, seed, runs, concurrency, max_ticks, override, maker, parallel
+                )
+                if trace is not None:
+                    for run in batch.runs:
+                        trace.writelines(trace_line(e, seed=run.seed) + "\n" for e in run.trace)
+                self._print_batch(spec, seed, batch)
+
+    def _override(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return _model_id(value)
+        except ValueError as exc:
+            raise CommandError(f"--model-override: {exc}") from None
+
+    def _one(
+        self,
+        spec: ScenarioSpec,
+        seed: int,
+        max_ticks: int | None,
+        override: str | None,
+        maker: DecisionMaker,
+        trace: IO[str] | None,
+    ) -> RunSummary:
+        total = max_ticks or spec.termination.max_ticks
+        with tqdm(total=total, desc=f"seed {seed}", unit="tick", file=self._progress()) as bar:
+
+            def on_tick(result: TickResult) -> None:
+                bar.update(1)
+                if trace is not None:
+                    trace.writelines(trace_line(event) + "\n" for event in result.events)
+
+            return run_headless(
+                spec,
+                seed=seed,
+                decision_maker=maker,
+                max_ticks=max_ticks,
+                model_override=override,
+                on_tick=on_tick,
+            )
+
+    def _many(
+        self,
+        spec: ScenarioSpec,
+        seed: int,
+        runs: int,
+        concurrency: int,
+        max_ticks: int | None,
+        override: str | None,
+        maker: DecisionMaker,
+        parallel: bool,
+        *,
+        keep_trace: bool,
+    ) -> BatchSummary:
+        with tqdm(total=runs, desc="runs", unit="run", file=self._progress()) as bar:
+            return run_many(
+                spec,
+                seed=seed,
+                runs=runs,
+                decision_maker=maker,
+                concurrency=concurrency,
+                max_ticks=max_ticks,
+                model_override=override,
+                processes=parallel,
+                on_run=lambda _summary: bar.update(1),
+                keep_trace=bool(self._jsonl),
+            )
+
+    def _progress(self) -> IO[str]:
+        return getattr(self.stderr, "_out", sys.stderr)
+
+    def _print_run(self, spec: ScenarioSpec, summary: RunSummary) -> None:
+        out = self.stdout
+        out.write(f"{spec.name}, seed {summary.seed}")
+        out.write(f"status: completed ({summary.end_reason}: {summary.end_detail})")
+        out.write(f"ticks: {summary.ticks}")
+        if summary.llm_calls:
+            out.write(
+                f"model calls: {summary.llm_calls}, tokens in/out:"
+                f" {summary.tokens_in}/{summary.tokens_out}"
+            )
+        width = max(len(name) for name in summary.metrics)
+        out.write(f"{'metric':<{width}}  {'value':>10}")
+        for name, value in summary.metrics.items():
+            out.write(f"{name:<{width}}  {_number(value):>10}")
+
+    def _print_batch(self, spec: ScenarioSpec, seed: int, batch: BatchSummary) -> None:
+        out = self.stdout
+        runs = len(batch.runs)
+        out.write(f"{spec.name}, {runs} runs (seeds {seed}..{seed + runs - 1})")
+        reasons = ", ".join(f"{reason} {count}" for reason, count in batch.end_reasons.items())
+        out.write(f"end reasons: {reasons}")
+        names = list(batch.runs[0].metrics)
+        width = max(len(name) for name in names)
+        out.write(f"{'metric':<{width}}  {'n':>5}  {'mean':>10}  {'std':>10}  95% CI")
+        for name in names:
+            agg = batch.aggregates.get(name)
+            if agg is None:
+                out.write(f"{name:<{width}}  {0:>5}  {'-':>10}  {'-':>10}  -")
+                continue
+            ci = f"[{agg['ci_low']:.3f}, {agg['ci_high']:.3f}]"
+            out.write(
+                f"{name:<{width}}  {agg['n']:>5}  {agg['mean']:>10.3f}  {agg['std']:>10.3f}  {ci}"
+            )
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4g}"

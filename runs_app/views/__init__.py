@@ -1,0 +1,1 @@
+"""Run console pages: the explorer, a run's live console, comparisons and batches."""

@@ -1,0 +1,232 @@
+"""The run explorer, starting runs, and a run's console with its controls."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from agents_app.models import Agent
+from runs_app.forms import DuplicateForm, InjectForm, RunCreateForm, RunFilterForm
+from runs_app.models import ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, Run
+from runs_app.selectors import run_get, run_list
+from runs_app.services.errors import ControlRefused, InvalidRunConfig
+from runs_app.services.runs import (
+    agent_set_status,
+    run_create,
+    run_duplicate,
+    run_inject_command,
+    run_inject_message,
+    run_pause,
+    run_resume,
+    run_start,
+    run_step,
+    run_stop,
+)
+from runs_app.views.context import console_context, inject_targets
+from scenarios_app.models import Scenario
+from scenarios_app.selectors import llm_model_options
+
+CONTROLS = {
+    "start": run_start,
+    "pause": run_pause,
+    "resume": run_resume,
+    "step": run_step,
+    "stop": run_stop,
+}
+AGENT_ACTIONS = {"pause": "paused", "resume": "active", "mute": "muted", "terminate": "terminated"}
+
+
+def run_list_page(request: HttpRequest) -> HttpResponse:
+    """Every run, filtered by scenario, status, batch, parameter and seed, 50 per page."""
+    form = RunFilterForm(request.GET or None)
+    runs = run_list()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["scenario"]:
+            runs = runs.filter(scenario_version__scenario=data["scenario"])
+        if data["status"]:
+            runs = runs.filter(status=data["status"])
+        if data["batch"]:
+            runs = runs.filter(batch=data["batch"])
+        if data["seed"] is not None:
+            runs = runs.filter(seed=data["seed"])
+        if data["param"]:
+            name, value = data["param"]
+            runs = runs.filter(
+                Q(**{f"grid_cell__{name}": value}) | Q(**{f"overrides__params__{name}": value})
+            )
+    page = Paginator(runs.prefetch_related("evaluations"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "runs": page.object_list,
+        "query": query.urlencode(),
+        "live": any(run.status in ACTIVE_RUN_STATUSES for run in page.object_list),
+    }
+    if request.htmx and request.htmx.target == "run-explorer":
+        return render(request, "runs_app/run_list.html#explorer", context)
+    return render(request, "runs_app/run_list.html", context)
+
+
+def run_table_fragment(request: HttpRequest) -> HttpResponse:
+    """The home page's recent runs, re-polled while any of them is live."""
+    runs = list(run_list()[:15])
+    live = any(run.status in ACTIVE_RUN_STATUSES for run in runs)
+    return render(request, "runs_app/_run_table.html", {"runs": runs, "live": live, "poll": True})
+
+
+def run_new(request: HttpRequest) -> HttpResponse:
+    """Start a run of a scenario version with a seed, a length, a model and parameters."""
+    if request.method == "POST":
+        data = request.POST.copy()
+        if not data.get("version") and data.get("scenario"):
+            scenario = Scenario.objects.filter(pk=data.get("scenario")).first()
+            latest = scenario.latest_version if scenario else None
+            data["version"] = str(latest.pk) if latest else ""
+        form = RunCreateForm(data)
+        if form.is_valid():
+            try:
+                run = run_create(
+                    version=form.cleaned_data["version"],
+                    seed=form.cleaned_data["seed"],
+                    overrides=form.overrides(),
+                    user=request.user,
+                    start=form.cleaned_data["start"],
+                )
+            except InvalidRunConfig as exc:
+                for line in exc.errors:
+                    form.add_error(None, line)
+            else:
+                return redirect("runs:console", pk=run.pk)
+    else:
+        form = RunCreateForm(initial={"version": _initial_version(request), "start": True})
+    return render(request, "runs_app/run_new.html", {"form": form, "models": llm_model_options()})
+
+
+def _initial_version(request: HttpRequest) -> int | None:
+    if request.GET.get("version", "").isdigit():
+        return int(request.GET["version"])
+    scenario = Scenario.objects.filter(pk=request.GET.get("scenario") or 0).first()
+    latest = scenario.latest_version if scenario else None
+    return latest.pk if latest else None
+
+
+def run_console(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live console of one run."""
+    try:
+        run = run_get(pk=pk)
+    except Run.DoesNotExist:
+        raise Http404(f"no run {pk}") from None
+    return render(request, "runs_app/run_console.html", console_context(request, run))
+
+
+@require_POST
+def run_control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Start, pause, resume, step or stop; answers the refreshed header (or why not)."""
+    run = get_object_or_404(Run, pk=pk)
+    if action not in CONTROLS:
+        raise Http404(f"unknown control {action!r}")
+    error = ""
+    try:
+        CONTROLS[action](run=run, user=request.user)
+    except ControlRefused as exc:
+        error = exc.reason
+    run = run_get(pk=pk)
+    context = console_context(request, run, control_error=error)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("runs:console", pk=pk)
+    return render(request, "runs_app/run_console.html#header", context)
+
+
+@require_POST
+def agent_control(request: HttpRequest, pk: int, agent_pk: int, action: str) -> HttpResponse:
+    """Pause, resume, mute or terminate one agent at the next tick."""
+    run = get_object_or_404(Run, pk=pk)
+    agent = get_object_or_404(Agent, pk=agent_pk, run=run)
+    if action not in AGENT_ACTIONS:
+        raise Http404(f"unknown agent action {action!r}")
+    error = ""
+    try:
+        agent_set_status(
+            run=run, agent_name=agent.name, status=AGENT_ACTIONS[action], user=request.user
+        )
+    except ControlRefused as exc:
+        error = exc.reason
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("runs:console", pk=pk)
+    context = console_context(request, run_get(pk=pk), agent_error=error)
+    return render(request, "runs_app/run_console.html#agents", context)
+
+
+@require_POST
+def run_inject(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue an operator message (agent, room or all) or command (agent) for the next tick."""
+    run = run_get(pk=pk)
+    form = InjectForm(request.POST, targets=inject_targets(run))
+    sent = ""
+    if form.is_valid():
+        to, text = form.cleaned_data["to"], form.cleaned_data["text"]
+        try:
+            if form.cleaned_data["kind"] == "command":
+                run_inject_command(
+                    run=run, agent_name=to.removeprefix("agent:"), text=text, user=request.user
+                )
+            else:
+                run_inject_message(run=run, to=to, text=text, user=request.user)
+        except ControlRefused as exc:
+            form.add_error(None, exc.reason)
+        else:
+            sent = f"Queued for {to}: it is delivered at the next tick."
+            form = InjectForm(
+                initial={"kind": form.cleaned_data["kind"], "to": to}, targets=inject_targets(run)
+            )
+    if not request.htmx:
+        if sent:
+            messages.success(request, sent)
+        return redirect("runs:console", pk=pk)
+    context = console_context(request, run, inject_form=form, inject_sent=sent)
+    return render(request, "runs_app/run_console.html#inject", context)
+
+
+def run_duplicate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new run of the same version with the same settings, changed by the tweaks given."""
+    run = run_get(pk=pk)
+    if request.method == "POST":
+        form = DuplicateForm(request.POST)
+        if form.is_valid():
+            try:
+                new = run_duplicate(
+                    run=run,
+                    user=request.user,
+                    seed=form.cleaned_data["seed"],
+                    overrides=form.overrides(),
+                    start=form.cleaned_data["start"],
+                )
+            except InvalidRunConfig as exc:
+                for line in exc.errors:
+                    form.add_error(None, line)
+            else:
+                url = reverse("runs:console", args=[new.pk])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        form = DuplicateForm(initial={"seed": run.seed, "start": True})
+    context = {"run": run, "form": form, "models": llm_model_options()}
+    if request.htmx:
+        return render(request, "runs_app/run_duplicate.html#duplicate-form", context)
+    return render(request, "runs_app/run_duplicate.html", context)
+
+
+def run_is_final(run: Run) -> bool:
+    return run.status in FINAL_RUN_STATUSES

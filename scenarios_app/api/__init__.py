@@ -1,0 +1,1 @@
+"""The scenarios part of the HTTP API (/api/scenarios/)."""

@@ -1,0 +1,115 @@
+"""Scenario API serializers: outputs, and the inputs that carry a spec to the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from scenarios_app.models import Scenario, ScenarioVersion
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ScenarioVersion
+        fields = ["id", "number", "note", "source_format", "created_by", "created_at"]
+
+
+class VersionDetailSerializer(VersionSummarySerializer):
+    scenario = serializers.PrimaryKeyRelatedField(read_only=True)
+    spec = serializers.JSONField(help_text="The validated scenario spec (format in DESIGN.md).")
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "scenario", "spec"]
+
+
+class ScenarioSerializer(serializers.ModelSerializer):
+    version_count = serializers.SerializerMethodField()
+    latest_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scenario
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_draft",
+            "version_count",
+            "latest_version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_version_count(self, scenario: Scenario) -> int:
+        count = getattr(scenario, "version_count", None)
+        return count if count is not None else scenario.versions.count()
+
+    @extend_schema_field(VersionSummarySerializer(allow_null=True))
+    def get_latest_version(self, scenario: Scenario) -> dict[str, Any] | None:
+        version = scenario.latest_version
+        return VersionSummarySerializer(version).data if version else None
+
+
+class ScenarioDetailSerializer(ScenarioSerializer):
+    """A scenario with its latest version's full spec."""
+
+    @extend_schema_field(VersionDetailSerializer(allow_null=True))
+    def get_latest_version(self, scenario: Scenario) -> dict[str, Any] | None:
+        version = scenario.latest_version
+        return VersionDetailSerializer(version).data if version else None
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(
+        help_text="False when the spec equals the latest version's and nothing was saved."
+    )
+    scenario = ScenarioSerializer()
+    version = VersionDetailSerializer()
+
+
+class ScenarioFilterSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        required=False, max_length=200, help_text="Only scenarios whose name contains this."
+    )
+    is_draft = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ScenarioWriteSerializer(serializers.Serializer):
+    """Create a scenario, or save its next version, from a spec given as a JSON object."""
+
+    spec = serializers.DictField(help_text="The scenario spec (format in DESIGN.md).")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
+class ScenarioCreateSerializer(ScenarioWriteSerializer):
+    is_draft = serializers.BooleanField(required=False, default=False)
+
+
+class ScenarioCloneSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text="Name of the copy (default: '<name> (copy)').",
+    )
+
+
+class ImportParamsSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+    is_draft = serializers.BooleanField(required=False, default=False)
+
+
+class ExportParamsSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=["yaml", "json"], required=False, help_text="Instead of an Accept header."
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Version number (default: the latest).",
+    )

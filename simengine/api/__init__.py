@@ -1,0 +1,1 @@
+"""Shared pieces of the HTTP API: base view, error format, pagination, parsers, schema."""

@@ -1,0 +1,76 @@
+"""Request parsers: JSON for everything, plus raw YAML text for scenario import."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, JSONParser
+
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+
+class YamlTextParser(BaseParser):
+    """Hands the view the request body as text; the scenario loader parses and validates it."""
+
+    media_type = "application/yaml"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> str:
+        raw = stream.read(MAX_TEXT_BYTES + 1) if stream is not None else b""
+        if len(raw) > MAX_TEXT_BYTES:
+            raise ParseError(f"the body is larger than {MAX_TEXT_BYTES} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"the body is not UTF-8 text: {exc.reason}") from None
+        if "\x00" in text:
+            raise ParseError("the body contains a NUL character")
+        return text
+
+
+class TextYamlParser(YamlTextParser):
+    media_type = "text/yaml"
+
+
+class XYamlParser(YamlTextParser):
+    media_type = "application/x-yaml"
+
+
+class SafeJSONParser(JSONParser):
+    """JSON that every database can store: no NUL characters, no infinite numbers, bounded depth."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the document is nested too deeply") from None
+        problem = find_unstorable(data)
+        if problem:
+            raise ParseError(f"JSON parse error - {problem}")
+        return data
+
+
+def find_unstorable(data: Any, max_depth: int = 64) -> str:
+    """Why `data` cannot be stored as JSON text in PostgreSQL, or "" when it can."""
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return f"the document is nested deeper than {max_depth} levels"
+        if isinstance(value, str):
+            if "\x00" in value:
+                return "strings must not contain NUL characters"
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return "numbers must be finite"
+        elif isinstance(value, dict):
+            stack.extend((key, depth + 1) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return ""
+
+
+YAML_PARSERS = [YamlTextParser, TextYamlParser, XYamlParser]
+JSON_PARSERS = [SafeJSONParser]

@@ -1,0 +1,43 @@
+"""OpenAPI generation: every operation documents the errors it can answer with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+
+from simengine.api.errors import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: `errors` lists each problem with its path.",
+    "401": "Authentication credentials were missing or invalid.",
+    "404": "No such object.",
+    "409": "The object's current state does not allow this (the reason is in `detail`).",
+    "415": "Unsupported media type.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema plus the 400/401/404/409 answers our views give."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = super().get_override_parameters()
+        filters = getattr(self.view, "filter_serializer_class", None)
+        if filters is not None and self.method == "GET":
+            return [filters, *parameters]
+        return parameters
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        codes = ["400", "401"]
+        if "{" in self.path:
+            codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("415")
+        if self.method != "GET" and getattr(self.view, "may_conflict", False):
+            codes.append("409")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code)
+                responses[code]["description"] = ERROR_DESCRIPTIONS[code]
+        return responses

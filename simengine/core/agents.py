@@ -1,0 +1,263 @@
+"""Agent state kept by the engine: status, emotion (with trust), bounded memory and tallies.
+
+Emotions live in [0, 1]: events nudge them, an agent's own reported emotion is blended in,
+and each tick they relax a little toward the agent's temperament (its template values).
+Memory keeps the last few entries verbatim and folds older ones into a fixed-size summary,
+so a prompt never grows with the length of a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from simengine.core.decision import AgentProfile
+from simengine.core.spec.models import AgentSpec
+from simengine.core.worlds.base import EMOTION_KEYS
+
+OFFLINE_MODEL = "offline/heuristic"  # what agents fall back to when over their token budget
+REPORT_WEIGHT = 0.5  # share of an agent's own reported emotion blended in each decision
+RELAX_RATE = 0.1  # share of the gap to the temperament closed each tick
+TRUST_RELAX_RATE = 0.02
+NEUTRAL_TRUST = 0.5
+MEMORY_CAPACITY = 12
+HIGHLIGHTS = 4
+HIGHLIGHT_KINDS = ("world", "refusal", "command")
+MAX_ENTRY = 240
+
+
+class AgentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    MUTED = "muted"
+    TERMINATED = "terminated"
+
+
+def clamp(value: float) -> float:
+    return round(min(1.0, max(0.0, float(value))), 4)
+
+
+@dataclass
+class Emotion:
+    """Fear, stress, hope, empathy and trust toward each other agent, all in [0, 1]."""
+
+    fear: float
+    stress: float
+    hope: float
+    empathy: float
+    trust: dict[str, float] = field(default_factory=dict)
+
+    def feelings(self) -> dict[str, float]:
+        return {key: getattr(self, key) for key in EMOTION_KEYS}
+
+    def nudge(self, deltas: Mapping[str, float], trust: Mapping[str, float] | None = None) -> None:
+        """Add deltas (unknown keys ignored), then clamp."""
+        for key, delta in deltas.items():
+            if key in EMOTION_KEYS:
+                setattr(self, key, clamp(getattr(self, key) + delta))
+        for other, delta in (trust or {}).items():
+            self.trust[other] = clamp(self.trust.get(other, NEUTRAL_TRUST) + delta)
+
+    def blend(self, reported: Mapping[str, Any], weight: float = REPORT_WEIGHT) -> None:
+        """Move toward what the agent says it feels; non-numbers are ignored."""
+        for key in EMOTION_KEYS:
+            value = reported.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if value != value:  # NaN
+                continue
+            current = getattr(self, key)
+            setattr(self, key, clamp(current + (clamp(value) - current) * weight))
+
+    def relax(self, temperament: Mapping[str, float]) -> None:
+        """Drift back toward the agent's temperament and trust back toward neutral."""
+        for key in EMOTION_KEYS:
+            current = getattr(self, key)
+            setattr(self, key, clamp(current + (temperament[key] - current) * RELAX_RATE))
+        for other, value in self.trust.items():
+            self.trust[other] = clamp(value + (NEUTRAL_TRUST - value) * TRUST_RELAX_RATE)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.feelings(), "trust": dict(self.trust)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Emotion:
+        return cls(**{k: float(data[k]) for k in EMOTION_KEYS}, trust=dict(data.get("trust", {})))
+
+
+@dataclass
+class MemoryEntry:
+    tick: int
+    kind: str  # action | refusal | message | said | world | command
+    text: str
+
+    def line(self) -> str:
+        return f"t{self.tick} {self.text}"
+
+
+@dataclass
+class Memory:
+    """The last `capacity` entries verbatim; older ones folded into counts and highlights."""
+
+    capacity: int = MEMORY_CAPACITY
+    recent: list[MemoryEntry] = field(default_factory=list)
+    folded: dict[str, int] = field(default_factory=dict)
+    folded_from: int | None = None
+    folded_to: int | None = None
+    highlights: list[str] = field(default_factory=list)
+
+    def remember(self, tick: int, kind: str, text: str) -> None:
+        text = " ".join(text.split())
+        if len(text) > MAX_ENTRY:
+            text = text[: MAX_ENTRY - 1] + "…"
+        self.recent.append(MemoryEntry(tick, kind, text))
+        while len(self.recent) > self.capacity:
+            self._fold(self.recent.pop(0))
+
+    def _fold(self, entry: MemoryEntry) -> None:
+        self.folded[entry.kind] = self.folded.get(entry.kind, 0) + 1
+        self.folded_from = entry.tick if self.folded_from is None else self.folded_from
+        self.folded_to = entry.tick
+        if entry.kind in HIGHLIGHT_KINDS:
+            self.highlights = [*self.highlights, entry.line()][-HIGHLIGHTS:]
+
+    def lines(self) -> tuple[str, ...]:
+        return tuple(entry.line() for entry in self.recent)
+
+    def summary(self) -> str:
+        """A bounded digest of everything older than the recent entries ("" at first)."""
+        if not self.folded:
+            return ""
+        labels = {
+            "action": "actions taken",
+            "refusal": "actions refused",
+            "message": "messages heard",
+            "said": "messages sent",
+            "world": "world events",
+            "command": "operator commands",
+        }
+        counts = ", ".join(
+            f"{self.folded[k]} {label}" for k, label in labels.items() if self.folded.get(k)
+        )
+        text = f"Earlier (ticks {self.folded_from}-{self.folded_to}): {counts}."
+        if self.highlights:
+            text += " Key moments: " + "; ".join(self.highlights) + "."
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "capacity": self.capacity,
+            "recent": [[e.tick, e.kind, e.text] for e in self.recent],
+            "folded": dict(self.folded),
+            "folded_from": self.folded_from,
+            "folded_to": self.folded_to,
+            "highlights": list(self.highlights),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Memory:
+        return cls(
+            capacity=data["capacity"],
+            recent=[MemoryEntry(t, k, x) for t, k, x in data["recent"]],
+            folded=dict(data["folded"]),
+            folded_from=data["folded_from"],
+            folded_to=data["folded_to"],
+            highlights=list(data["highlights"]),
+        )
+
+
+@dataclass
+class AgentState:
+    """One agent during a run. Its profile is fixed except the model (overrides, budget)."""
+
+    spec: AgentSpec
+    profile: AgentProfile
+    status: AgentStatus
+    emotion: Emotion
+    memory: Memory
+    tokens_used: int = 0
+    budget_exceeded: bool = False
+    pending_commands: list[str] = field(default_factory=list)
+    actions_done: dict[str, int] = field(default_factory=dict)
+    messages_to_others: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def running(self) -> bool:
+        """Neither paused nor terminated (a muted agent still acts; it just is not heard)."""
+        return self.status in (AgentStatus.ACTIVE, AgentStatus.MUTED)
+
+    @property
+    def decides(self) -> bool:
+        """Whether the agent takes turns now (environment agents never call a model)."""
+        return self.kind != "environment" and self.running
+
+    def switch_model(self, model: str) -> None:
+        self.profile = replace(self.profile, model=model)
+
+    def count_action(self, action_type: str) -> None:
+        self.actions_done[action_type] = self.actions_done.get(action_type, 0) + 1
+
+    @classmethod
+    def create(cls, spec: AgentSpec, others: list[str], model: str) -> AgentState:
+        return cls(
+            spec=spec,
+            profile=profile_for(spec, model),
+            status=AgentStatus.ACTIVE,
+            emotion=Emotion(**spec.emotion, trust={o: NEUTRAL_TRUST for o in others}),
+            memory=Memory(),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.spec.id,
+            "name": self.name,
+            "status": self.status.value,
+            "model": self.profile.model,
+            "emotion": self.emotion.to_json(),
+            "memory": self.memory.to_json(),
+            "tokens_used": self.tokens_used,
+            "budget_exceeded": self.budget_exceeded,
+            "pending_commands": list(self.pending_commands),
+            "actions_done": dict(self.actions_done),
+            "messages_to_others": self.messages_to_others,
+        }
+
+    @classmethod
+    def from_json(cls, spec: AgentSpec, data: Mapping[str, Any]) -> AgentState:
+        return cls(
+            spec=spec,
+            profile=profile_for(spec, data["model"]),
+            status=AgentStatus(data["status"]),
+            emotion=Emotion.from_json(data["emotion"]),
+            memory=Memory.from_json(data["memory"]),
+            tokens_used=data["tokens_used"],
+            budget_exceeded=data["budget_exceeded"],
+            pending_commands=list(data["pending_commands"]),
+            actions_done=dict(data["actions_done"]),
+            messages_to_others=data["messages_to_others"],
+        )
+
+
+def profile_for(spec: AgentSpec, model: str) -> AgentProfile:
+    return AgentProfile(
+        id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        role=spec.role,
+        persona=spec.persona,
+        template_id=spec.template_id,
+        model=model,
+        temperature=spec.temperature,
+        goals=spec.goals,
+        knowledge=spec.knowledge,
+    )

@@ -1,0 +1,211 @@
+"""Headless runs for the CLI and scripts: one seed, or many seeds with aggregates.
+
+`run_headless` drives one `Simulation` to its end; `run_many` runs seeds
+seed..seed+N-1, K at a time (in one event loop, or in worker processes for the offline
+policy, which is CPU-bound), and summarises every metric with mean, std and a 95% CI.
+Traces are `{"tick", "type", "agent", "data"}` objects; `trace_line` renders one as a
+JSON line with sorted keys, so a seeded run always writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from simengine.core.decision import DecisionMaker
+from simengine.core.simulation import Simulation, TickResult
+from simengine.core.spec.models import ScenarioSpec
+from simengine.core.stats import summarize
+
+TickCallback = Callable[[TickResult], None]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How one headless run ended, with its final metrics (and its trace when kept)."""
+
+    run_id: str
+    seed: int
+    ticks: int
+    end_reason: str | None
+    end_detail: str
+    metrics: dict[str, Any]
+    tokens_in: int = 0
+    tokens_out: int = 0
+    llm_calls: int = 0
+    trace: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """Many seeds of one scenario: each run, per-metric aggregates, end-reason counts."""
+
+    runs: list[RunSummary]
+    aggregates: dict[str, dict[str, float]]
+    end_reasons: dict[str, int]
+
+
+def default_run_id(spec: ScenarioSpec, seed: int) -> str:
+    """A deterministic run id (it appears in message ids, hence in traces)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", spec.name.lower()).strip("-") or "run"
+    return f"{slug}-{seed}"
+
+
+def trace_line(event: dict[str, Any], **extra: Any) -> str:
+    """One event as a JSON line: keys sorted, no wall-clock data, stable bytes."""
+    return json.dumps({**event, **extra}, sort_keys=True, ensure_ascii=False)
+
+
+async def arun_headless(
+    spec: ScenarioSpec,
+    *,
+    seed: int,
+    decision_maker: DecisionMaker,
+    max_ticks: int | None = None,
+    model_override: str | None = None,
+    run_id: str | None = None,
+    on_tick: TickCallback | None = None,
+    keep_trace: bool = False,
+) -> RunSummary:
+    """Run one seed to its end inside the running event loop."""
+    if max_ticks is not None:
+        spec = spec.with_max_ticks(max_ticks)
+    run_id = run_id or default_run_id(spec, seed)
+    simulation = Simulation.create(spec, seed=seed, run_id=run_id, model_override=model_override)
+    trace: list[dict[str, Any]] = []
+    tokens_in = tokens_out = calls = 0
+    while not simulation.finished:
+        result = await simulation.step(decision_maker)
+        if keep_trace:
+            trace.extend(result.events)
+        for call in result.calls:
+            tokens_in += call.tokens_in
+            tokens_out += call.tokens_out
+        calls += len(result.calls)
+        if on_tick is not None:
+            on_tick(result)
+    return RunSummary(
+        run_id=run_id,
+        seed=seed,
+        ticks=simulation.tick,
+        end_reason=simulation.end_reason,
+        end_detail=simulation.end_detail,
+        metrics=simulation.metrics,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        llm_calls=calls,
+        trace=trace,
+    )
+
+
+def run_headless(
+    spec: ScenarioSpec,
+    *,
+    seed: int,
+    decision_maker: DecisionMaker,
+    max_ticks: int | None = None,
+    model_override: str | None = None,
+    on_tick: TickCallback | None = None,
+    run_id: str | None = None,
+    keep_trace: bool = False,
+) -> RunSummary:
+    """Run one seed to its end (blocking)."""
+    return asyncio.run(
+        arun_headless(
+            spec,
+            seed=seed,
+            decision_maker=decision_maker,
+            max_ticks=max_ticks,
+            model_override=model_override,
+            run_id=run_id,
+            on_tick=on_tick,
+            keep_trace=keep_trace,
+        )
+    )
+
+
+def run_many(
+    spec: ScenarioSpec,
+    *,
+    seed: int,
+    runs: int,
+    decision_maker: DecisionMaker,
+    concurrency: int = 1,
+    max_ticks: int | None = None,
+    model_override: str | None = None,
+    processes: bool = False,
+    on_run: Callable[[RunSummary], None] | None = None,
+    keep_trace: bool = False,
+) -> BatchSummary:
+    """Run seeds seed..seed+runs-1, `concurrency` at a time, and aggregate their metrics.
+
+    With `processes=True` runs go to a pool of worker processes (the decision maker is
+    pickled to each; right for the CPU-bound offline policy). Otherwise they share one
+    event loop, which suits LLM decision makers waiting on the network.
+    """
+    if runs < 1 or concurrency < 1:
+        raise ValueError("runs and concurrency must be at least 1")
+    options = {
+        "decision_maker": decision_maker,
+        "max_ticks": max_ticks,
+        "model_override": model_override,
+        "keep_trace": keep_trace,
+    }
+    seeds = list(range(seed, seed + runs))
+    if processes and concurrency > 1:
+        summaries = _in_processes(spec, seeds, concurrency, options, on_run)
+    else:
+        summaries = asyncio.run(_in_loop(spec, seeds, concurrency, options, on_run))
+    summaries.sort(key=lambda s: s.seed)
+    return BatchSummary(
+        runs=summaries,
+        aggregates=summarize(s.metrics for s in summaries),
+        end_reasons=dict(sorted(Counter(s.end_reason or "unfinished" for s in summaries).items())),
+    )
+
+
+async def _in_loop(
+    spec: ScenarioSpec,
+    seeds: list[int],
+    concurrency: int,
+    options: dict[str, Any],
+    on_run: Callable[[RunSummary], None] | None,
+) -> list[RunSummary]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(seed: int) -> RunSummary:
+        async with gate:
+            summary = await arun_headless(spec, seed=seed, **options)
+        if on_run is not None:
+            on_run(summary)
+        return summary
+
+    return list(await asyncio.gather(*(one(s) for s in seeds)))
+
+
+def _in_processes(
+    spec: ScenarioSpec,
+    seeds: list[int],
+    concurrency: int,
+    options: dict[str, Any],
+    on_run: Callable[[RunSummary], None] | None,
+) -> list[RunSummary]:
+    summaries = []
+    with ProcessPoolExecutor(max_workers=concurrency) as pool:
+        futures = [pool.submit(_run_in_process, spec, s, options) for s in seeds]
+        for future in as_completed(futures):
+            summary = future.result()
+            summaries.append(summary)
+            if on_run is not None:
+                on_run(summary)
+    return summaries
+
+
+def _run_in_process(spec: ScenarioSpec, seed: int, options: dict[str, Any]) -> RunSummary:
+    return run_headless(spec, seed=seed, **options)

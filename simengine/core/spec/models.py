@@ -1,0 +1,239 @@
+"""The typed scenario spec: pydantic models for each section of the DESIGN.md format.
+
+No `from __future__ import annotations` here: the field types are built by calls
+(`integer(1)`) that pydantic must see evaluated.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer, model_validator
+
+from simengine.core.conditions import Condition
+from simengine.core.spec.fields import (
+    Flag,
+    ModelId,
+    Name,
+    Text,
+    Unit,
+    choice,
+    integer,
+    number,
+)
+
+AGENT_KINDS = ("human", "environment", "designer", "evaluator")
+DEFAULT_MODEL = "offline/heuristic"
+DEFAULT_DIMENSIONS = ("cooperation", "ethics", "strategy", "emotional_coherence")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class EmotionSpec(_Model):
+    fear: Unit = 0.2
+    stress: Unit = 0.2
+    hope: Unit = 0.5
+    empathy: Unit = 0.5
+
+
+class LocationSpec(_Model):
+    """A place on a map world (flood): its height, people, boats and supplies."""
+
+    id: Name
+    elevation: number() = 0
+    shelter: Flag = False
+    capacity: integer(0) | None = None
+    civilians: integer(0) = 0
+    injured: integer(0) = 0
+    boats: integer(0) = 0
+    food: number(0) = 0
+    medkits: integer(0) = 0
+
+
+class RouteSpec(_Model):
+    """A two-way route written as `[from, to, travel_ticks]`."""
+
+    a: Name
+    b: Name
+    ticks: integer(1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            if len(data) != 3:
+                raise ValueError(f"expected [from, to, travel_ticks], got a list of {len(data)}")
+            return {"a": data[0], "b": data[1], "ticks": data[2]}
+        if isinstance(data, dict):
+            raise ValueError("expected [from, to, travel_ticks], got a mapping")
+        return data
+
+    @model_serializer
+    def _to_list(self) -> list[Any]:
+        return [self.a, self.b, self.ticks]
+
+
+class WorldSpec(_Model):
+    kind: Name
+    params: dict[str, Any] = {}
+    locations: tuple[LocationSpec, ...] = ()
+    routes: tuple[RouteSpec, ...] = ()
+    resources: dict[str, number(0)] = {}
+
+
+class AgentTemplateSpec(_Model):
+    """A template that expands into `count` agents named by `name` (with `{n}`)."""
+
+    id: Name
+    kind: choice(*AGENT_KINDS) = "human"
+    count: integer(1) = 1
+    name: Name | None = None
+    role: Text = ""
+    persona: Text = ""
+    emotion: EmotionSpec = EmotionSpec()
+    model: ModelId | None = None
+    temperature: number(0, 2) = 0.7
+    actions: tuple[Name, ...] | None = None
+    start: Name | None = None
+    knowledge: tuple[Text, ...] = ()
+    goals: tuple[Text, ...] = ()
+    params: dict[str, Any] = {}
+
+    def name_pattern(self) -> str:
+        """`name`, or the default: the id, followed by ` {n}` when count > 1."""
+        return self.name or (f"{self.id} {{n}}" if self.count > 1 else self.id)
+
+    def agent_names(self) -> list[str]:
+        pattern = self.name_pattern()
+        return [pattern.replace("{n}", str(n)) for n in range(1, self.count + 1)]
+
+    def completed(self) -> "AgentTemplateSpec":
+        """The template with its defaults written out (name pattern and model)."""
+        return self.model_copy(
+            update={"name": self.name_pattern(), "model": self.model or DEFAULT_MODEL}
+        )
+
+
+class RoomSpec(_Model):
+    id: Name
+    members: tuple[Name, ...]
+
+
+class ScriptedEventSpec(_Model):
+    at_tick: integer(1)
+    type: Name
+    params: dict[str, Any] = {}
+
+
+class TerminationSpec(_Model):
+    max_ticks: integer(1) = 60
+    success: Condition | None = None
+    failure: Condition | None = None
+
+    @field_serializer("success", "failure")
+    def _condition(self, condition: Condition | None) -> dict[str, Any] | None:
+        return condition.to_dict() if condition is not None else None
+
+
+class EvaluationSpec(_Model):
+    model: ModelId = DEFAULT_MODEL
+    dimensions: tuple[Name, ...] = DEFAULT_DIMENSIONS
+
+
+class BudgetSpec(_Model):
+    tokens_per_run: integer(1) | None = None
+    tokens_per_agent: integer(1) | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent expanded from a template: everything fixed for a run except its model."""
+
+    id: str
+    name: str
+    template_id: str
+    kind: str
+    role: str
+    persona: str
+    emotion: dict[str, float]
+    model: str
+    temperature: float
+    actions: tuple[str, ...]
+    start: str | None
+    knowledge: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class ScenarioHeader(_Model):
+    """The scalar fields at the top of a scenario."""
+
+    name: Name
+    description: Text = ""
+    mode: choice("discrete", "event") = "discrete"
+    seed: integer() = 0
+
+
+class ScenarioSpec(ScenarioHeader):
+    """A validated scenario. Build it with `load_spec` / `parse_spec`, never by hand."""
+
+    world: WorldSpec
+    agent_templates: tuple[AgentTemplateSpec, ...]
+    rooms: tuple[RoomSpec, ...] = ()
+    events: tuple[ScriptedEventSpec, ...] = ()
+    termination: TerminationSpec = TerminationSpec()
+    evaluation: EvaluationSpec | None = None
+    budget: BudgetSpec | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON-able form (unset optional fields left out).
+
+        `parse_spec(spec.to_dict()) == spec` always holds.
+        """
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def agents(self, world_actions: tuple[str, ...] = ()) -> list[AgentSpec]:
+        """Every agent, in template order; `world_actions` fills templates without `actions`."""
+        agents = []
+        for template in self.agent_templates:
+            for n, name in enumerate(template.agent_names(), start=1):
+                agents.append(
+                    AgentSpec(
+                        id=template.id if template.count == 1 else f"{template.id}-{n}",
+                        name=name,
+                        template_id=template.id,
+                        kind=template.kind,
+                        role=template.role,
+                        persona=template.persona,
+                        emotion=template.emotion.model_dump(),
+                        model=template.model or DEFAULT_MODEL,
+                        temperature=float(template.temperature),
+                        actions=template.actions if template.actions is not None else world_actions,
+                        start=template.start,
+                        knowledge=template.knowledge,
+                        goals=template.goals,
+                        params=dict(template.params),
+                    )
+                )
+        return agents
+
+    def room_members(self) -> dict[str, list[str]]:
+        """Room id -> member agent names (templates expanded), in declaration order."""
+        by_template = {t.id: t.agent_names() for t in self.agent_templates}
+        rooms: dict[str, list[str]] = {}
+        for room in self.rooms:
+            names: list[str] = []
+            for member in room.members:
+                if member.startswith("template:"):
+                    expanded = by_template.get(member.removeprefix("template:"), [])
+                else:
+                    expanded = [member]
+                names.extend(n for n in expanded if n not in names)
+            rooms[room.id] = names
+        return rooms
+
+    def with_max_ticks(self, max_ticks: int) -> "ScenarioSpec":
+        """A copy whose runs stop after `max_ticks` ticks at the latest."""
+        termination = self.termination.model_copy(update={"max_ticks": max_ticks})
+        return self.model_copy(update={"termination": termination})

@@ -1,0 +1,309 @@
+"""Carrying out one tick: decisions into actions and messages, world notices into
+memories and emotions, the environment's phase, and token budgets.
+
+`Turns` is the tick's working set; `TickLog` collects what the tick produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from simengine.core.agents import OFFLINE_MODEL, AgentState, AgentStatus
+from simengine.core.bus import OPERATOR, Message, Posted
+from simengine.core.decision import DecisionOutcome, LLMCallRecord, OutgoingMessage
+from simengine.core.events import (
+    ActionRejected,
+    AgentActed,
+    AgentDecided,
+    BudgetExceeded,
+    EnvironmentEvent,
+    Event,
+    MessageSent,
+    MessageSuppressed,
+)
+from simengine.core.worlds import Impulse, Speech, WorldContext, WorldNotice
+
+if TYPE_CHECKING:
+    from simengine.core.simulation import Simulation
+
+QUIET_ACTIONS = frozenset({"wait", "say", "broadcast"})  # acting this way does not wake you
+REFUSAL_STRESS = 0.03
+
+
+@dataclass
+class TickLog:
+    """What one tick produced: events and messages as JSON, and the model calls."""
+
+    tick: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[LLMCallRecord] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        self.events.append(event.to_json())
+
+    def message(self, message: Message) -> None:
+        self.messages.append(message.to_json())
+
+
+class Turns:
+    """Applies a tick's decisions and world changes to a simulation."""
+
+    def __init__(self, simulation: Simulation, log: TickLog, ctx: WorldContext) -> None:
+        self.sim = simulation
+        self.log = log
+        self.ctx = ctx
+        self.tick = log.tick
+
+    # -- perception --
+    def perceive(self, name: str, kind: str, text: str, *, wake: bool = True) -> None:
+        """Record something in an agent's memory; in event mode it wakes the agent."""
+        agent = self.sim.states[name]
+        if agent.kind == "environment" or agent.status == AgentStatus.TERMINATED:
+            return
+        agent.memory.remember(self.tick, kind, text)
+        if wake:
+            self.sim.woken.add(name)
+
+    def consumed(self, name: str, inbox: list[Message]) -> None:
+        """After a request is built: its inbox and operator commands move into memory."""
+        agent = self.sim.states[name]
+        for message in inbox:
+            channel = message.seen_by_recipient().channel
+            self.perceive(
+                name, "message", f"{message.sender} ({channel}): {message.text}", wake=False
+            )
+        for command in agent.pending_commands:
+            self.perceive(name, "command", f"operator command: {command}", wake=False)
+        agent.pending_commands.clear()
+
+    def impulse(self, impulse: Impulse) -> None:
+        agent = self.sim.states.get(impulse.agent)
+        if agent is None or agent.status == AgentStatus.TERMINATED:
+            return
+        agent.emotion.nudge(impulse.emotion, impulse.trust)
+
+    def notice(self, notice: WorldNotice, *, source: str | None, record: bool) -> None:
+        """Deliver a world notice to its witnesses; `record` also logs an EnvironmentEvent."""
+        if record:
+            self.log.add(
+                EnvironmentEvent(
+                    self.tick,
+                    source,
+                    kind=notice.kind,
+                    text=notice.text,
+                    details=dict(notice.details),
+                )
+            )
+        witnesses = notice.witnesses if notice.witnesses is not None else self.sim.active_agents()
+        for name in witnesses:
+            self.perceive(name, "world", notice.text)
+        for impulse in notice.impulses:
+            self.impulse(impulse)
+
+    # -- decisions --
+    def apply_decision(self, name: str, outcome: DecisionOutcome) -> None:
+        agent = self.sim.states[name]
+        decision = outcome.decision
+        self.log.add(
+            AgentDecided(
+                self.tick,
+                name,
+                model=agent.profile.model,
+                thought=decision.thought,
+                actions=[dict(a) for a in decision.actions],
+                message=(
+                    {"to": decision.message.to, "text": decision.message.text}
+                    if decision.message
+                    else None
+                ),
+                emotion=dict(decision.emotion),
+                fallback=outcome.fallback,
+            )
+        )
+        agent.emotion.blend(decision.emotion)
+        limit = self.sim.kind.max_actions
+        for index, action in enumerate(decision.actions):
+            if index >= limit:
+                self._reject(agent, dict(action), f"only {limit} actions per tick are carried out")
+                continue
+            self._act(agent, action)
+        if decision.message is not None:
+            self._send(agent, decision.message)
+
+    def _act(self, agent: AgentState, action: Mapping[str, Any]) -> None:
+        kind = action.get("type") if isinstance(action, Mapping) else None
+        if not isinstance(kind, str):
+            self._reject(agent, {"type": None}, "an action needs a 'type'")
+            return
+        if kind not in agent.spec.actions:
+            allowed = ", ".join(agent.spec.actions)
+            self._reject(agent, dict(action), f"'{kind}' is not one of your actions ({allowed})")
+            return
+        outcome = self.sim.kind.apply_action(self.sim.state, agent.name, action, self.ctx)
+        if outcome.ok:
+            agent.count_action(kind)
+            self.log.add(
+                AgentActed(
+                    self.tick,
+                    agent.name,
+                    action=dict(action),
+                    result=outcome.text,
+                    details=dict(outcome.details),
+                )
+            )
+            self.perceive(
+                agent.name, "action", f"you {outcome.text}", wake=kind not in QUIET_ACTIONS
+            )
+            if outcome.speech is not None:
+                self._speak(agent, outcome.speech)
+        else:
+            self._reject(agent, dict(action), outcome.text)
+        for notice in outcome.notices:
+            self.notice(notice, source=agent.name, record=False)
+        for impulse in outcome.impulses:
+            self.impulse(impulse)
+
+    def _reject(self, agent: AgentState, action: dict[str, Any], reason: str) -> None:
+        self.log.add(ActionRejected(self.tick, agent.name, action=action, reason=reason))
+        self.perceive(agent.name, "refusal", f"your {action.get('type')} failed: {reason}")
+        agent.emotion.nudge({"stress": REFUSAL_STRESS})
+
+    # -- messages --
+    def _send(self, agent: AgentState, message: OutgoingMessage) -> None:
+        posted = self.sim.bus.post(
+            self.tick, agent.name, message.to, message.text, {"source": "decision"}
+        )
+        self._delivered(agent, posted, message.to, message.text)
+
+    def _speak(self, agent: AgentState, speech: Speech) -> None:
+        if speech.channel == "local":
+            location = self.sim.kind.agent_details(self.sim.state, agent.name).get("location")
+            posted = self.sim.bus.speak(
+                self.tick, agent.name, location or "", speech.recipients, speech.text
+            )
+            self._delivered(agent, posted, f"local:{location}", speech.text)
+        else:
+            posted = self.sim.bus.post(
+                self.tick, agent.name, "all", speech.text, {"source": "action"}
+            )
+            self._delivered(agent, posted, "all", speech.text)
+
+    def _delivered(self, agent: AgentState, posted: Posted, to: str, text: str) -> None:
+        message = posted.message
+        if message is not None:
+            self._logged(message)
+            self.perceive(
+                agent.name, "said", f"you said to {message.to}: {message.text}", wake=False
+            )
+            if message.recipients:
+                agent.messages_to_others += 1
+        elif posted.suppressed:
+            self.log.add(
+                MessageSuppressed(
+                    self.tick, agent.name, to=to, text=text, reason=posted.error or ""
+                )
+            )
+        else:
+            self._reject(agent, {"type": "message", "to": to}, posted.error or "not delivered")
+
+    def _logged(self, message: Message) -> None:
+        self.log.message(message)
+        self.log.add(
+            MessageSent(
+                self.tick,
+                message.sender,
+                message_id=message.id,
+                channel=message.channel,
+                to=message.to,
+                recipients=list(message.recipients),
+                text=message.text,
+            )
+        )
+        self.sim.woken.update(message.recipients)
+
+    def operator_message(self, to: str, text: str) -> Posted:
+        """Post an operator message (an InjectMessage control)."""
+        posted = self.sim.bus.post(self.tick, OPERATOR, to, text, {"source": "operator"})
+        if posted.message is not None:
+            self._logged(posted.message)
+        return posted
+
+    # -- environment, emotions, budgets --
+    def environment_phase(self) -> None:
+        """Scripted events due (late ones too, after a pause), then the world's dynamics.
+
+        The environment agent drives this phase: while every environment agent is paused
+        or terminated the world stands still.
+        """
+        sim = self.sim
+        environment = [a for a in sim.states.values() if a.kind == "environment"]
+        if environment and not any(a.running for a in environment):
+            return
+        source = environment[0].name if environment else None
+        for index, event in enumerate(sim.spec.events):
+            if index in sim.fired_events or event.at_tick > self.tick:
+                continue
+            sim.fired_events.append(index)
+            for notice in sim.kind.apply_event(sim.state, event.type, event.params, self.ctx):
+                self.notice(notice, source=source, record=True)
+        for notice in sim.kind.advance(sim.state, self.ctx):
+            self.notice(notice, source=source, record=True)
+
+    def relax_emotions(self) -> None:
+        for agent in self.sim.states.values():
+            if agent.kind != "environment" and agent.status != AgentStatus.TERMINATED:
+                agent.emotion.relax(agent.spec.emotion)
+
+    def account_tokens(self, outcomes: Mapping[str, DecisionOutcome]) -> None:
+        """Count tokens; agents (or the run) over budget switch to the offline policy."""
+        sim = self.sim
+        for name, outcome in outcomes.items():
+            used = sum(c.tokens_in + c.tokens_out for c in outcome.calls)
+            sim.states[name].tokens_used += used
+            sim.run_tokens += used
+        budget = sim.spec.budget
+        if budget is None:
+            return
+        if budget.tokens_per_agent is not None:
+            for name in outcomes:
+                agent = sim.states[name]
+                if not agent.budget_exceeded and agent.tokens_used > budget.tokens_per_agent:
+                    self._over_budget([agent])
+                    self.log.add(
+                        BudgetExceeded(
+                            self.tick,
+                            name,
+                            scope="agent",
+                            used=agent.tokens_used,
+                            limit=budget.tokens_per_agent,
+                            model=OFFLINE_MODEL,
+                        )
+                    )
+        limit = budget.tokens_per_run
+        if limit is not None and not sim.run_budget_exceeded and sim.run_tokens > limit:
+            sim.run_budget_exceeded = True
+            self._over_budget([a for a in sim.states.values() if a.kind != "environment"])
+            self.log.add(
+                BudgetExceeded(
+                    self.tick,
+                    None,
+                    scope="run",
+                    used=sim.run_tokens,
+                    limit=limit,
+                    model=OFFLINE_MODEL,
+                )
+            )
+
+    def _over_budget(self, agents: list[AgentState]) -> None:
+        for agent in agents:
+            agent.budget_exceeded = True
+            agent.switch_model(OFFLINE_MODEL)
+            self.perceive(
+                agent.name,
+                "command",
+                "token budget spent: decisions now come from the offline policy",
+                wake=False,
+            )

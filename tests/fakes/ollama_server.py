@@ -1,0 +1,132 @@
+"""A stand-in Ollama server: /api/chat, /api/tags, /api/version on a loopback port."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from .http import Headers, LoopbackServer, Reply, Request, json_response
+from .schema_example import example_for_schema
+
+DEFAULT_MODELS = ("llama3.2:latest", "qwen2.5:7b")
+FALLBACK_DECISION = {
+    "thought": "Waiting (stand-in).",
+    "actions": [{"type": "wait"}],
+    "message": None,
+    "emotion": {},
+}
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class FakeOllama(LoopbackServer):
+    """Speaks enough of Ollama's HTTP API for the official client, with counters and faults.
+
+    `models` are the pulled models (a chat for any other model gets Ollama's 404); pass
+    `models=None` to accept every model name.
+    """
+
+    def __init__(
+        self,
+        *,
+        slots: int = 4,
+        latency: float = 0.0,
+        models: tuple[str, ...] | None = DEFAULT_MODELS,
+        version: str = "0.12.6",
+    ) -> None:
+        super().__init__(slots=slots, latency=latency)
+        self.models = models
+        self.version = version
+
+    def has_model(self, name: str) -> bool:
+        """Whether `name` counts as pulled (a bare name means `:latest`)."""
+        if self.models is None:
+            return True
+        return name in self.models or f"{name}:latest" in self.models
+
+    def chats(self) -> list[dict[str, Any]]:
+        """Every /api/chat body received, oldest first."""
+        return self.bodies("/api/chat")
+
+    async def route(self, request: Request) -> tuple[int, Headers, bytes]:
+        if request.method == "GET" and request.path == "/api/version":
+            return json_response(200, {"version": self.version})
+        if request.method == "GET" and request.path == "/api/tags":
+            return json_response(200, {"models": [self._tag(m) for m in self.models or ()]})
+        if request.method in ("GET", "HEAD") and request.path == "/":
+            return 200, {"content-type": "text/plain"}, b"Ollama is running"
+        if request.method == "POST" and request.path == "/api/chat":
+            body = request.body if isinstance(request.body, dict) else {}
+            if not self.has_model(str(body.get("model", ""))):
+                return json_response(404, {"error": f"model '{body.get('model')}' not found"})
+            return await self.work(lambda reply: self._chat(body, reply))
+        return 404, {"content-type": "text/plain"}, b"404 page not found"
+
+    def _tag(self, name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "model": name,
+            "modified_at": "2025-01-01T00:00:00Z",
+            "size": 2_019_393_189,
+            "digest": hashlib.sha256(name.encode()).hexdigest(),
+            "details": {
+                "format": "gguf",
+                "family": "llama",
+                "parameter_size": "3.2B",
+                "quantization_level": "Q4_K_M",
+            },
+        }
+
+    def content_for(self, body: dict[str, Any]) -> str:
+        """The default answer: the `answer` hook's, else a valid decision for the sent schema."""
+        if self.answer is not None:
+            value = self.answer(body)
+        elif isinstance(body.get("format"), dict):
+            value = example_for_schema(body["format"])
+        else:
+            value = FALLBACK_DECISION
+        return value if isinstance(value, str) else json.dumps(value)
+
+    def _chat(self, body: dict[str, Any], reply: Reply) -> tuple[int, Headers, bytes]:
+        if reply.status != 200:
+            error = reply.message or f"model '{body.get('model')}' not found"
+            return json_response(reply.status, {"error": error}, reply.headers)
+        if reply.content is None:
+            content = self.content_for(body)
+        else:
+            content = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        prompt = "".join(str(m.get("content", "")) for m in body.get("messages", []))
+        done = {
+            "model": body.get("model"),
+            "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "message": {"role": "assistant", "content": content},
+            "done_reason": "stop",
+            "done": True,
+            "total_duration": int((self.latency + reply.delay) * 1e9),
+            "load_duration": 1_000_000,
+            "prompt_eval_count": _tokens(prompt),
+            "prompt_eval_duration": 1_000_000,
+            "eval_count": _tokens(content),
+            "eval_duration": int(self.latency * 1e9),
+        }
+        if body.get("stream", True) is False:
+            return json_response(200, done, reply.headers)
+        first = {**done, "done": False, "done_reason": None}
+        first = {k: v for k, v in first.items() if not k.endswith(("count", "duration"))}
+        final = {**done, "message": {"role": "assistant", "content": ""}}
+        lines = json.dumps(first) + "\n" + json.dumps(final) + "\n"
+        return 200, {"content-type": "application/x-ndjson", **reply.headers}, lines.encode()
+
+
+@contextmanager
+def running_ollama(**options: Any) -> Iterator[FakeOllama]:
+    """Start a `FakeOllama` for the duration of the block."""
+    server = FakeOllama(**options)
+    with server:
+        yield server

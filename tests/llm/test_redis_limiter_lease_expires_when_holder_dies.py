@@ -1,0 +1,42 @@
+import asyncio
+import multiprocessing
+import os
+import signal
+import time
+
+from simengine.llm.limits import RedisSlotLimiter
+
+from .workers import hold_a_slot_forever
+
+
+def test_a_slot_held_by_a_killed_process_comes_back_when_its_lease_runs_out(redis_url):
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    holder = context.Process(target=hold_a_slot_forever, args=(redis_url, "leased", 1.5, ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        limiter = RedisSlotLimiter(redis_url, "leased", 1, lease_seconds=1.5)
+
+        async def blocked_while_renewed() -> bool:
+            try:
+                await asyncio.wait_for(limiter.acquire(), 2.5)  # longer than one lease
+            except TimeoutError:
+                return True
+            finally:
+                await limiter.aclose()
+            return False
+
+        assert asyncio.run(blocked_while_renewed())
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.join()
+
+    async def acquire_after_death() -> float:
+        started = time.monotonic()
+        token = await asyncio.wait_for(limiter.acquire(), 5)
+        await limiter.release(token)
+        await limiter.aclose()
+        return time.monotonic() - started
+
+    assert asyncio.run(acquire_after_death()) <= 2.0

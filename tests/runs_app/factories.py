@@ -1,0 +1,82 @@
+"""Factories for run tests: scenarios from files or dicts, through the real services."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runs_app.models import Run
+from scenarios_app.models import ScenarioVersion
+from scenarios_app.services import scenario_import
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sample_version(name: str = "riverside_flood") -> ScenarioVersion:
+    text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
+    return scenario_import(text=text, fmt="yaml").version
+
+
+def small_flood_version(*, max_ticks: int = 12, name: str = "Small flood", **params) -> ScenarioVersion:
+    """A flood with four agents, no success/failure condition: it always runs max_ticks."""
+    spec: dict[str, Any] = {
+        "name": name,
+        "seed": 3,
+        "world": {
+            "kind": "flood",
+            "params": {"rain_intensity": 0.6, "water_rise_per_tick": 0.25, "levee_height": 3.0, **params},
+            "locations": [
+                {"id": "hilltop", "elevation": 30, "shelter": True, "capacity": 200},
+                {"id": "school", "elevation": 4, "civilians": 25},
+                {"id": "hospital", "elevation": 6, "civilians": 20, "injured": 5},
+                {"id": "docks", "elevation": 1, "boats": 2},
+            ],
+            "routes": [["docks", "school", 1], ["school", "hospital", 2], ["hospital", "hilltop", 2]],
+            "resources": {"food": 50, "medkits": 10},
+        },
+        "agent_templates": [
+            {
+                "id": "rescuer",
+                "count": 3,
+                "name": "Rescuer {n}",
+                "role": "Rescue boat crew",
+                "persona": "Calm former fisher.",
+                "model": "offline/heuristic",
+                "start": "docks",
+            },
+            {
+                "id": "mayor",
+                "name": "Mayor",
+                "role": "Mayor",
+                "persona": "Worried but decisive.",
+                "model": "offline/heuristic",
+                "start": "hilltop",
+            },
+        ],
+        "rooms": [{"id": "command", "members": ["template:rescuer", "Mayor"]}],
+        "termination": {"max_ticks": max_ticks},
+    }
+    return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
+
+
+def wait_for_run(run: Run, predicate, *, timeout: float = 60.0) -> Run:
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        if predicate(run):
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"run {run.pk} did not reach the expected state in {timeout}s: "
+                f"status={run.status} step={run.current_step} error={run.error!r}"
+            )
+        time.sleep(0.05)
+
+
+def wait_until_final(run: Run, *, timeout: float = 60.0) -> Run:
+    return wait_for_run(
+        run, lambda r: r.status in ("completed", "stopped", "failed"), timeout=timeout
+    )
