@@ -135,6 +135,10 @@ class BatchCreateForm(RunSettingsForm):
         "params",
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seed"].label = "Base seed"
+
     def clean_grid(self) -> dict[str, list[Any]]:
         grid = _clean_mapping(self.cleaned_data["grid"], "The grid")
         bad = [key for key, values in grid.items() if not isinstance(values, list) or not values]

@@ -225,8 +225,5 @@ def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
 
 def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None = None) -> list[Run]:
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
-    if batch is not None:
-        runs = runs.filter(batch_id=batch)
-    else:
-        runs = runs.filter(pk__in=run_ids or [])
+    runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))

@@ -71,9 +71,7 @@ def scenario_version_diff(*, old: ScenarioVersion, new: ScenarioVersion) -> list
         )
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines += [
-                    DiffLine("same", a[i], i + 1, j1 + i - i1 + 1) for i in range(i1, i2)
-                ]
+                lines += [DiffLine("same", a[i], i + 1, j1 + i - i1 + 1) for i in range(i1, i2)]
                 continue
             lines += [DiffLine("del", a[i], i + 1, None) for i in range(i1, i2)]
             lines += [DiffLine("add", b[j], None, j + 1) for j in range(j1, j2)]

@@ -186,10 +186,47 @@ def _free_name(base: str) -> str:
 
 # Columns the spec's strings are stored in: longer values would fail in PostgreSQL.
 _MAX_LENGTHS = {"name": 200, "id": 100, "role": 200, "model": 200}
+# Integer columns (and sane sizes) that numbers of the spec end up in.
+_RANGES = {
+    "seed": (-(2**31), 2**31 - 1),
+    "termination.max_ticks": (1, 1_000_000),
+    "agent_templates[].count": (1, 1_000),
+}
 
 
-def storage_errors(data: Any, path: str = "") -> list[str]:
-    """Why a spec cannot be stored as is: NUL characters, infinite numbers, over-long names."""
+def storage_errors(data: dict[str, Any]) -> list[str]:
+    """Why a valid spec cannot be stored or run as is (every problem, each with its path).
+
+    NUL characters and infinite numbers cannot be stored in PostgreSQL, names longer than
+    their columns would fail on insert, and seeds, tick limits and agent counts must fit
+    the integer columns they are copied into.
+    """
+    errors = _unstorable(data, "")
+    for path, (low, high) in _RANGES.items():
+        for where, value in _values_at(data, path.split(".")):
+            if isinstance(value, int) and not low <= value <= high:
+                errors.append(f"{where}: must be between {low} and {high}, got {value}")
+    return errors
+
+
+def _values_at(node: Any, parts: list[str], where: str = "") -> list[tuple[str, Any]]:
+    if not parts:
+        return [(where, node)]
+    key, many = parts[0].removesuffix("[]"), parts[0].endswith("[]")
+    if not isinstance(node, dict) or key not in node:
+        return []
+    child, here = node[key], f"{where}.{key}" if where else key
+    if not many:
+        return _values_at(child, parts[1:], here)
+    items = child if isinstance(child, list) else []
+    return [
+        found
+        for index, item in enumerate(items)
+        for found in _values_at(item, parts[1:], f"{here}[{index}]")
+    ]
+
+
+def _unstorable(data: Any, path: str) -> list[str]:
     errors: list[str] = []
     if isinstance(data, dict):
         for key, value in data.items():
@@ -199,10 +236,10 @@ def storage_errors(data: Any, path: str = "") -> list[str]:
             limit = _MAX_LENGTHS.get(key) if path in ("", "evaluation") or "[" in path else None
             if limit and isinstance(value, str) and len(value) > limit:
                 errors.append(f"{child}: at most {limit} characters, got {len(value)}")
-            errors.extend(storage_errors(value, child))
+            errors.extend(_unstorable(value, child))
     elif isinstance(data, list):
         for index, item in enumerate(data):
-            errors.extend(storage_errors(item, f"{path}[{index}]"))
+            errors.extend(_unstorable(item, f"{path}[{index}]"))
     elif isinstance(data, str) and "\x00" in data:
         errors.append(f"{path or '(root)'}: text must not contain NUL characters")
     elif isinstance(data, float) and not math.isfinite(data):

@@ -14,7 +14,5 @@ urlpatterns = [
     path("<int:pk>/clone/", views.scenario_clone_view, name="clone"),
     path("<int:pk>/delete/", views.scenario_delete, name="delete"),
     path("<int:pk>/versions/<int:number>/", views.scenario_version_page, name="version"),
-    path(
-        "<int:pk>/versions/<int:number>/export/", views.scenario_export_view, name="export"
-    ),
+    path("<int:pk>/versions/<int:number>/export/", views.scenario_export_view, name="export"),
 ]

@@ -82,7 +82,9 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def scenario_version_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = get_object_or_404(
-        ScenarioVersion.objects.select_related("scenario", "created_by"), scenario_id=pk, number=number
+        ScenarioVersion.objects.select_related("scenario", "created_by"),
+        scenario_id=pk,
+        number=number,
     )
     return render(
         request,
@@ -91,7 +93,9 @@ def scenario_version_page(request: HttpRequest, pk: int, number: int) -> HttpRes
             "scenario": version.scenario,
             "version": version,
             "yaml": scenario_export(version=version),
-            "previous": version.scenario.versions.filter(number__lt=number).order_by("-number").first(),
+            "previous": version.scenario.versions.filter(number__lt=number)
+            .order_by("-number")
+            .first(),
         },
     )
 
@@ -230,7 +234,9 @@ def _summary(spec) -> str:
 def scenario_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(Scenario, pk=pk)
     try:
-        result = scenario_clone(scenario=scenario, name=request.POST.get("name", "").strip(), user=request.user)
+        result = scenario_clone(
+            scenario=scenario, name=request.POST.get("name", "").strip(), user=request.user
+        )
     except (ScenarioConflict, SpecError) as exc:
         messages.error(request, "; ".join(getattr(exc, "errors", None) or [str(exc)]))
         return redirect("scenarios:detail", pk=pk)
@@ -284,7 +290,11 @@ def scenario_import_view(request: HttpRequest) -> HttpResponse:
     text = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        text = upload.read().decode("utf-8", errors="replace") if upload else request.POST.get("text", "")
+        text = (
+            upload.read().decode("utf-8", errors="replace")
+            if upload
+            else request.POST.get("text", "")
+        )
         fmt = "json" if (upload and upload.name.lower().endswith(".json")) else None
         try:
             result = scenario_import(text=text, fmt=fmt, user=request.user, note="imported")

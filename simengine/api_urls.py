@@ -1,13 +1,15 @@
 """Every URL of the HTTP API under /api/ (views live in each app's `api` module)."""
 
-from django.contrib.auth.decorators import login_not_required
-from django.urls import path, register_converter
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
 from agents_app import api as agents
 from runs_app.api import batches, evaluations, history, runs
 from scenarios_app.api import views as scenarios
+from simengine.api.base import NotFoundApi
+from simengine.api.errors import api_exception_handler
 
 
 class IdConverter:
@@ -25,13 +27,25 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
-# The schema answers authenticated clients only (token or session), 401 otherwise.
-schema_view = login_not_required(SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]))
+class SchemaApi(SpectacularAPIView):
+    """The OpenAPI schema, for authenticated clients only (token or session), 401 otherwise."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+
+schema_view = login_not_required(SchemaApi.as_view())
 
 urlpatterns = [
     path("schema/", schema_view, name="api-schema"),
-    # The Swagger UI is a page: the console's login (LoginRequiredMiddleware) guards it.
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The Swagger UI is a page: anonymous visitors go to the console's login page.
+    path(
+        "docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("scenarios/", scenarios.ScenarioListApi.as_view(), name="api-scenarios"),
     path("scenarios/import/", scenarios.ScenarioImportApi.as_view(), name="api-scenario-import"),
     path("scenarios/<id:scenario_id>/", scenarios.ScenarioDetailApi.as_view(), name="api-scenario"),
@@ -89,4 +103,6 @@ urlpatterns = [
         evaluations.EvaluationDetailApi.as_view(),
         name="api-evaluation",
     ),
+    # Last: anything else under /api/ is a JSON 404, not the console's HTML page.
+    re_path(r"^[\s\S]*$", NotFoundApi.as_view(), name="api-not-found"),
 ]

@@ -10,11 +10,15 @@ from tests.services import require_redis
 
 @pytest.fixture
 def redis_url() -> str:
-    """A Redis URL on a db index of its own (15), flushed before and after the test."""
+    """A Redis URL on a db index of this test process's own, flushed before and after the test.
+
+    The index comes from the process id, so test processes running side by side on one
+    machine (and CI's own use of db 0) do not flush each other's keys.
+    """
     import redis
 
     base = urlparse(require_redis())
-    url = urlunparse(base._replace(path="/15"))
+    url = urlunparse(base._replace(path=f"/{2 + os.getpid() % 14}"))
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

@@ -162,9 +162,11 @@ def event_summary(event: object) -> str:
     if kind == "DecisionFailed":
         return str(data.get("error", ""))
     if kind == "BudgetExceeded":
-        return f"{data.get('scope')} used {data.get('used')} of {data.get('limit')} tokens; now on {data.get('model')}"
+        used, limit = data.get("used"), data.get("limit")
+        return f"{data.get('scope')} used {used} of {limit} tokens; now on {data.get('model')}"
     if kind == "RunStarted":
-        return f"{data.get('scenario', '')}, seed {data.get('seed', '')}, {len(data.get('agents', []))} agents"
+        agents = len(data.get("agents", []))
+        return f"{data.get('scenario', '')}, seed {data.get('seed', '')}, {agents} agents"
     if kind in ("RunEnded", "run_ended"):
         return " ".join(str(data.get(k, "")) for k in ("status", "reason", "detail") if data.get(k))
     if kind == "control":
@@ -207,6 +209,8 @@ def message_parties(message: object) -> str:
     channel = getattr(message, "channel", "")
     recipient = getattr(message, "recipient", "")
     tokens = [f"agent:{sender}"]
+    audience = getattr(message, "audience", "") or ""
+    tokens += [f"agent:{name}" for name in audience.split("|") if name]
     if channel == "direct":
         tokens.append(f"agent:{recipient}")
     elif channel == "room":
@@ -227,5 +231,16 @@ def key_metrics(metrics: object, limit: int = 3) -> list[tuple[str, object]]:
     numeric = {
         k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)
     }
-    names = [k for k in _KEY_METRICS if k in numeric] + [k for k in numeric if k not in _KEY_METRICS]
+    names = [k for k in _KEY_METRICS if k in numeric] + [
+        k for k in numeric if k not in _KEY_METRICS
+    ]
     return [(name, numeric[name]) for name in names[: int(limit)]]
+
+
+@register.filter
+def mean_score(scores: object) -> float | None:
+    """The mean of an evaluation's numeric scores (None when there are none)."""
+    if not isinstance(scores, dict):
+        return None
+    values = [v for v in scores.values() if isinstance(v, int | float) and not isinstance(v, bool)]
+    return round(sum(values) / len(values), 2) if values else None

@@ -61,10 +61,17 @@ def _comparison(runs: list[Run]) -> dict[str, Any]:
         "metrics": metrics,
         "lines": lines,
         "runs": [{"id": run.pk, "label": _run_label(run)} for run in runs],
-        "scores": {"dimensions": dimensions, "runs": [
-            {"label": _run_label(run), "values": [scores.get(run.pk, {}).get(d) for d in dimensions]}
-            for run in runs if run.pk in scores
-        ]},
+        "scores": {
+            "dimensions": dimensions,
+            "runs": [
+                {
+                    "label": _run_label(run),
+                    "values": [scores.get(run.pk, {}).get(d) for d in dimensions],
+                }
+                for run in runs
+                if run.pk in scores
+            ],
+        },
         "spread": {
             "labels": list(groups),
             "values": {
@@ -74,7 +81,9 @@ def _comparison(runs: list[Run]) -> dict[str, Any]:
                 ]
                 for name in metrics
             },
-        } if spread else None,
+        }
+        if spread
+        else None,
     }
     return {
         "rows": rows,
@@ -84,7 +93,8 @@ def _comparison(runs: list[Run]) -> dict[str, Any]:
         "truncated": len(runs) > MAX_SERIES_RUNS,
         "overlaid": len(runs) <= MAX_OVERLAID_RUNS,
         "groups": [
-            {"label": label, "runs": members, "n": len(members)} for label, members in groups.items()
+            {"label": label, "runs": members, "n": len(members)}
+            for label, members in groups.items()
         ],
         "dimensions": dimensions,
         "scores": scores,
@@ -98,7 +108,9 @@ def _groups(runs: list[Run]) -> OrderedDict[str, list[Run]]:
     for run in runs:
         label = cell_label(run.grid_cell)
         if several_versions or not run.grid_cell:
-            label = f"{run.scenario_version} · {label}" if run.grid_cell else str(run.scenario_version)
+            label = (
+                f"{run.scenario_version} · {label}" if run.grid_cell else str(run.scenario_version)
+            )
         groups.setdefault(label, []).append(run)
     return groups
 

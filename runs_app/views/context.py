@@ -11,9 +11,9 @@ from runs_app.models import FINAL_RUN_STATUSES, PendingControl, Run, RunStatus, 
 from runs_app.selectors import (
     chat_messages,
     evaluation_list,
-    run_rooms_of_agent,
     run_event_types,
     run_metric_series,
+    run_rooms_of_agent,
     timeline_list,
 )
 

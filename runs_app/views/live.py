@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
-from runs_app.models import Event, Run
+from runs_app.models import Event, Run, RunStatus
 from runs_app.selectors import (
     chat_messages,
     decision_calls,
@@ -26,7 +26,6 @@ from runs_app.selectors import (
     run_metric_series,
     timeline_list,
 )
-from runs_app.services.config import run_spec
 from runs_app.views.context import LIVE_STATUSES, chat_accept, header_context
 
 
@@ -37,6 +36,7 @@ class LiveCursor:
     step: int
     events: dict[int, int] = field(default_factory=dict)
     messages: dict[int, int] = field(default_factory=dict)
+    header: str = ""  # what the header showed; it is re-sent only when this changes
 
 
 def live_update(run_id: int, cursor: LiveCursor) -> tuple[str, LiveCursor]:
@@ -48,10 +48,25 @@ def live_update(run_id: int, cursor: LiveCursor) -> tuple[str, LiveCursor]:
     step = max([cursor.step, *(point["i"] for point in series)])
     sent_events = {**cursor.events, **{e.id: e.step for e in events}}
     sent_messages = {**cursor.messages, **{m.id: m.step for m in messages}}
+    header = header_context(run)
+    header_key = "|".join(
+        str(part)
+        for part in (
+            run.status,
+            run.pending_steps,
+            [control.pk for control in header["pending"]],
+            run.end_reason,
+            len(run.notes),
+            bool(run.error),
+        )
+    )
     html = render_to_string(
         "runs_app/run_console.html#live",
         {
-            **header_context(run),
+            **header,
+            # Controls answered over HTTP also redraw the header, so it is only left
+            # alone while a running run ticks (its buttons stay clickable).
+            "header_changed": header_key != cursor.header or run.status != RunStatus.RUNNING,
             "agents": list(run.agents.order_by("id")),
             "new_events": events,
             "new_messages": messages,
@@ -64,6 +79,7 @@ def live_update(run_id: int, cursor: LiveCursor) -> tuple[str, LiveCursor]:
         step=step,
         events={k: s for k, s in sent_events.items() if s >= step},
         messages={k: s for k, s in sent_messages.items() if s >= step},
+        header=header_key,
     )
 
 
@@ -104,10 +120,8 @@ def run_event_detail(request: HttpRequest, pk: int, event_pk: int) -> HttpRespon
     event = get_object_or_404(Event, pk=event_pk, run_id=pk)
     run = event.run
     calls = []
-    if event.agent:
-        ids = [agent.id for agent in run_spec(run).agents() if agent.name == event.agent]
-        if event.type in ("AgentDecided", "DecisionFailed"):
-            calls = decision_calls(event=event, agent_ids=ids)
+    if event.type in ("AgentDecided", "DecisionFailed"):
+        calls = decision_calls(event=event, agent_ids=[])
     return render(
         request, "runs_app/event_detail.html", {"run": run, "event": event, "calls": calls}
     )

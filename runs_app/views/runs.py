@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from agents_app.models import Agent
 from runs_app.forms import DuplicateForm, InjectForm, RunCreateForm, RunFilterForm
-from runs_app.models import ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES, Run
+from runs_app.models import ACTIVE_RUN_STATUSES, Run
 from runs_app.selectors import run_get, run_list
 from runs_app.services.errors import ControlRefused, InvalidRunConfig
 from runs_app.services.runs import (
@@ -226,7 +226,3 @@ def run_duplicate_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "runs_app/run_duplicate.html#duplicate-form", context)
     return render(request, "runs_app/run_duplicate.html", context)
-
-
-def run_is_final(run: Run) -> bool:
-    return run.status in FINAL_RUN_STATUSES

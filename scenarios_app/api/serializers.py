@@ -11,7 +11,7 @@ from scenarios_app.models import Scenario, ScenarioVersion
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ScenarioVersion
@@ -74,7 +74,7 @@ class ScenarioFilterSerializer(serializers.Serializer):
     name = serializers.CharField(
         required=False, max_length=200, help_text="Only scenarios whose name contains this."
     )
-    is_draft = serializers.BooleanField(required=False, allow_null=True, default=None)
+    is_draft = serializers.BooleanField(required=False)
 
 
 class ScenarioWriteSerializer(serializers.Serializer):

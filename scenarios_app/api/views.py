@@ -177,7 +177,10 @@ class ScenarioImportApi(ApiView):
         params = validated_query(request, s.ImportParamsSerializer)
         body = request.data
         if isinstance(body, str):
-            result = scenario_import(text=body, fmt="yaml", user=request.user, **params)
+            try:
+                result = scenario_import(text=body, fmt="yaml", user=request.user, **params)
+            except RecursionError:
+                raise InvalidInput(["(document): the YAML is nested too deeply"]) from None
         elif isinstance(body, dict):
             result = scenario_save_spec(
                 spec=_parse(body, prefix=""),

@@ -162,6 +162,9 @@ class ScenarioDesigner:
         """Attach each `path: message` line to its field; the rest are listed on top."""
         self._clean()
         self.error_count = len(lines)
+        if self.tab == "yaml":  # the YAML tab lists every error with its path
+            self.unplaced.extend(lines)
+            return
         for line in lines:
             path, sep, message = line.partition(": ")
             tokens = split_path(path) if sep else None

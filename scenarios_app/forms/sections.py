@@ -28,7 +28,9 @@ def _text(**attrs: Any) -> forms.CharField:
 
 
 def _number(**attrs: Any) -> forms.CharField:
-    return forms.CharField(required=False, widget=forms.TextInput({"inputmode": "decimal", **attrs}))
+    return forms.CharField(
+        required=False, widget=forms.TextInput({"inputmode": "decimal", **attrs})
+    )
 
 
 def _area(rows: int = 2, **attrs: Any) -> forms.CharField:
@@ -79,7 +81,15 @@ class LocationForm(SectionForm):
     food = _number(placeholder="0")
     medkits = _number(placeholder="0")
 
-    NUMBERS: ClassVar = ("elevation", "capacity", "civilians", "injured", "boats", "food", "medkits")
+    NUMBERS: ClassVar = (
+        "elevation",
+        "capacity",
+        "civilians",
+        "injured",
+        "boats",
+        "food",
+        "medkits",
+    )
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +162,9 @@ class TemplateForm(SectionForm):
 
     def __init__(self, *args: Any, world_actions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chosen = [a for a in (self.data.getlist(self.add_prefix("actions")) if self.is_bound else [])]
+        chosen = [
+            a for a in (self.data.getlist(self.add_prefix("actions")) if self.is_bound else [])
+        ]
         names = list(world_actions) + [a for a in chosen if a not in world_actions]
         self.fields["actions"].choices = [(a, a) for a in names]
 

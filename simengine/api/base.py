@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from rest_framework import generics
+from rest_framework import generics, status
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from simengine.api.errors import api_exception_handler
@@ -45,6 +46,21 @@ class ApiListView(ApiMixin, generics.ListAPIView):
             return {}
         filters = validated_query(self.request, self.filter_serializer_class)
         return {k: v for k, v in filters.items() if v is not None}
+
+
+class NotFoundApi(ApiView):
+    """Any other path under /api/: a JSON 404 (after authentication, like every endpoint)."""
+
+    schema = None  # not an operation of the API
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def _not_found(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        detail = "No API endpoint here."
+        if not request.path.endswith("/"):
+            detail += " API paths end with a slash."
+        return Response({"detail": detail}, status=status.HTTP_404_NOT_FOUND)
+
+    get = post = put = patch = delete = _not_found
 
 
 def validated_query(request: Any, serializer_class: Any) -> dict[str, Any]:

@@ -64,6 +64,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, exceptions.ValidationError):
         errors = [{"path": p, "message": m} for p, m in flatten_errors(exc.detail)]
         response.data = {"detail": INVALID_INPUT, "errors": errors}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {**response.data, "detail": str(response.data["detail"])}
     return response
 
 

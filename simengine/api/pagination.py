@@ -25,7 +25,7 @@ _INTEGER = re.compile(r"-?\d{1,12}")
 
 def query_int(request: Request, name: str, *, default: int, minimum: int, maximum: int) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not _INTEGER.fullmatch(raw):
         raise ValidationError({name: [f"expected an integer, got {raw[:40]!r}"]})

@@ -7,6 +7,7 @@ random ids, so a seeded run yields the same events byte for byte.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -27,6 +28,17 @@ class Event:
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("tick", "agent")
         }
         return {"tick": self.tick, "type": self.type, "agent": self.agent, "data": data}
+
+
+def json_safe(value: Any) -> Any:
+    """A copy that strict JSON accepts: NaN and infinities (a model may write them) become None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

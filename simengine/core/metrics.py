@@ -56,6 +56,11 @@ def register_metric(
     return decorate
 
 
+def unregister_metric(name: str, *, kind: str = ANY_KIND) -> None:
+    """Remove a registered metric (plugins that unload, tests)."""
+    _REGISTRY.get(kind, {}).pop(name, None)
+
+
 def metric_names(kind: str) -> list[str]:
     """Every metric available to a world kind, generic ones first, in registration order."""
     names = list(_REGISTRY.get(ANY_KIND, {}))

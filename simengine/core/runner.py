@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+from simengine.core.controls import ControlSource
 from simengine.core.decision import DecisionMaker
 from simengine.core.simulation import Simulation, TickResult
 from simengine.core.spec.models import ScenarioSpec
@@ -72,8 +73,9 @@ async def arun_headless(
     run_id: str | None = None,
     on_tick: TickCallback | None = None,
     keep_trace: bool = False,
+    controls: ControlSource | None = None,
 ) -> RunSummary:
-    """Run one seed to its end inside the running event loop."""
+    """Run one seed to its end inside the running event loop, polling `controls` each tick."""
     if max_ticks is not None:
         spec = spec.with_max_ticks(max_ticks)
     run_id = run_id or default_run_id(spec, seed)
@@ -81,7 +83,7 @@ async def arun_headless(
     trace: list[dict[str, Any]] = []
     tokens_in = tokens_out = calls = 0
     while not simulation.finished:
-        result = await simulation.step(decision_maker)
+        result = await simulation.step(decision_maker, controls.poll() if controls else ())
         if keep_trace:
             trace.extend(result.events)
         for call in result.calls:
@@ -114,20 +116,31 @@ def run_headless(
     on_tick: TickCallback | None = None,
     run_id: str | None = None,
     keep_trace: bool = False,
+    controls: ControlSource | None = None,
 ) -> RunSummary:
-    """Run one seed to its end (blocking)."""
-    return asyncio.run(
-        arun_headless(
-            spec,
-            seed=seed,
-            decision_maker=decision_maker,
-            max_ticks=max_ticks,
-            model_override=model_override,
-            run_id=run_id,
-            on_tick=on_tick,
-            keep_trace=keep_trace,
-        )
-    )
+    """Run one seed to its end (blocking), in an event loop of its own.
+
+    A decision maker with an `aclose()` coroutine (network clients) is closed before that
+    loop ends.
+    """
+
+    async def run() -> RunSummary:
+        try:
+            return await arun_headless(
+                spec,
+                seed=seed,
+                decision_maker=decision_maker,
+                max_ticks=max_ticks,
+                model_override=model_override,
+                run_id=run_id,
+                on_tick=on_tick,
+                keep_trace=keep_trace,
+                controls=controls,
+            )
+        finally:
+            await close_decision_maker(decision_maker)
+
+    return asyncio.run(run())
 
 
 def run_many(
@@ -170,6 +183,13 @@ def run_many(
     )
 
 
+async def close_decision_maker(decision_maker: DecisionMaker) -> None:
+    """Await the maker's `aclose()` if it has one (it holds connections bound to this loop)."""
+    close = getattr(decision_maker, "aclose", None)
+    if close is not None:
+        await close()
+
+
 async def _in_loop(
     spec: ScenarioSpec,
     seeds: list[int],
@@ -186,7 +206,10 @@ async def _in_loop(
             on_run(summary)
         return summary
 
-    return list(await asyncio.gather(*(one(s) for s in seeds)))
+    try:
+        return list(await asyncio.gather(*(one(s) for s in seeds)))
+    finally:
+        await close_decision_maker(options["decision_maker"])
 
 
 def _in_processes(
@@ -208,4 +231,4 @@ def _in_processes(
 
 
 def _run_in_process(spec: ScenarioSpec, seed: int, options: dict[str, Any]) -> RunSummary:
-    return run_headless(spec, seed=seed, **options)
+    return run_headless(spec, seed=seed, **options)  # each run in a loop of its own

@@ -6,6 +6,7 @@ memories and emotions, the environment's phase, and token budgets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from simengine.core.events import (
     Event,
     MessageSent,
     MessageSuppressed,
+    json_safe,
 )
 from simengine.core.worlds import Impulse, Speech, WorldContext, WorldNotice
 
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
 
 QUIET_ACTIONS = frozenset({"wait", "say", "broadcast"})  # acting this way does not wake you
 REFUSAL_STRESS = 0.03
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -113,13 +119,13 @@ class Turns:
                 name,
                 model=agent.profile.model,
                 thought=decision.thought,
-                actions=[dict(a) for a in decision.actions],
+                actions=json_safe([dict(a) for a in decision.actions]),
                 message=(
                     {"to": decision.message.to, "text": decision.message.text}
                     if decision.message
                     else None
                 ),
-                emotion=dict(decision.emotion),
+                emotion={k: v for k, v in decision.emotion.items() if _finite(v)},
                 fallback=outcome.fallback,
             )
         )
@@ -149,7 +155,7 @@ class Turns:
                 AgentActed(
                     self.tick,
                     agent.name,
-                    action=dict(action),
+                    action=json_safe(dict(action)),
                     result=outcome.text,
                     details=dict(outcome.details),
                 )
@@ -167,12 +173,15 @@ class Turns:
             self.impulse(impulse)
 
     def _reject(self, agent: AgentState, action: dict[str, Any], reason: str) -> None:
-        self.log.add(ActionRejected(self.tick, agent.name, action=action, reason=reason))
+        self.log.add(ActionRejected(self.tick, agent.name, action=json_safe(action), reason=reason))
         self.perceive(agent.name, "refusal", f"your {action.get('type')} failed: {reason}")
         agent.emotion.nudge({"stress": REFUSAL_STRESS})
 
     # -- messages --
     def _send(self, agent: AgentState, message: OutgoingMessage) -> None:
+        if not isinstance(message.to, str) or not isinstance(message.text, str):
+            self._reject(agent, {"type": "message"}, "a message needs a text 'to' and 'text'")
+            return
         posted = self.sim.bus.post(
             self.tick, agent.name, message.to, message.text, {"source": "decision"}
         )

@@ -10,9 +10,13 @@ from typing import Any
 import httpx
 
 from .errors import LLMError, UnknownModelError
-from .providers.anthropic import DEFAULT_BASE_URL, MISSING_KEY
+from .messages import (
+    ANTHROPIC_DEFAULT_BASE_URL,
+    MISSING_ANTHROPIC_KEY,
+    not_pulled_message,
+    unreachable_message,
+)
 from .providers.offline import load_policy, policy_names
-from .providers.ollama import not_pulled_message, unreachable_message
 from .router import split_model_id
 from .settings import DEFAULT_OLLAMA_HOST, LLMSettings, normalize_ollama_host
 
@@ -98,13 +102,16 @@ def check_ollama_sync(
         return _unreachable(host, exc)
 
 
-def available_models(settings: LLMSettings | None = None) -> list[str]:
-    """Model ids the console can offer now: pulled Ollama models, Claude if keyed, offline."""
+def available_models(
+    settings: LLMSettings | None = None, *, health: OllamaHealth | None = None
+) -> list[str]:
+    """Model ids the console can offer now: pulled Ollama models, Claude if keyed, offline.
+
+    Pass the `health` a caller already has to skip asking Ollama again.
+    """
     settings = settings or LLMSettings.from_env()
-    found: list[str] = []
-    health = check_ollama_sync(settings)
-    for name in health.models if health.reachable else ():
-        found.append(f"ollama/{name.removesuffix(':latest')}")
+    health = health or check_ollama_sync(settings)
+    found = [f"ollama/{name.removesuffix(':latest')}" for name in health.models]
     if settings.anthropic_api_key:
         found += [f"anthropic/{name}" for name in settings.anthropic_models]
     return found + offline_models()
@@ -137,8 +144,8 @@ def _status(model_id: str, settings: LLMSettings, health: dict[str, OllamaHealth
         return ModelStatus(model_id, provider, True, f"ready on Ollama {state.version} at {host}")
     if provider == "anthropic":
         if not settings.anthropic_api_key:
-            return ModelStatus(model_id, provider, False, MISSING_KEY)
-        base = settings.anthropic_base_url or DEFAULT_BASE_URL
+            return ModelStatus(model_id, provider, False, MISSING_ANTHROPIC_KEY)
+        base = settings.anthropic_base_url or ANTHROPIC_DEFAULT_BASE_URL
         return ModelStatus(
             model_id, provider, True, f"ANTHROPIC_API_KEY is set; calls go to {base}"
         )

@@ -10,7 +10,9 @@ from jsonschema import exceptions as schema_errors
 from jsonschema.validators import validator_for
 
 FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_ERRORS = 3
+MAX_STARTS = 50  # '{' positions tried per candidate text
 
 
 class InvalidOutput(ValueError):
@@ -18,29 +20,36 @@ class InvalidOutput(ValueError):
 
 
 def _candidates(text: str) -> list[str]:
-    stripped = text.strip()
-    found = [stripped]
-    found += [block.strip() for block in FENCE.findall(stripped)]
-    return found
+    stripped = THINKING.sub("", text).strip()
+    return [stripped, *(block.strip() for block in FENCE.findall(stripped))]
+
+
+def _first_value(candidate: str) -> object:
+    """The whole text as JSON, else the first JSON object that starts at some '{'."""
+    try:
+        return json.loads(candidate)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    start = candidate.find("{")
+    for _ in range(MAX_STARTS):
+        if start < 0:
+            break
+        try:
+            return decoder.raw_decode(candidate, start)[0]
+        except ValueError:
+            start = candidate.find("{", start + 1)
+    return None
 
 
 def extract_json_object(text: str) -> dict[str, Any]:
     """The JSON object in `text`: bare, inside a code fence, or after some leading prose."""
-    decoder = json.JSONDecoder()
     for candidate in _candidates(text):
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            start = candidate.find("{")
-            if start < 0:
-                continue
-            try:
-                value, _ = decoder.raw_decode(candidate, start)
-            except ValueError:
-                continue
+        value = _first_value(candidate)
         if isinstance(value, dict):
             return value
-        raise InvalidOutput(f"expected one JSON object, got a JSON {type(value).__name__}")
+        if value is not None:
+            raise InvalidOutput(f"expected one JSON object, got a JSON {type(value).__name__}")
     shown = text.strip()[:120] or "(empty)"
     raise InvalidOutput(f"the answer is not JSON: expected one JSON object, got {shown!r}")
 

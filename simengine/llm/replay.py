@@ -76,12 +76,14 @@ class InMemoryReplaySource:
         source = cls()
         with open(path, encoding="utf-8") as lines:
             for line in lines:
-                if not line.strip():
+                entry = json.loads(line) if line.strip() else None
+                if not isinstance(entry, dict):
                     continue
-                entry = json.loads(line)
                 record = entry.get("call") or entry.get("record") or entry
+                if not isinstance(record, dict):
+                    continue
                 line_run = entry.get("run_id") or record.get("run_id") or run_id
-                if line_run is not None and isinstance(record, Mapping):
+                if line_run is not None:
                     source.add_record(str(line_run), record)
         return source
 

@@ -270,3 +270,50 @@ def test_unknown_scenarios_are_404(api, method, url):
     response = getattr(api, method)(url, {"spec": spec_of()}, format="json")
     assert response.status_code == 404
     assert response.data == {"detail": "No Scenario matches the given query."}
+
+
+def test_numbers_that_do_not_fit_the_database_are_refused_with_their_paths(api):
+    spec = spec_of("Huge")
+    spec["seed"] = 10**20
+    spec["agent_templates"][0]["count"] = 5000
+    response = api.post("/api/scenarios/", {"spec": spec}, format="json")
+    assert response.status_code == 400
+    assert {e["path"] for e in response.data["errors"]} == {
+        "spec.seed",
+        "spec.agent_templates[0].count",
+    }
+    assert not Scenario.objects.exists()
+
+
+def test_names_longer_than_their_columns_are_refused(api):
+    response = api.post("/api/scenarios/", {"spec": spec_of("N" * 201)}, format="json")
+    assert response.status_code == 400
+    assert response.data["errors"] == [
+        {"path": "spec.name", "message": "at most 200 characters, got 201"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ('{"name": "nul \\u0000"}', "application/json"),
+        ("[" * 50_000, "application/json"),
+        ('{"seed": 1e400}', "application/json"),
+        ("a: " + "[" * 5_000, "application/yaml"),
+        ('name: "nul \\0"', "application/yaml"),
+        (b"name: \xff\xfe", "application/yaml"),
+    ],
+)
+def test_unstorable_or_unparsable_bodies_are_400_and_save_nothing(api, body, content_type):
+    response = api.post("/api/scenarios/import/", body, content_type=content_type)
+    assert response.status_code == 400
+    assert not Scenario.objects.exists()
+
+
+def test_unknown_api_paths_are_json_404s(api):
+    response = api.get("/api/nowhere/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint here."}
+    response = api.post("/api/runs", {}, format="json")
+    assert response.status_code == 404
+    assert "end with a slash" in response.json()["detail"]

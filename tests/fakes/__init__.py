@@ -1,4 +1,13 @@
-"""Loopback stand-ins for the LLM servers (Ollama, Anthropic), shared by tests and bench/."""
+"""Loopback stand-ins for the LLM servers (Ollama, Anthropic), shared by tests and bench/.
+
+    with running_ollama(slots=4, latency=0.5) as server:   # P slots, L seconds per answer
+        os.environ["OLLAMA_HOST"] = server.url
+        ...                                                 # run anything against it
+        print(server.stats())   # total, in_flight/max_in_flight, active, queued, ...
+
+Script faults with `server.script(Reply.error(500), Reply.slow(5), ...)` and decide the
+content with `server.answer = lambda body: {...}`.
+"""
 
 from .anthropic_server import FakeAnthropic, running_anthropic
 from .http import LoopbackServer, Reply, Request, Stats

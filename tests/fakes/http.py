@@ -227,11 +227,11 @@ class LoopbackServer:
         """Take the next scripted reply, wait for a slot and the latency, then render it."""
         with self._lock:
             reply = self._script.popleft() if self._script else Reply()
-        self._count(total=1, in_flight=1, queued=1)
-        waiting = True
+        waiting = self._sem.locked()  # every slot busy: this request queues
+        self._count(total=1, in_flight=1, queued=int(waiting))
         try:
             async with self._sem:
-                self._count(queued=-1, active=1)
+                self._count(queued=-int(waiting), active=1)
                 waiting = False
                 try:
                     await asyncio.sleep(self.latency + reply.delay)

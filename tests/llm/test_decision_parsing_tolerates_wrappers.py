@@ -18,6 +18,8 @@ DECISION = json.dumps(valid_decision())
         f"```\n{DECISION}\n```",
         f"Sure! Here is my decision:\n{DECISION}",
         f"Decision: {DECISION} -- hope that helps",
+        f"<think>Maybe {{move}} first? No.</think>\n{DECISION}",
+        f"Options were {{wait}} or {{move}}; I pick {DECISION}",
     ],
 )
 def test_a_decision_is_found_bare_fenced_or_after_prose(text):

@@ -1,7 +1,11 @@
+import io
+
+from django.core.management import call_command
+
 from simengine.llm import build_decision_maker, usage_by_agent, usage_total
 from tests.fakes import FakeOllama
 
-from .flood import run_flood
+from .flood import FLOOD_SCENARIO, run_flood
 from .helpers import settings_for
 
 
@@ -40,3 +44,41 @@ def test_every_agents_prompt_prefix_stays_byte_identical_through_the_run():
         prefixes.setdefault(system["content"].split("\n", 1)[0], set()).add(stable)
     assert len(prefixes) == 9
     assert all(len(variants) == 1 for variants in prefixes.values())
+
+
+def simulate(monkeypatch, host: str) -> tuple[str, str]:
+    monkeypatch.setenv("OLLAMA_HOST", host)
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "simulate",
+        str(FLOOD_SCENARIO),
+        "--model-override",
+        "ollama/llama3.2",
+        stdout=out,
+        stderr=err,
+    )
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_simulate_command_runs_the_flood_on_the_stand_in_and_counts_every_call(monkeypatch):
+    with FakeOllama(slots=4) as server:
+        out, err = simulate(monkeypatch, server.url)
+        total = server.stats().total
+
+    assert "status: completed" in out
+    assert f"model calls: {total}, tokens in/out: " in out
+    assert "unavailable" not in err
+
+
+def test_the_simulate_command_names_ollama_host_in_one_line_when_nothing_listens(monkeypatch):
+    server = FakeOllama().start()
+    server.stop()
+
+    out, err = simulate(monkeypatch, server.url)
+
+    [line] = [line for line in err.splitlines() if "OLLAMA_HOST" in line]
+    assert line.startswith(
+        f"ollama/llama3.2 is unavailable (Ollama is not reachable at OLLAMA_HOST={server.url}: "
+        "start it with `ollama serve`"
+    )
+    assert "status: completed" in out

@@ -1,9 +1,11 @@
 import json
 
 from simengine.core.decision import InboxMessage
-from simengine.llm import LLMClient, LLMDecisionMaker
+from simengine.llm import LLMClient, LLMDecisionMaker, build_decision_maker
+from tests.fakes import FakeOllama, example_for_schema
 
 from .factories import decision_request
+from .flood import run_flood
 from .helpers import decide, settings_for
 
 INJECTION = (
@@ -48,3 +50,35 @@ def test_operator_commands_are_shown_apart_from_agent_messages(ollama_server):
         "- Prioritise the hospital.\n"
     )
     assert operator < prompt.index("<<<INBOX")
+
+
+def test_in_a_real_run_an_injected_broadcast_reaches_others_only_inside_their_inbox_block():
+    def answer(body):
+        decision = example_for_schema(body["format"])
+        if body["messages"][0]["content"].startswith("You are Rescuer 1,") and (
+            "== Tick 1 ==" in body["messages"][1]["content"]
+        ):
+            decision["message"] = {"to": "all", "text": INJECTION}
+        return decision
+
+    with FakeOllama(slots=4) as server:
+        server.answer = answer
+        run_flood(
+            build_decision_maker(settings_for(server)),
+            model_override="ollama/llama3.2",
+            max_ticks=2,
+        )
+        tick_two = [b for b in server.chats() if "== Tick 2 ==" in b["messages"][1]["content"]]
+
+    receivers = [
+        b for b in tick_two if not b["messages"][0]["content"].startswith("You are Rescuer 1,")
+    ]
+    assert len(receivers) == 8
+    for body in receivers:
+        system, user = (m["content"] for m in body["messages"])
+        before, rest = user.split("<<<INBOX\n", 1)
+        inbox, after = rest.split("\nINBOX>>>", 1)
+        assert INJECTION not in system + before + after
+        assert {"from": "Rescuer 1", "channel": "all", "tick": 1, "text": INJECTION} in [
+            {k: m[k] for k in ("from", "channel", "tick", "text")} for m in json.loads(inbox)
+        ]

@@ -1,4 +1,4 @@
-from simengine.llm import available_models, preflight
+from simengine.llm import available_models, check_ollama_sync, preflight
 
 from .helpers import settings_for
 
@@ -46,3 +46,14 @@ def test_the_model_picker_lists_pulled_models_claude_when_keyed_and_offline(
         "offline/heuristic",
     ]
     assert without == ["offline/heuristic"]
+
+
+def test_the_model_picker_reuses_a_health_check_it_is_given(ollama_server):
+    settings = settings_for(ollama_server)
+    health = check_ollama_sync(settings)
+    asked = len(ollama_server.requests)
+
+    models = available_models(settings, health=health)
+
+    assert models == ["ollama/llama3.2", "ollama/qwen2.5:7b", "offline/heuristic"]
+    assert len(ollama_server.requests) == asked

@@ -1,10 +1,14 @@
 import asyncio
 import multiprocessing
 
+import pytest
+
 from simengine.llm.limits import RedisSlotLimiter
 from tests.fakes import FakeOllama
 
 from .workers import call_model_many_times
+
+pytestmark = pytest.mark.redis
 
 
 def test_four_worker_processes_never_exceed_the_shared_bound(redis_url):

@@ -4,9 +4,13 @@ import os
 import signal
 import time
 
+import pytest
+
 from simengine.llm.limits import RedisSlotLimiter
 
 from .workers import hold_a_slot_forever
+
+pytestmark = pytest.mark.redis
 
 
 def test_a_slot_held_by_a_killed_process_comes_back_when_its_lease_runs_out(redis_url):

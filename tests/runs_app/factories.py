@@ -20,21 +20,32 @@ def sample_version(name: str = "riverside_flood") -> ScenarioVersion:
     return scenario_import(text=text, fmt="yaml").version
 
 
-def small_flood_version(*, max_ticks: int = 12, name: str = "Small flood", **params) -> ScenarioVersion:
+def small_flood_version(
+    *, max_ticks: int = 12, name: str = "Small flood", **params
+) -> ScenarioVersion:
     """A flood with four agents, no success/failure condition: it always runs max_ticks."""
     spec: dict[str, Any] = {
         "name": name,
         "seed": 3,
         "world": {
             "kind": "flood",
-            "params": {"rain_intensity": 0.6, "water_rise_per_tick": 0.25, "levee_height": 3.0, **params},
+            "params": {
+                "rain_intensity": 0.6,
+                "water_rise_per_tick": 0.25,
+                "levee_height": 3.0,
+                **params,
+            },
             "locations": [
                 {"id": "hilltop", "elevation": 30, "shelter": True, "capacity": 200},
                 {"id": "school", "elevation": 4, "civilians": 25},
                 {"id": "hospital", "elevation": 6, "civilians": 20, "injured": 5},
                 {"id": "docks", "elevation": 1, "boats": 2},
             ],
-            "routes": [["docks", "school", 1], ["school", "hospital", 2], ["hospital", "hilltop", 2]],
+            "routes": [
+                ["docks", "school", 1],
+                ["school", "hospital", 2],
+                ["hospital", "hilltop", 2],
+            ],
             "resources": {"food": 50, "medkits": 10},
         },
         "agent_templates": [

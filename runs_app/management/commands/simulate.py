@@ -21,9 +21,10 @@ from simengine.core.policies import OfflineDecisionMaker
 from simengine.core.runner import BatchSummary, RunSummary, run_headless, run_many, trace_line
 from simengine.core.simulation import TickResult
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec_file
-from simengine.core.spec.fields import _model_id
+from simengine.core.spec.fields import check_model_id
 
 ScenarioResolver = Callable[[str], ScenarioSpec | None]
+OFFLINE = "offline/heuristic"
 
 
 def scenario_from_file(ref: str) -> ScenarioSpec | None:
@@ -43,6 +44,33 @@ def resolve_scenario(ref: str) -> ScenarioSpec:
         if spec is not None:
             return spec
     raise CommandError(f"{ref}: no such scenario file or stored scenario")
+
+
+def with_available_models(
+    spec: ScenarioSpec, override: str | None
+) -> tuple[ScenarioSpec, str | None, list[str]]:
+    """Move agents whose model cannot be served now (Ollama down, no API key) to the
+    offline policy, as the console does; returns the spec, the override and one note each.
+    """
+    try:
+        from simengine.llm import preflight
+    except ImportError:
+        return spec, override, []
+    templates = [t for t in spec.agent_templates if t.kind != "environment"]
+    models = {override} if override else {t.model for t in templates if t.model}
+    unavailable = {s.model_id: s.message for s in preflight(sorted(models)) if not s.ok}
+    if not unavailable:
+        return spec, override, []
+    notes = [
+        f"{m} is unavailable ({why}); its agents run on {OFFLINE}" for m, why in unavailable.items()
+    ]
+    if override:
+        return spec, OFFLINE, notes
+    swapped = tuple(
+        t.model_copy(update={"model": OFFLINE}) if t.model in unavailable else t
+        for t in spec.agent_templates
+    )
+    return spec.model_copy(update={"agent_templates": swapped}), override, notes
 
 
 def decision_maker_for(
@@ -99,6 +127,9 @@ class Command(BaseCommand):
         if runs < 1 or concurrency < 1 or (max_ticks is not None and max_ticks < 1):
             raise CommandError("--runs, --concurrency and --max-ticks must be at least 1")
         seed = spec.seed if options["seed"] is None else options["seed"]
+        spec, override, notes = with_available_models(spec, override)
+        for note in notes:
+            self.stderr.write(note)
         maker, parallel = decision_maker_for(spec, override)
         with ExitStack() as stack:
             trace = None
@@ -111,7 +142,15 @@ class Command(BaseCommand):
                 self._print_run(spec, summary)
             else:
                 batch = self._many(
-                    spec, seed, runs, concurrency, max_ticks, override, maker, parallel
+                    spec,
+                    seed,
+                    runs,
+                    concurrency,
+                    max_ticks,
+                    override,
+                    maker,
+                    parallel,
+                    keep_trace=trace is not None,
                 )
                 if trace is not None:
                     for run in batch.runs:
@@ -122,7 +161,7 @@ class Command(BaseCommand):
         if value is None:
             return None
         try:
-            return _model_id(value)
+            return check_model_id(value)
         except ValueError as exc:
             raise CommandError(f"--model-override: {exc}") from None
 
@@ -176,7 +215,7 @@ class Command(BaseCommand):
                 model_override=override,
                 processes=parallel,
                 on_run=lambda _summary: bar.update(1),
-                keep_trace=bool(self._jsonl),
+                keep_trace=keep_trace,
             )
 
     def _progress(self) -> IO[str]:

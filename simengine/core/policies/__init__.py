@@ -39,6 +39,11 @@ def register_policy(name: str, world_kind: str) -> Callable[[Policy], Policy]:
     return decorate
 
 
+def policy_names() -> list[str]:
+    """Every name `offline/<name>` may use, sorted."""
+    return sorted({name for name, _kind in POLICIES})
+
+
 def policy_name(model: str) -> str:
     """The policy an `offline/<policy>` model id names (others fall back to the default)."""
     provider, _, name = model.partition("/")

@@ -14,6 +14,7 @@ from simengine.core.policies.common import decision, emotion_report, greeting_re
 
 SECOND_CHOICE = 0.3  # chance of heading for the runner-up place (spreads the crews out)
 CHATTINESS = 0.35
+SAFE_TICKS = 8  # a place further than this from flooding can wait while its people are fed
 
 
 def flood_heuristic(request: DecisionRequest) -> dict[str, Any]:
@@ -53,19 +54,17 @@ def _plan(
         and (me.get("medkits", 0) or here.get("medkits", 0))
     ):
         return {"type": "treat"}, f"{here['injured']} injured here need care now.", None
+    hungry = (
+        here["lacks_food"] and here["civilians"] > 0 and _ticks_to_flood(obs, here) > SAFE_TICKS
+    )
+    if "share" in allowed and me.get("food", 0) >= 1 and hungry:
+        amount = min(me["food"], 5)
+        action = {"type": "share", "resource": "food", "amount": amount, "to": here["id"]}
+        return action, f"The people at {here['id']} are short of food.", None
     can_rescue = "rescue" in allowed and me.get("capacity", 0) > 0
     if can_rescue and not here["shelter"] and here["civilians"] > 0:
         news = f"Taking people aboard at {here['id']}, {here['civilians']} waiting."
         return {"type": "rescue"}, f"{here['civilians']} people are waiting right here.", news
-    if (
-        "share" in allowed
-        and me.get("food", 0) >= 1
-        and here["lacks_food"]
-        and here["civilians"] > 0
-    ):
-        amount = min(me["food"], 5)
-        action = {"type": "share", "resource": "food", "amount": amount, "to": here["id"]}
-        return action, f"The people at {here['id']} are short of food.", None
     target = _target(obs, me, allowed, rng)
     if _needs_restock(here, me, allowed):
         return {"type": "unload"}, "Restocking medkits at the shelter.", None
@@ -103,7 +102,6 @@ def _target(
     obs: dict[str, Any], me: dict[str, Any], allowed: set[str], rng: random.Random
 ) -> str | None:
     """The place to head for: endangered people for rescuers, injured people for medics."""
-    rise = max(0.01, float(obs.get("expected_rise_per_tick") or 0.01))
     medic = "treat" in allowed and (me.get("medkits", 0) > 0)
     scored = []
     for place in obs.get("locations", []):
@@ -112,7 +110,7 @@ def _target(
         people = place["injured"] if medic else place["civilians"]
         if people <= 0 or ("rescue" not in allowed and not medic):
             continue
-        ticks_to_flood = 0.0 if place["flooded"] else max(0.0, place["margin"] / rise)
+        ticks_to_flood = _ticks_to_flood(obs, place)
         score = people / ((1 + place["travel_ticks"]) * (1 + ticks_to_flood / 4))
         scored.append((score, place["id"]))
     if not scored:
@@ -121,6 +119,14 @@ def _target(
     if len(scored) > 1 and rng.random() < SECOND_CHOICE:
         return scored[1][1]
     return scored[0][1]
+
+
+def _ticks_to_flood(obs: dict[str, Any], place: dict[str, Any]) -> float:
+    """About how long until the water reaches a place at the current rise (0 if it has)."""
+    if place["flooded"]:
+        return 0.0
+    rise = max(0.01, float(obs.get("expected_rise_per_tick") or 0.01))
+    return max(0.0, place["margin"] / rise)
 
 
 def _needs_restock(here: dict[str, Any], me: dict[str, Any], allowed: set[str]) -> bool:

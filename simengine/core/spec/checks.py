@@ -135,6 +135,8 @@ class CrossChecker:
                 seen.add(room.id)
             if not parsed.good("members"):
                 continue
+            if not room.members:
+                self.errors.append(f"{path}.members: must list at least one member")
             for i, member in enumerate(room.members):
                 if member.startswith("template:"):
                     template_id = member.removeprefix("template:")

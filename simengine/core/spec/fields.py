@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
 
+from simengine.core.policies import policy_names
 from simengine.core.text import describe_value, format_number
 
 PROVIDERS = ("ollama", "anthropic", "offline", "replay")
-OFFLINE_POLICIES = ("heuristic",)
 
 
 def _validator(check: Callable[[Any], Any]) -> PlainValidator:
@@ -81,15 +81,17 @@ def choice(*options: str) -> Any:
     return Annotated[str, _validator(check)]
 
 
-def _model_id(value: Any) -> str:
+def check_model_id(value: Any) -> str:
+    """A model id `provider/model` with a known provider (and a known offline policy)."""
     value = _text(value)
     provider, sep, model = value.partition("/")
     if not sep or not provider or not model:
         raise ValueError(f"expected 'provider/model' (e.g. 'ollama/llama3.2'), got {value!r}")
     if provider not in PROVIDERS:
         raise ValueError(f"unknown provider '{provider}' (known: {', '.join(PROVIDERS)})")
-    if provider == "offline" and model not in OFFLINE_POLICIES:
-        raise ValueError(f"unknown offline policy '{model}' (known: {', '.join(OFFLINE_POLICIES)})")
+    if provider == "offline" and model not in policy_names():
+        known = ", ".join(policy_names())
+        raise ValueError(f"unknown offline policy '{model}' (known: {known})")
     return value
 
 
@@ -103,5 +105,5 @@ def _check_range(value: float, minimum: float | None, maximum: float | None) -> 
 Text = Annotated[str, _validator(_text), PlainSerializer(str)]
 Name = Annotated[str, _validator(_name), PlainSerializer(str)]
 Flag = Annotated[bool, _validator(_flag), PlainSerializer(bool)]
-ModelId = Annotated[str, _validator(_model_id), PlainSerializer(str)]
+ModelId = Annotated[str, _validator(check_model_id), PlainSerializer(str)]
 Unit = number(0, 1)

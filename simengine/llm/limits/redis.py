@@ -8,6 +8,9 @@ processes. A release pushes a wake-up onto the personal list of each waiter now 
 which blocks on it (BLPOP) instead of sleeping; waiters also re-check every `poll` seconds,
 which is how they notice leases that expired. Waiters heartbeat on every check, and one
 that stops (killed) is dropped from the queue. Every step is one Lua script, so atomic.
+
+In front of Redis sits a process-local stage of the same size: a process never has more
+than `slots` callers talking to Redis, which bounds its connections and its polling.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..loops import PerLoop
+from .local import LocalSlotLimiter
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +148,7 @@ class RedisSlotLimiter:
         self.wake_prefix = f"{base}:wake:"
         self.wait_ttl_ms = max(3000, int(poll * 1000 * 10))
         self.key_ttl_ms = max(self.lease_ms, self.wait_ttl_ms) * 4
+        self.local = LocalSlotLimiter(slots)
         self._conns: PerLoop[_Conn] = PerLoop(self._connect)
         self._warned_at = -1e9
 
@@ -159,7 +164,15 @@ class RedisSlotLimiter:
         )
 
     async def acquire(self) -> str:
-        """Wait for a slot; returns the lease token to pass to `release`."""
+        """Wait for a slot (locally, then in Redis); returns the token to pass to `release`."""
+        await self.local.acquire()
+        try:
+            return await self._acquire_shared()
+        except BaseException:
+            self.local.release()
+            raise
+
+    async def _acquire_shared(self) -> str:
         conn = self._conns.get()
         token = uuid.uuid4().hex
         args = [token, self.slots, self.lease_ms, self.wait_ttl_ms, self.key_ttl_ms]
@@ -168,12 +181,18 @@ class RedisSlotLimiter:
                 await conn.client.blpop([self.wake_prefix + token], timeout=self.poll)
         except BaseException:
             with suppress(*REDIS_DOWN):
-                await self.release(token)
+                await self._release_shared(token)
             raise
         return token
 
     async def release(self, token: str) -> None:
-        """Give the slot back (or leave the queue) and wake whoever is next."""
+        """Give the slot back and wake whoever is next."""
+        try:
+            await self._release_shared(token)
+        finally:
+            self.local.release()
+
+    async def _release_shared(self, token: str) -> None:
         conn = self._conns.get()
         await conn.release(keys=self.keys, args=[token, self.slots, self.wake_prefix])
 
@@ -202,20 +221,21 @@ class RedisSlotLimiter:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot for the block; if Redis is down, warn and go on without it."""
-        token: str | None = None
-        try:
-            token = await self.acquire()
-        except REDIS_DOWN as exc:
-            self._warn_down(exc)
-        renewer = asyncio.create_task(self._keep_renewed(token)) if token else None
-        try:
-            yield
-        finally:
-            if renewer is not None and token is not None:
-                renewer.cancel()
-                with suppress(*REDIS_DOWN):
-                    await self.release(token)
+        """Hold one slot for the block; if Redis is down, warn and hold only the local one."""
+        async with self.local.slot():
+            token: str | None = None
+            try:
+                token = await self._acquire_shared()
+            except REDIS_DOWN as exc:
+                self._warn_down(exc)
+            renewer = asyncio.create_task(self._keep_renewed(token)) if token else None
+            try:
+                yield
+            finally:
+                if renewer is not None and token is not None:
+                    renewer.cancel()
+                    with suppress(*REDIS_DOWN):
+                        await self._release_shared(token)
 
     def _warn_down(self, exc: BaseException) -> None:
         if time.monotonic() - self._warned_at > 60:

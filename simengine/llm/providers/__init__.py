@@ -1,4 +1,4 @@
-"""The provider registry: one entry per model-id prefix."""
+"""The provider registry: one entry per model-id prefix (Claude's SDK loads on first use)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from ..replay import ReplaySource
 from ..settings import LLMSettings
-from .anthropic import AnthropicProvider
 from .base import Provider
 from .offline import OfflineProvider
 from .ollama import OllamaProvider
@@ -14,16 +13,22 @@ from .replay import ReplayProvider
 
 ProviderFactory = Callable[[LLMSettings, ReplaySource | None], Provider]
 
+
+def _anthropic(settings: LLMSettings, replay: ReplaySource | None) -> Provider:
+    from .anthropic import AnthropicProvider  # the SDK takes seconds to import
+
+    return AnthropicProvider(settings)
+
+
 PROVIDERS: dict[str, ProviderFactory] = {
     "ollama": lambda settings, replay: OllamaProvider(settings),
-    "anthropic": lambda settings, replay: AnthropicProvider(settings),
+    "anthropic": _anthropic,
     "offline": lambda settings, replay: OfflineProvider(),
     "replay": lambda settings, replay: ReplayProvider(replay),
 }
 
 __all__ = [
     "PROVIDERS",
-    "AnthropicProvider",
     "OfflineProvider",
     "OllamaProvider",
     "Provider",

@@ -18,16 +18,12 @@ from ..errors import (
 )
 from ..limits import RateLimiter, SlotLimiter, rate_limiter, slot_limiter
 from ..loops import PerLoop
+from ..messages import ANTHROPIC_DEFAULT_BASE_URL, MISSING_ANTHROPIC_KEY
 from ..retry import RetryPolicy, with_retries
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
 TOOL_NAME = "respond"
-MISSING_KEY = (
-    "ANTHROPIC_API_KEY is not set: export your Claude API key (and ANTHROPIC_BASE_URL for a "
-    "proxy), or use an ollama/ or offline/ model"
-)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -78,7 +74,7 @@ class AnthropicProvider:
         rate: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
-        self.base_url = settings.anthropic_base_url or DEFAULT_BASE_URL
+        self.base_url = settings.anthropic_base_url or ANTHROPIC_DEFAULT_BASE_URL
         self.limiter = limiter or slot_limiter(
             f"anthropic:{self.base_url}",
             settings.anthropic_parallel,
@@ -139,7 +135,7 @@ class AnthropicProvider:
     async def generate(self, call: LLMCall) -> ProviderAnswer:
         """Send one Messages request and return the tool input (as JSON) or the text."""
         if not self.settings.anthropic_api_key:
-            raise ProviderUnavailableError(MISSING_KEY)
+            raise ProviderUnavailableError(MISSING_ANTHROPIC_KEY)
         request = self._request(call)
         try:
             message = await with_retries(

@@ -18,22 +18,10 @@ from ..errors import (
 )
 from ..limits import SlotLimiter, slot_limiter
 from ..loops import PerLoop
+from ..messages import not_pulled_message, unreachable_message
 from ..retry import RetryPolicy, with_retries
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
-
-
-def unreachable_message(host: str) -> str:
-    """The one line a user sees when nothing answers at OLLAMA_HOST."""
-    return (
-        f"Ollama is not reachable at OLLAMA_HOST={host}: start it with `ollama serve` "
-        "(or set OLLAMA_HOST to a running server), or use an offline/ model"
-    )
-
-
-def not_pulled_message(host: str, model: str) -> str:
-    """The one line a user sees when the model is missing on the server."""
-    return f"Ollama at {host} does not have model '{model}': run `ollama pull {model}`"
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -6,6 +6,7 @@ medkit, and the loser's rejection names who got there first (tracked in `ctx.cla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -46,7 +47,7 @@ def _move(
 ) -> ActionOutcome:
     target = action.get("to")
     here = state.locations[agent.location]
-    if target not in state.locations:
+    if not isinstance(target, str) or target not in state.locations:
         return ActionOutcome.rejected(f"unknown location {target!r}")
     if target == here.id:
         return ActionOutcome.rejected(f"already at {target}")
@@ -142,7 +143,7 @@ def _share(
     if resource not in ("food", "medkits"):
         return ActionOutcome.rejected(f"cannot share {resource!r}: only food or medkits")
     amount = action.get("amount", 1)
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
+    if not _finite(amount) or amount <= 0:
         return ActionOutcome.rejected(f"amount must be a positive number, got {amount!r}")
     if resource == "medkits":
         amount = int(amount)
@@ -315,9 +316,14 @@ def _text(action: Mapping[str, Any]) -> str | None:
 
 
 def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+    if not _finite(value) or value < 1:
         return None
     return int(value)
+
+
+def _finite(value: Any) -> bool:
+    """A real number a model may have written (not a bool, NaN or infinity)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _names(names: list[str]) -> str:

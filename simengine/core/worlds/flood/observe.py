@@ -39,7 +39,7 @@ def observe_flood(state: FloodState, name: str) -> dict[str, Any]:
     if agent.location is not None:
         here = state.locations[agent.location]
         observation["here"] = {
-            **_outline(state, here, None),
+            **_outline(state, here, 0),
             "food": here.food,
             "medkits": here.medkits,
             "free_boats": here.boats,

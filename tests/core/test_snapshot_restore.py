@@ -1,0 +1,63 @@
+"""A run restored from a snapshot continues exactly as the uninterrupted run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from simengine.core.controls import InjectMessage, PauseAgent
+from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.simulation import Simulation, SimulationFinished
+from simengine.core.spec import TerminationSpec
+from tests.core.helpers import run_ticks, sample
+
+
+def comparable(results) -> list:
+    return [(r.tick, r.events, r.messages, r.metrics, r.snapshot, r.finished) for r in results]
+
+
+@pytest.mark.parametrize("scenario", ["riverside_flood.yaml", "dialogue_dilemma.yaml"])
+def test_ten_ticks_then_restore_then_ten_equals_twenty_straight(scenario: str) -> None:
+    spec = sample(scenario)
+    spec = spec.model_copy(update={"termination": TerminationSpec(max_ticks=40)})
+    maker = OfflineDecisionMaker()
+    controls = {
+        3: [PauseAgent(agent=spec.agents()[1].name)],
+        12: [InjectMessage(to="all", text="Hold")],
+    }
+    straight = run_ticks(Simulation.create(spec, seed=11, run_id="r"), maker, 20, controls)
+
+    first = Simulation.create(spec, seed=11, run_id="r")
+    head = run_ticks(first, maker, 10, controls)
+    snapshot = json.loads(json.dumps(head[-1].snapshot))  # as a database would store it
+    resumed = Simulation.restore(spec, snapshot, run_id="r")
+    assert resumed.tick == 10 and resumed.metrics == first.metrics
+    tail = run_ticks(resumed, maker, 10, controls)
+    assert comparable(head + tail) == comparable(straight)
+
+
+def test_a_snapshot_is_plain_json_data() -> None:
+    simulation = Simulation.create(sample("riverside_flood.yaml"), seed=1, run_id="r")
+    [result] = run_ticks(simulation, OfflineDecisionMaker(), 1)
+    assert json.loads(json.dumps(result.snapshot)) == result.snapshot
+    assert set(result.snapshot) >= {"tick", "world", "agents", "bus", "finished", "end_reason"}
+    assert result.snapshot == simulation.snapshot()
+
+
+def test_restoring_a_finished_run_keeps_it_finished() -> None:
+    spec = sample("riverside_flood.yaml").with_max_ticks(2)
+    simulation = Simulation.create(spec, seed=1, run_id="r")
+    run_ticks(simulation, OfflineDecisionMaker(), 5)
+    restored = Simulation.restore(spec, simulation.snapshot(), run_id="r")
+    assert restored.finished and restored.end_reason == "max_ticks"
+    with pytest.raises(SimulationFinished):
+        asyncio.run(restored.step(OfflineDecisionMaker()))
+
+
+def test_a_snapshot_from_another_format_version_is_refused() -> None:
+    spec = sample("riverside_flood.yaml")
+    snapshot = {**Simulation.create(spec, seed=1, run_id="r").snapshot(), "version": 99}
+    with pytest.raises(ValueError, match="unsupported snapshot version 99"):
+        Simulation.restore(spec, snapshot, run_id="r")

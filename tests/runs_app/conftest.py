@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from simengine.celery import app as celery_app
+
+FAST_REDELIVERY = {
+    "SIMENGINE_VISIBILITY_TIMEOUT": "10",
+    "SIMENGINE_UNACKED_RESTORE_INTERVAL": "1",
+    "SIMENGINE_UNACKED_RESTORE_THROTTLE": "1",
+}
+
+
+@dataclass(frozen=True)
+class Broker:
+    url: str
+    queue: str
+    worker_env: dict[str, str]
+
+
+@pytest.fixture
+def celery_broker(redis_url: str, settings) -> Iterator[Broker]:
+    """Runs in this test go to Celery workers on a private Redis db and queue."""
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    celery_app.conf.broker_url = redis_url
+    celery_app.conf.broker_transport_options = {"visibility_timeout": 10}
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    settings.SIMENGINE_EXECUTOR = "celery"
+    settings.SIMENGINE_CELERY_QUEUE = queue
+    yield Broker(url=redis_url, queue=queue, worker_env=dict(FAST_REDELIVERY))
+    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
