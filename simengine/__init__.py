@@ -1,3 +1,5 @@
-from .celery import app as celery_app
+"""simengine: the Django project package (settings, urls, asgi, celery) and the engine.
 
-__all__ = ["celery_app"]
+The Celery app is loaded by `runs_app` when Django starts, not here, so that importing
+`simengine.core` or `simengine.llm` never pulls in Django.
+"""

@@ -29,6 +29,9 @@ def _database_config(url: str) -> dict:
         config["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
         config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # server-side parameters: large JSON snapshots are not quoted client-side per tick
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 
@@ -202,6 +205,14 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },
+    "TAGS": [
+        {"name": "scenarios", "description": "Scenario specs, their versions, import and export."},
+        {"name": "runs", "description": "Create, list and control runs."},
+        {"name": "agents", "description": "A run's agents: status changes and injections."},
+        {"name": "history", "description": "A run's messages, steps, events and LLM calls."},
+        {"name": "batches", "description": "Seeded runs over a parameter grid."},
+        {"name": "evaluations", "description": "Evaluators' scores of runs."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "runs_app.models.RunStatus",
         "BatchStatusEnum": "runs_app.models.BatchStatus",

@@ -50,7 +50,8 @@ class OverridesSerializer(serializers.Serializer):
         try:
             return _MODEL_ID.validate_python(value)
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.errors()[0]["msg"].removeprefix("Value error, "))
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise serializers.ValidationError(message) from None
 
 
 class VersionChoiceSerializer(serializers.Serializer):

@@ -121,7 +121,7 @@ class RunControlSerializer(serializers.Serializer):
             extra = sorted(key for key in ("seed", "overrides", "start") if key in data)
             if extra:
                 raise serializers.ValidationError(
-                    {key: [f"only allowed with action 'duplicate'"] for key in extra}
+                    {key: ["only allowed with action 'duplicate'"] for key in extra}
                 )
         return data
 

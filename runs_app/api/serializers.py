@@ -19,7 +19,9 @@ class _VersionRefSerializer(serializers.Serializer):
 
 class RunSerializer(serializers.ModelSerializer):
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     metrics = serializers.JSONField(help_text="The run's latest metric values by name.")
     end_reason = serializers.CharField(
         help_text="Why the run ended (success or failure condition, max ticks, operator), "
@@ -152,7 +154,9 @@ class LLMCallSerializer(serializers.ModelSerializer):
 
 class BatchSerializer(serializers.ModelSerializer):
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Batch

@@ -72,35 +72,40 @@ def _advance(run: Run, tick_budget: int) -> str:
     if simulation.finished:
         run_finish(run.pk, status=RunStatus.COMPLETED, reason=simulation.end_reason or "")
         return "finished"
-    deadline = time.monotonic() + SLICE_SECONDS
     with asyncio.Runner() as runner:
         decision_maker = decision_maker_for_run(run, spec)
-        for _ in range(tick_budget):
-            state = _state(run.pk)
-            if state.status == RunStatus.STOPPING:
-                run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
-                return "stopped"
-            if not _may_advance(state):
-                return "paused" if state.status == RunStatus.PAUSED else "idle"
-            rows = list(PendingControl.objects.filter(run=run, applied_step=None))
-            result = runner.run(
-                simulation.step(decision_maker, [control_from_row(r) for r in rows])
-            )
-            stepping = state.status == RunStatus.PAUSED
-            try:
-                commit_tick(run.pk, result, rows, simulation.agents, consume_step=stepping)
-            except IntegrityError:
-                logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
-                return "duplicate"
-            if result.finished:
-                run_finish(run.pk, status=RunStatus.COMPLETED, reason=result.end_reason or "")
-                return "finished"
-            if stepping:
-                if state.pending_steps <= 1:
-                    return "paused"
-                continue
-            if time.monotonic() > deadline:
-                break
+        try:
+            return _advance_ticks(run, simulation, decision_maker, runner, tick_budget)
+        finally:
+            runner.run(decision_maker.aclose())
+
+
+def _advance_ticks(run, simulation, decision_maker, runner, tick_budget: int) -> str:
+    deadline = time.monotonic() + SLICE_SECONDS
+    for _ in range(tick_budget):
+        state = _state(run.pk)
+        if state.status == RunStatus.STOPPING:
+            run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
+            return "stopped"
+        if not _may_advance(state):
+            return "paused" if state.status == RunStatus.PAUSED else "idle"
+        rows = list(PendingControl.objects.filter(run=run, applied_step=None))
+        result = runner.run(simulation.step(decision_maker, [control_from_row(r) for r in rows]))
+        stepping = state.status == RunStatus.PAUSED
+        try:
+            commit_tick(run.pk, result, rows, simulation.agents, consume_step=stepping)
+        except IntegrityError:
+            logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
+            return "duplicate"
+        if result.finished:
+            run_finish(run.pk, status=RunStatus.COMPLETED, reason=result.end_reason or "")
+            return "finished"
+        if stepping:
+            if state.pending_steps <= 1:
+                return "paused"
+            continue
+        if time.monotonic() > deadline:
+            break
     return "continue"
 
 

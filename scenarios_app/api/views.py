@@ -86,7 +86,9 @@ class ScenarioListApi(ApiListView):
 class ScenarioDetailApi(ApiView):
     may_conflict = True
 
-    @extend_schema(tags=TAGS, summary="A scenario with its latest spec", responses=s.ScenarioDetailSerializer)
+    @extend_schema(
+        tags=TAGS, summary="A scenario with its latest spec", responses=s.ScenarioDetailSerializer
+    )
     def get(self, request: Request, scenario_id: int) -> Response:
         return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id)).data)
 
@@ -146,7 +148,9 @@ class ScenarioVersionListApi(ApiListView):
 
 
 class ScenarioVersionDetailApi(ApiView):
-    @extend_schema(tags=TAGS, summary="One version with its spec", responses=s.VersionDetailSerializer)
+    @extend_schema(
+        tags=TAGS, summary="One version with its spec", responses=s.VersionDetailSerializer
+    )
     def get(self, request: Request, scenario_id: int, number: int) -> Response:
         version = scenario_version_get(scenario=_get_scenario(scenario_id), number=number)
         return Response(s.VersionDetailSerializer(version).data)

@@ -81,7 +81,9 @@ class KeysetPagination(pagination.BasePagination):
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
-        limit = query_int(request, "limit", default=self.default_limit, minimum=1, maximum=self.max_limit)
+        limit = query_int(
+            request, "limit", default=self.default_limit, minimum=1, maximum=self.max_limit
+        )
         direction, key = self._decode(request.query_params.get("cursor"))
         first, second = self.ordering
         if key is None:

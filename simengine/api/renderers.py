@@ -17,7 +17,9 @@ class YamlRenderer(BaseRenderer):
     format = "yaml"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
         if isinstance(data, str):
             return data.encode("utf-8")
         plain = json.loads(json.dumps(data, cls=encoders.JSONEncoder))  # ErrorDetail -> str
@@ -27,7 +29,9 @@ class YamlRenderer(BaseRenderer):
 class TextJSONRenderer(JSONRenderer):
     """JSON text as is; anything else (an error body) rendered as JSON."""
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
         if isinstance(data, str):
             return data.encode("utf-8")
         return super().render(data, accepted_media_type, renderer_context)

@@ -50,7 +50,7 @@ def scenario_yaml(name: str = "Small flood", **replace: str) -> str:
 
 
 def make_user(username: str = "ana"):
-    return get_user_model().objects.create_user(username, password="s3cret-pass-word")
+    return get_user_model().objects.create_user(username)  # no password: hashing is slow
 
 
 def token_client(user=None) -> APIClient:

@@ -105,7 +105,10 @@ def test_impossible_transitions_are_409_with_the_reason(api, setup, action, reas
         ({"action": "pause", "seed": 3}, "seed"),
         ({"action": "stop", "overrides": {}}, "overrides"),
         ({"action": "duplicate", "overrides": {"max_ticks": "lots"}}, "overrides.max_ticks"),
-        ({"action": "duplicate", "overrides": {"templates": {"ghost": {}}}}, "overrides.templates.ghost"),
+        (
+            {"action": "duplicate", "overrides": {"templates": {"ghost": {}}}},
+            "overrides.templates.ghost",
+        ),
     ],
 )
 def test_bad_control_payloads_are_400_and_change_nothing(api, payload, path):

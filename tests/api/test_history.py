@@ -68,7 +68,11 @@ def test_llm_calls_filter_by_agent_purpose_and_step_range(api, run):
     make_llm_call(run, step=2, agent="Rescuer 1")
     make_llm_call(run, step=3, agent="Mayor", purpose="repair")
     calls = results(api.get(f"/api/runs/{run.pk}/llm-calls/"))
-    assert [(c["step"], c["agent"]) for c in calls] == [(1, "Mayor"), (2, "Rescuer 1"), (3, "Mayor")]
+    assert [(c["step"], c["agent"]) for c in calls] == [
+        (1, "Mayor"),
+        (2, "Rescuer 1"),
+        (3, "Mayor"),
+    ]
     assert calls[0]["model"] == "offline/heuristic"
     assert calls[0]["tokens_in"] == 10
     mayor = results(api.get(f"/api/runs/{run.pk}/llm-calls/", {"agent": "Mayor"}))

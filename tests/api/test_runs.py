@@ -6,7 +6,7 @@ from django.utils import timezone
 from agents_app.models import Agent
 from runs_app.models import Run, RunStatus
 from runs_app.services.batches import batch_create
-from runs_app.services.runs import run_pause, run_stop
+from runs_app.services.runs import run_stop
 from tests.api.factories import make_run, make_version
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,10 @@ def test_it_creates_a_paused_run_of_a_version_with_seed_and_overrides(api):
         ({"version": "V", "overrides": {"model_override": "olama/x"}}, "overrides.model_override"),
         ({"version": "V", "overrides": {"params": []}}, "overrides.params"),
         ({"version": "V", "overrides": {"templates": {"ghost": {}}}}, "overrides.templates.ghost"),
-        ({"version": "V", "overrides": {"templates": {"rescuer": 3}}}, "overrides.templates.rescuer"),
+        (
+            {"version": "V", "overrides": {"templates": {"rescuer": 3}}},
+            "overrides.templates.rescuer",
+        ),
         (
             {"version": "V", "overrides": {"params": {"rain_intensity": "lots"}}},
             "world.params.rain_intensity",

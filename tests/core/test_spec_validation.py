@@ -106,6 +106,11 @@ CASES = [
         ],
     ),
     (
+        "an empty action list",
+        GOOD.replace("start: town}", "start: town, actions: []}"),
+        ["agent_templates[0].actions: must list at least one action"],
+    ),
+    (
         "count above one without {n}",
         GOOD.replace('name: "Crew {n}"', "name: Crew"),
         ["agent_templates[0].name: must contain {n} when count > 1"],

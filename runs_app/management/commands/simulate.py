@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -33,8 +34,15 @@ def scenario_from_file(ref: str) -> ScenarioSpec | None:
     return load_spec_file(path) if path.is_file() else None
 
 
-# Tried in order; a resolver for stored scenarios (by name) can be appended.
-SCENARIO_RESOLVERS: list[ScenarioResolver] = [scenario_from_file]
+def scenario_from_store(ref: str) -> ScenarioSpec | None:
+    """The latest version of a stored scenario named `ref` (needs the database)."""
+    from runs_app.services.headless import stored_scenario
+
+    return stored_scenario(ref)
+
+
+# Tried in order: a file path first, then a stored scenario's name.
+SCENARIO_RESOLVERS: list[ScenarioResolver] = [scenario_from_file, scenario_from_store]
 
 
 def resolve_scenario(ref: str) -> ScenarioSpec:
@@ -104,7 +112,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # runs on the core alone: no database, no URLs
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("scenario", help="a scenario file (YAML or JSON)")
+        parser.add_argument(
+            "scenario", help="a scenario file (YAML or JSON) or a stored scenario's name"
+        )
         parser.add_argument("--seed", type=int, default=None, help="seed (default: the spec's)")
         parser.add_argument("--max-ticks", type=int, default=None, help="stop after N ticks")
         parser.add_argument("--model-override", default=None, metavar="PROVIDER/MODEL")
@@ -140,6 +150,9 @@ class Command(BaseCommand):
             if runs == 1:
                 summary = self._one(spec, seed, max_ticks, override, maker, trace)
                 self._print_run(spec, summary)
+            elif settings.SIMENGINE_EXECUTOR == "celery":
+                batch = self._on_workers(spec, seed, runs, concurrency, max_ticks, override, trace)
+                self._print_batch(spec, seed, batch)
             else:
                 batch = self._many(
                     spec,
@@ -217,6 +230,39 @@ class Command(BaseCommand):
                 on_run=lambda _summary: bar.update(1),
                 keep_trace=keep_trace,
             )
+
+    def _on_workers(
+        self,
+        spec: ScenarioSpec,
+        seed: int,
+        runs: int,
+        concurrency: int,
+        max_ticks: int | None,
+        override: str | None,
+        trace: IO[str] | None,
+    ) -> BatchSummary:
+        """A broker is configured: the runs go to the Celery workers as one batch."""
+        from runs_app.models import Event
+        from runs_app.services.headless import batch_on_workers
+
+        with tqdm(total=runs, desc="runs (workers)", unit="run", file=self._progress()) as bar:
+            batch, summary = batch_on_workers(
+                spec,
+                seed=seed,
+                runs=runs,
+                concurrency=concurrency,
+                max_ticks=max_ticks,
+                model_override=override,
+                on_progress=bar.update,
+            )
+        self.stderr.write(f"batch {batch.pk}: {runs} runs on the worker pool")
+        if trace is not None:
+            events = Event.objects.filter(run__batch=batch).order_by("run__seed", "step", "id")
+            for event in events.values("run__seed", "step", "type", "agent", "data").iterator():
+                line = {"tick": event["step"], "type": event["type"], "data": event["data"]}
+                line["agent"] = event["agent"] or None
+                trace.write(trace_line(line, seed=event["run__seed"]) + "\n")
+        return summary
 
     def _progress(self) -> IO[str]:
         return getattr(self.stderr, "_out", sys.stderr)

@@ -96,6 +96,8 @@ class CrossChecker:
         kind, template = self.kind, parsed.value
         if kind is None:
             return
+        if parsed.good("actions") and template.actions == ():
+            self.errors.append(f"{path}.actions: must list at least one action")
         if parsed.good("actions"):
             for i, action in enumerate(template.actions or ()):
                 if action not in kind.actions:

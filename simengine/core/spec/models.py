@@ -5,9 +5,16 @@ No `from __future__ import annotations` here: the field types are built by calls
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from simengine.core.conditions import Condition
 from simengine.core.spec.fields import (
@@ -20,6 +27,7 @@ from simengine.core.spec.fields import (
     integer,
     number,
 )
+from simengine.core.text import describe_value
 
 AGENT_KINDS = ("human", "environment", "designer", "evaluator")
 DEFAULT_MODEL = "offline/heuristic"
@@ -136,9 +144,57 @@ class TerminationSpec(_Model):
         return condition.to_dict() if condition is not None else None
 
 
+class DimensionSpec(_Model):
+    """An evaluation dimension: a bare name (scored 0-10) or `{name, description, range_*}`."""
+
+    name: Name
+    description: Text = ""
+    range_low: integer() = 0
+    range_high: integer() = 10
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"name": data}
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a name or a mapping with a name, got {describe_value(data)}")
+        return data
+
+    @model_validator(mode="after")
+    def _check_range(self) -> "DimensionSpec":
+        if self.range_high <= self.range_low:
+            raise ValueError(
+                f"range_high ({self.range_high}) must be greater than range_low ({self.range_low})"
+            )
+        return self
+
+    @model_serializer
+    def _to_plain(self) -> str | dict[str, Any]:
+        """A bare name when nothing but the name differs from the defaults."""
+        if not self.description and (self.range_low, self.range_high) == (0, 10):
+            return self.name
+        return {
+            "name": self.name,
+            "description": self.description,
+            "range_low": self.range_low,
+            "range_high": self.range_high,
+        }
+
+
+def _unique_dimensions(dimensions: tuple[DimensionSpec, ...]) -> tuple[DimensionSpec, ...]:
+    names = [d.name for d in dimensions]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"duplicate dimension {', '.join(repr(n) for n in repeated)}")
+    return dimensions
+
+
 class EvaluationSpec(_Model):
     model: ModelId = DEFAULT_MODEL
-    dimensions: tuple[Name, ...] = DEFAULT_DIMENSIONS
+    dimensions: Annotated[tuple[DimensionSpec, ...], AfterValidator(_unique_dimensions)] = tuple(
+        DimensionSpec(name=name) for name in DEFAULT_DIMENSIONS
+    )
 
 
 class BudgetSpec(_Model):
