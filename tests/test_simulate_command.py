@@ -99,6 +99,7 @@ def test_a_bad_scenario_file_prints_every_error_and_fails(tmp_path: Path) -> Non
     ]
 
 
+@pytest.mark.django_db
 def test_a_missing_scenario_is_reported() -> None:
     with pytest.raises(
         CommandError, match="nowhere.yaml: no such scenario file or stored scenario"

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from kombu import pools as kombu_pools
 
 from simengine.celery import app as celery_app
 
@@ -29,13 +30,16 @@ def celery_broker(redis_url: str, settings) -> Iterator[Broker]:
     saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
     celery_app.conf.broker_url = redis_url
     celery_app.conf.broker_transport_options = {"visibility_timeout": 10}
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    _forget_connections()
     settings.SIMENGINE_EXECUTOR = "celery"
     settings.SIMENGINE_CELERY_QUEUE = queue
     yield Broker(url=redis_url, queue=queue, worker_env=dict(FAST_REDELIVERY))
     celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Drop cached broker connections so the next send uses the current broker URL."""
+    kombu_pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None

@@ -8,6 +8,7 @@ of the caller, one repair turn that shows the model what was wrong, and a clear 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
@@ -73,9 +74,12 @@ class AskOutcome(Generic[T]):
 
 
 async def ask_with_repair(
-    ask: JsonAsk, request: JsonRequest, check: Callable[[dict[str, Any]], T]
+    ask: JsonAsk, request: JsonRequest, check: Callable[[dict[str, Any]], T | Awaitable[T]]
 ) -> AskOutcome[T]:
-    """Ask, check, repair once with the problem shown, else fail with every call recorded."""
+    """Ask, check, repair once with the problem shown, else fail with every call recorded.
+
+    `check` (plain or async) turns the JSON into the caller's value or raises `Unusable`.
+    """
     first, value, problem = await _attempt(ask, request, check)
     attempts = [_line(1, problem)]
     if problem is None:
@@ -110,6 +114,8 @@ async def _attempt(
         return reply, None, reply.problem or "the answer holds no JSON object"
     try:
         value = check(reply.data)
+        if inspect.isawaitable(value):
+            value = await value
     except Unusable as exc:
         return replace(reply, record=replace(reply.record, parsed=None)), None, str(exc)
     return reply, value, None

@@ -127,7 +127,7 @@ def _actions(summary: RunSummary) -> str:
         refusal += " — e.g. " + " | ".join(_clip(x, 140) for x in summary.refusal_examples)
     lines.append(refusal)
     if summary.fallbacks:
-        lines.append(f"NO-OP OR FALLBACK DECISIONS (invalid model output): {summary.fallbacks}")
+        lines.append(f"NO-OP DECISIONS (unusable model output or errors): {summary.fallbacks}")
     channels = ", ".join(f"{c} {n}" for c, n in summary.channels.most_common())
     lines.append(f"MESSAGES: {summary.messages}" + (f" ({channels})" if channels else ""))
     return "\n".join(lines)

@@ -27,7 +27,7 @@ RELIEF_WORDS = ("supply", "rescued", "safe", "drop", "decided", "agreement", "re
 class SummaryLimits:
     """How much of each kind of thing a summary may hold; `max_chars` bounds the text."""
 
-    max_chars: int = 12_000
+    max_chars: int = 6_000
     series_points: int = 12
     series_metrics: int = 8
     emotion_agents: int = 10
@@ -147,8 +147,11 @@ class SummaryBuilder:
 
     def add_emotions(self, rows: Iterable[tuple[int, Mapping[str, Mapping[str, Any]]]]) -> None:
         """`(tick, {agent: {fear, stress, hope, empathy, ...}})`, ideally at `self.ticks`."""
+        environment = {a.name for a in self.summary.facts.agents if a.kind == "environment"}
         for tick, agents in rows:
             for name, feelings in agents.items():
+                if name in environment:
+                    continue
                 point = {k: round(float(feelings[k]), 3) for k in EMOTION_KEYS if k in feelings}
                 if point:
                     self.summary.emotions.setdefault(name, []).append((tick, point))
@@ -194,7 +197,10 @@ class SummaryBuilder:
     def _decided(self, event: Mapping[str, Any], data: Mapping[str, Any]) -> None:
         self.summary.decisions += 1
         agent = str(event.get("agent") or "")
-        if data.get("fallback"):
+        fallback = data.get("fallback")
+        if fallback in (None, "offline"):  # "offline": the offline policy stood in, by design
+            fallback = None
+        else:
             self.summary.fallbacks += 1
         row = {
             "tick": event.get("tick", 0),
@@ -202,7 +208,7 @@ class SummaryBuilder:
             "thought": str(data.get("thought", "")),
             "actions": list(data.get("actions") or []),
             "message": data.get("message"),
-            "fallback": data.get("fallback"),
+            "fallback": fallback,
         }
         half = self.limits.key_decisions // 2
         if agent not in self._firsts and len(self._firsts) < half:
