@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from runs_app.services.evaluation import evaluation_auto
 from runs_app.services.execution import execute_slice
 
 
@@ -9,3 +10,9 @@ from runs_app.services.execution import execute_slice
 def run_slice(run_id: int) -> str:
     """Advance a run by one bounded slice of ticks; the slice enqueues its successor."""
     return execute_slice(run_id)
+
+
+@shared_task(name="runs.evaluate_run", acks_late=True, reject_on_worker_lost=True)
+def evaluate_run(run_id: int) -> int:
+    """Evaluate a completed run as its scenario's `evaluation` block asks (idempotent)."""
+    return len(evaluation_auto(run_id))

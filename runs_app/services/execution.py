@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from runs_app.broadcast import broadcast_to_run, status_changed_payload
-from runs_app.executor import enqueue_slice
+from runs_app.executor import enqueue_evaluation, enqueue_slice
 from runs_app.models import PendingControl, Run, RunStatus, Step
 from runs_app.services.adapters import control_from_row
 from runs_app.services.config import run_spec
@@ -139,6 +139,8 @@ def run_finish(run_id: int, *, status: str, reason: str, error: str = "") -> Non
             run_id=run_id, status=status, step=run.current_step, reason=reason
         )
         transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
+        if status == RunStatus.COMPLETED:
+            transaction.on_commit(lambda: enqueue_evaluation(run_id))
         if run.batch_id is not None:
             from runs_app.services.batches import batch_run_finished
 

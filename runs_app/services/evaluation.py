@@ -1,0 +1,256 @@
+"""Evaluating runs: on demand for any run, automatically when a run with an `evaluation` block
+completes. The core's evaluation agent does the work; this module reads the run from the
+database, reaches models through `LLMClient`, and stores Evaluations with their LLM calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from runs_app.models import Evaluation, Event, LLMCall, Run, RunStatus
+from runs_app.services.adapters import llm_call_rows
+from runs_app.services.config import run_spec
+from runs_app.services.decisions import DatabaseReplaySource, llm_settings
+from runs_app.services.errors import InvalidRunConfig
+from runs_app.services.summaries import run_summary
+from simengine.core.decision import LLMCallRecord
+from simengine.core.evaluation import (
+    Dimension,
+    DimensionAgreement,
+    EvaluationResult,
+    JsonAsk,
+    JsonReply,
+    JsonRequest,
+    RunSummary,
+    SummaryLimits,
+    evaluate_run,
+    is_offline,
+    render_summary,
+    resolve_dimensions,
+    run_agreement,
+    summary_budget,
+)
+from simengine.core.spec import ScenarioSpec
+from simengine.llm import CallContext, LLMClient, LLMError, LLMResponse, preflight
+from simengine.llm.parsing import InvalidOutput, extract_json_object, validate_decision
+
+logger = logging.getLogger(__name__)
+RULES_MODEL = "offline/heuristic"
+
+
+class EvaluationFailed(Exception):
+    """No evaluation could be stored; the calls it cost and a failure event are recorded."""
+
+    def __init__(self, message: str, *, attempts: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.attempts = list(attempts)
+
+
+class EvaluatorUnavailable(EvaluationFailed):
+    """The evaluator's model cannot be served now (nothing was asked, nothing stored)."""
+
+
+# -- the model port -------------------------------------------------------------------------
+
+
+def _record(
+    request: JsonRequest,
+    response: LLMResponse | None = None,
+    *,
+    parsed: dict[str, Any] | None = None,
+    error: LLMError | None = None,
+) -> LLMCallRecord:
+    return LLMCallRecord(
+        provider=response.provider if response else request.model.partition("/")[0],
+        model=request.model,
+        purpose=request.purpose,
+        system=request.system,
+        messages=request.messages,
+        response_text=response.text if response else "",
+        parsed=parsed,
+        tokens_in=response.tokens_in if response else 0,
+        tokens_out=response.tokens_out if response else 0,
+        latency_ms=round(response.latency_ms if response else getattr(error, "latency_ms", 0), 3),
+        retries=response.retries if response else getattr(error, "retries", 0),
+        error=str(error) if error else None,
+    )
+
+
+def llm_json_ask(client: LLMClient) -> JsonAsk:
+    """The core's `JsonAsk` port over the LLM router: one call, parsed and schema-checked."""
+
+    async def ask(request: JsonRequest) -> JsonReply:
+        context = CallContext(run_id=request.run_id, purpose=request.purpose)
+        try:
+            response = await client.generate(
+                request.model,
+                request.messages,
+                system=request.system,
+                schema=request.schema,
+                temperature=request.temperature,
+                seed=request.seed,
+                max_tokens=request.max_tokens,
+                context=context,
+            )
+        except LLMError as exc:
+            return JsonReply(_record(request, error=exc), problem=str(exc), provider_failed=True)
+        try:
+            data = extract_json_object(response.text)
+            validate_decision(data, request.schema)
+        except InvalidOutput as exc:
+            return JsonReply(_record(request, response), problem=str(exc))
+        return JsonReply(_record(request, response, parsed=data), data=data)
+
+    return ask
+
+
+def new_client() -> LLMClient:
+    return LLMClient(llm_settings(), replay_source=DatabaseReplaySource())
+
+
+def model_problem(model: str) -> str | None:
+    """Why `model` cannot be asked now (None when it can), without asking it anything."""
+    status = preflight([model], llm_settings())[0]
+    return None if status.ok else f"{model} is unavailable: {status.message}"
+
+
+# -- evaluating -----------------------------------------------------------------------------
+
+
+def run_dimensions(spec: ScenarioSpec) -> tuple[Dimension, ...]:
+    """The scenario's evaluation dimensions, or the defaults."""
+    return resolve_dimensions(spec.evaluation.dimensions if spec.evaluation else None)
+
+
+def _spec(run: Run) -> ScenarioSpec:
+    try:
+        return run_spec(run)
+    except InvalidRunConfig as exc:
+        raise EvaluationFailed(f"run {run.pk}'s scenario no longer validates: {exc}") from None
+
+
+async def _evaluate(summary: RunSummary, spec: ScenarioSpec, model: str) -> EvaluationResult:
+    text = render_summary(summary, SummaryLimits(max_chars=summary_budget(model)))
+    dimensions = run_dimensions(spec)
+    if is_offline(model):
+        return await evaluate_run(summary, text, dimensions, model=model)
+    client = new_client()
+    try:
+        return await evaluate_run(summary, text, dimensions, model=model, ask=llm_json_ask(client))
+    finally:
+        await client.aclose()
+
+
+def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = None) -> Evaluation:
+    """Evaluate a run with `model` now; `offline/...` scores by rules.
+
+    Raises `EvaluatorUnavailable` (nothing asked) or `EvaluationFailed` (the calls and a
+    failure event are recorded, no Evaluation is saved).
+    """
+    if not is_offline(model) and (problem := model_problem(model)):
+        raise EvaluatorUnavailable(problem)
+    spec = _spec(run)
+    summary = run_summary(run, spec)  # read the run here: the ORM stays out of the event loop
+    result = asyncio.run(_evaluate(summary, spec, model))
+    return _store(run, result, user)
+
+
+def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) -> Evaluation:
+    step = Run.objects.filter(pk=run.pk).values_list("current_step", flat=True).get()
+    records = [replace(r, tick=r.tick if r.tick is not None else step) for r in result.records]
+    with transaction.atomic():
+        rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, records, {}))
+        if result.answer is None:
+            _record_failure(run, step, result, rows, user)
+        else:
+            return Evaluation.objects.create(
+                run=run,
+                evaluator_model=result.model,
+                is_rule_based=result.is_rule_based,
+                scores=dict(result.answer.scores),
+                narrative=result.answer.narrative,
+                llm_call=rows[-1] if rows and rows[-1].pk else _last_call(run),
+            )
+    raise EvaluationFailed(
+        f"evaluation by {result.model} failed: {result.error}", attempts=result.attempts
+    )
+
+
+def _last_call(run: Run) -> LLMCall | None:
+    return LLMCall.objects.filter(run=run).order_by("-id").first()
+
+
+def _record_failure(
+    run: Run,
+    step: int,
+    result: EvaluationResult,
+    rows: list[LLMCall],
+    user: AbstractBaseUser | None,
+) -> None:
+    Event.objects.create(
+        run=run,
+        step=step,
+        type="evaluation_failed",
+        data={
+            "model": result.model,
+            "error": result.error or "unknown error",
+            "attempts": list(result.attempts),
+            "llm_calls": [row.pk for row in rows if row.pk],
+            "by": getattr(user, "username", "") or "system",
+        },
+    )
+
+
+def evaluation_auto(run_id: int) -> list[Evaluation]:
+    """After a run completes: the rule-based baseline plus the scenario's evaluator model.
+
+    Idempotent (a model that already evaluated the run is skipped), so a redelivered task
+    is harmless. An unavailable or failing model is recorded as an `evaluation_failed` event.
+    """
+    run = Run.objects.select_related("scenario_version").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.COMPLETED:
+        return []
+    spec = _spec(run)
+    if spec.evaluation is None:
+        return []
+    done = set(run.evaluations.values_list("evaluator_model", flat=True))
+    made = []
+    for model in dict.fromkeys([RULES_MODEL, spec.evaluation.model]):
+        if model in done:
+            continue
+        try:
+            made.append(evaluation_create(run=run, model=model))
+        except EvaluatorUnavailable as exc:
+            Event.objects.create(
+                run=run,
+                step=run.current_step,
+                type="evaluation_failed",
+                data={"model": model, "error": exc.message, "attempts": [], "by": "system"},
+            )
+        except EvaluationFailed as exc:
+            logger.info("automatic evaluation of run %s: %s", run_id, exc.message)
+    return made
+
+
+def run_agreement_rows(run: Run) -> list[DimensionAgreement]:
+    """Agreement between the latest evaluation of each evaluator of a run."""
+    latest: dict[str, dict[str, Any]] = {}
+    for evaluation in run.evaluations.order_by("-created_at", "-id"):
+        latest.setdefault(evaluation.evaluator_model, evaluation.scores)
+    if len(latest) < 2:
+        return []
+    try:
+        dimensions = run_dimensions(run_spec(run))
+    except InvalidRunConfig:
+        dimensions = resolve_dimensions(None)
+    names = {name for scores in latest.values() for name in scores}
+    dimensions = tuple(d for d in dimensions if d.name in names)
+    return run_agreement(list(latest.values()), dimensions)

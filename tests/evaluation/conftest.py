@@ -1,0 +1,73 @@
+"""Fixtures for the evaluator and designer: stand-in model servers, finished runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runs_app.models import Run, RunStatus
+from runs_app.services.execution import execute_slice
+from runs_app.services.runs import run_create
+from scenarios_app.models import ScenarioVersion
+from scenarios_app.services import scenario_import
+from tests.fakes import FakeAnthropic, FakeOllama
+
+ROOT = Path(__file__).resolve().parents[2]
+ANTHROPIC_KEY = "sk-ant-test-key"
+
+
+@pytest.fixture
+def ollama(monkeypatch) -> Iterator[FakeOllama]:
+    """A stand-in Ollama that OLLAMA_HOST points at (llama3.2 and qwen2.5:7b pulled)."""
+    with FakeOllama(slots=4) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.url)
+        monkeypatch.setenv("SIMENGINE_LLM_RETRY_BACKOFF", "0.01")
+        yield server
+
+
+@pytest.fixture
+def anthropic(monkeypatch) -> Iterator[FakeAnthropic]:
+    """A stand-in Messages API with ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL set for it."""
+    with FakeAnthropic(api_key=ANTHROPIC_KEY) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("SIMENGINE_LLM_RETRY_BACKOFF", "0.01")
+        yield server
+
+
+@pytest.fixture
+def no_ollama(monkeypatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+
+
+def flood_version() -> ScenarioVersion:
+    text = (ROOT / "scenarios" / "riverside_flood.yaml").read_text(encoding="utf-8")
+    return scenario_import(text=text).version
+
+
+def finished_run(version: ScenarioVersion, *, ticks: int = 6, seed: int = 7, **extra) -> Run:
+    """A run of `version` on the offline policy, executed to its end in this process."""
+    overrides = {"model_override": "offline/heuristic", "max_ticks": ticks, **extra}
+    run = run_create(version=version, seed=seed, overrides=overrides, start=False)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    while execute_slice(run.pk, max_ticks=ticks + 1) == "continue":
+        pass
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture
+def done_run(db) -> Run:
+    return finished_run(flood_version())
+
+
+def scores_answer(**overrides) -> dict:
+    """A valid evaluation answer for the default dimensions."""
+    scores = {
+        name: {"reasoning": f"{name} was judged from the summary at t3.", "score": 7}
+        for name in ("cooperation", "ethics", "strategy", "emotional_coherence")
+    }
+    scores.update(overrides)
+    return {"scores": scores, "narrative": "Crews moved fast; the breach cost lives."}
