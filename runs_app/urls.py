@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs_app.views import batches, compare, live, runs
+from runs_app.views import analysis, batches, compare, evaluation, live, runs
 
 app_name = "runs"
 
@@ -22,7 +22,16 @@ urlpatterns = [
     path("runs/<int:pk>/timeline/", live.run_timeline, name="timeline"),
     path("runs/<int:pk>/chat/", live.run_chat, name="chat"),
     path("runs/<int:pk>/events/<int:event_pk>/", live.run_event_detail, name="event_detail"),
+    path("runs/<int:pk>/evaluation/", evaluation.run_evaluation_panel, name="evaluation"),
+    path("runs/<int:pk>/evaluate/", evaluation.run_evaluate, name="evaluate"),
     path("batches/", batches.batch_list_page, name="batches"),
     path("batches/new/", batches.batch_new, name="batch_new"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/analysis/", analysis.batch_analysis_fragment, name="batch_analysis"),
+    path("batches/<int:pk>/sweep/", analysis.batch_sweep_propose, name="batch_sweep"),
+    path(
+        "batches/<int:pk>/sweep/start/",
+        analysis.batch_sweep_start_view,
+        name="batch_sweep_start",
+    ),
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -15,6 +17,8 @@ from django.db.models import ProtectedError
 from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+
+logger = logging.getLogger(__name__)
 
 
 class ScenarioConflict(Exception):
@@ -184,6 +188,90 @@ def _free_name(base: str) -> str:
     return name
 
 
+# -- designing from a brief ------------------------------------------------------------------
+
+
+class DesignFailed(Exception):
+    """No scenario was saved: the model is unavailable or its answers were unusable twice."""
+
+    def __init__(self, message: str, *, attempts: list[str] | None = None, answers=()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.attempts = attempts or []
+        self.answers = list(answers)  # the model's raw answers, for the person who asked
+
+
+@dataclass(frozen=True)
+class DesignOutcome:
+    result: ImportResult
+    model: str
+    attempts: list[str] = field(default_factory=list)
+    dry_run: dict[str, Any] = field(default_factory=dict)
+
+
+def default_agent_model(model: str) -> str:
+    """Agents of a design run on the designer's Ollama model, else on the offline policy."""
+    return model if model.startswith("ollama/") else "offline/heuristic"
+
+
+def design_from_brief(
+    *,
+    brief: str,
+    model: str,
+    agent_model: str | None = None,
+    user: AbstractBaseUser | None = None,
+) -> DesignOutcome:
+    """Design a scenario from a brief, prove it runs, and save it as a new draft scenario.
+
+    The model's answer is validated and dry-run; problems go back to it once. Raises
+    `DesignFailed` (nothing saved) when the model is unavailable or fails twice.
+    """
+    from runs_app.services.evaluation import llm_json_ask, model_problem, new_client
+    from simengine.core.designer import design_scenario
+
+    if not brief.strip():
+        raise DesignFailed("the brief is empty: describe the scenario you want")
+    agents = agent_model or default_agent_model(model)
+    if not model.startswith("offline/") and (problem := model_problem(model)):
+        raise DesignFailed(problem)
+
+    async def design():
+        client = None if model.startswith("offline/") else new_client()
+        try:
+            ask = llm_json_ask(client) if client else None
+            return await design_scenario(
+                brief, model=model, agent_model=agents, ask=ask, extra=storage_errors
+            )
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    outcome = asyncio.run(design())
+    if outcome.checked is None:
+        answers = [r.response_text for r in outcome.records]
+        logger.warning("design by %s failed: %s (%s)", model, outcome.error, outcome.attempts)
+        raise DesignFailed(
+            f"{model} could not design a valid scenario: {outcome.error}",
+            attempts=list(outcome.attempts),
+            answers=answers,
+        )
+    spec = outcome.checked.spec
+    spec = parse_spec({**spec.to_dict(), "name": _unused_name(spec.name)})
+    result = scenario_save_spec(
+        spec=spec, user=user, note=f"designed by {model} from a brief", is_draft=True
+    )
+    return DesignOutcome(result, model, list(outcome.attempts), outcome.checked.dry_run.to_json())
+
+
+def _unused_name(name: str) -> str:
+    name = name.strip()[:190] or "Designed scenario"
+    candidate, n = name, 1
+    while Scenario.objects.filter(name=candidate).exists():
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
 # Columns the spec's strings are stored in: longer values would fail in PostgreSQL.
 _MAX_LENGTHS = {"name": 200, "id": 100, "role": 200, "model": 200}
 # Integer columns (and sane sizes) that numbers of the spec end up in.
@@ -248,11 +336,14 @@ def _unstorable(data: Any, path: str) -> list[str]:
 
 
 __all__ = [
+    "DesignFailed",
+    "DesignOutcome",
     "ImportResult",
     "ScenarioConflict",
     "SpecError",
     "scenario_clone",
     "scenario_create",
+    "design_from_brief",
     "scenario_delete",
     "scenario_update",
     "storage_errors",

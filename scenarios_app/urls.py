@@ -1,12 +1,13 @@
 from django.urls import path
 
-from scenarios_app import views
+from scenarios_app import design_views, views
 
 app_name = "scenarios"
 
 urlpatterns = [
     path("", views.scenario_list_page, name="list"),
     path("new/", views.scenario_designer, name="new"),
+    path("design/", design_views.scenario_design_brief, name="design"),
     path("import/", views.scenario_import_view, name="import"),
     path("<int:pk>/", views.scenario_detail, name="detail"),
     path("<int:pk>/edit/", views.scenario_designer, name="edit"),

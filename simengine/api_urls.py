@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
 from agents_app import api as agents
-from runs_app.api import batches, evaluations, history, runs
+from runs_app.api import analysis, batches, evaluations, history, runs
+from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
 from simengine.api.base import NotFoundApi
 from simengine.api.errors import api_exception_handler
@@ -48,6 +49,7 @@ urlpatterns = [
     ),
     path("scenarios/", scenarios.ScenarioListApi.as_view(), name="api-scenarios"),
     path("scenarios/import/", scenarios.ScenarioImportApi.as_view(), name="api-scenario-import"),
+    path("scenarios/design/", design.ScenarioDesignApi.as_view(), name="api-scenario-design"),
     path("scenarios/<id:scenario_id>/", scenarios.ScenarioDetailApi.as_view(), name="api-scenario"),
     path(
         "scenarios/<id:scenario_id>/clone/",
@@ -96,6 +98,16 @@ urlpatterns = [
         "batches/<id:batch_id>/aggregates/",
         batches.BatchAggregatesApi.as_view(),
         name="api-batch-aggregates",
+    ),
+    path(
+        "batches/<id:batch_id>/analysis/",
+        analysis.BatchAnalysisApi.as_view(),
+        name="api-batch-analysis",
+    ),
+    path(
+        "batches/<id:batch_id>/sweep-proposal/",
+        analysis.BatchSweepProposalApi.as_view(),
+        name="api-batch-sweep-proposal",
     ),
     path("evaluations/", evaluations.EvaluationListApi.as_view(), name="api-evaluations"),
     path(

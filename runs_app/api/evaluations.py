@@ -5,15 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from runs_app.api.analysis import model_id_value
 from runs_app.api.fields import MAX_ID
 from runs_app.api.serializers import EvaluationSerializer
+from runs_app.models import Run
 from runs_app.selectors import evaluation_list
-from simengine.api.base import ApiListView, ApiView
+from runs_app.services.evaluation import (
+    EvaluationFailed,
+    EvaluatorUnavailable,
+    evaluation_create,
+)
+from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["evaluations"]
@@ -23,10 +31,37 @@ class EvaluationFilterSerializer(serializers.Serializer):
     run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
+class EvaluationCreateSerializer(serializers.Serializer):
+    run = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The run to evaluate.")
+    model = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Evaluator model, e.g. `ollama/llama3.2`, `anthropic/claude-haiku-4-5`; "
+        "`offline/heuristic` scores by rules. Default: the scenario's evaluation model.",
+    )
+
+    def validate_model(self, value: str) -> str:
+        return model_id_value(value)
+
+    def validate_run(self, value: int) -> Run:
+        run = Run.objects.select_related("scenario_version").filter(pk=value).first()
+        if run is None:
+            raise serializers.ValidationError(f"no run with id {value}")
+        if run.current_step == 0:
+            raise serializers.ValidationError(f"run {value} has no ticks yet: nothing to evaluate")
+        return run
+
+
+def _scenario_model(run: Run) -> str:
+    evaluation = run.scenario_version.spec.get("evaluation") or {}
+    return evaluation.get("model") or "offline/heuristic"
+
+
 class EvaluationListApi(ApiListView):
     serializer_class = EvaluationSerializer
     filter_serializer_class = EvaluationFilterSerializer
     pagination_class = LimitOffsetPagination
+    may_conflict = True
 
     def get_queryset(self):
         return evaluation_list(**self.get_filters())
@@ -34,6 +69,37 @@ class EvaluationListApi(ApiListView):
     @extend_schema(tags=TAGS, summary="List evaluations, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Evaluate a run now with a model (or by rules with offline/...)",
+        description="The evaluator reads a compact summary of the run and answers, per "
+        "dimension, a reasoning line and an integer score, plus a narrative. An invalid "
+        "answer is repaired once; a second one answers 422, records the calls and an "
+        "`evaluation_failed` event, and saves no evaluation. A model that cannot be served "
+        "now answers 409. The request waits for the model.",
+        request=EvaluationCreateSerializer,
+        responses={
+            201: EvaluationSerializer,
+            422: OpenApiResponse(
+                ErrorSerializer, description="The model's answers were unusable twice."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = validated_body(request, EvaluationCreateSerializer)
+        run = data["run"]
+        try:
+            evaluation = evaluation_create(
+                run=run, model=data.get("model") or _scenario_model(run), user=request.user
+            )
+        except EvaluatorUnavailable as exc:
+            raise Conflict(exc.message) from None
+        except EvaluationFailed as exc:
+            errors = [{"path": f"attempt {i}", "message": a} for i, a in enumerate(exc.attempts, 1)]
+            body = {"detail": exc.message, "errors": errors}
+            return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
 
 class EvaluationDetailApi(ApiView):

@@ -1,4 +1,8 @@
-"""The one module that maps ORM rows to engine objects and back."""
+"""The one module that maps ORM rows to engine objects and back.
+
+Each kind of row has one field mapping (`*_fields`), used both for ORM objects and for
+the PostgreSQL bulk path of the sink, so the two write exactly the same values.
+"""
 
 from __future__ import annotations
 
@@ -22,60 +26,66 @@ def audience_text(names: Iterable[str]) -> str:
     return f"|{'|'.join(names)}|" if names else ""
 
 
+def message_fields(run_id: int, step: int, m: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "step": step,
+        "message_id": m["id"],
+        "sender": m["sender"],
+        "channel": m["channel"],
+        "recipient": m.get("recipient", ""),
+        "audience": audience_text(m.get("recipients", ())),
+        "text": m["text"],
+        "metadata": m.get("metadata", {}),
+    }
+
+
+def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "step": step,
+        "agent": e.get("agent") or "",
+        "type": e["type"],
+        "data": e.get("data", {}),
+    }
+
+
+def llm_call_fields(
+    run_id: int, step: int, call: LLMCallRecord, names: dict[str, str]
+) -> dict[str, Any]:
+    """One call's row; `names` maps the engine's agent ids to agent names."""
+    return {
+        "run_id": run_id,
+        "step": step,
+        "agent": names.get(call.agent_id or "", call.agent_id or ""),
+        "provider": call.provider,
+        "model": call.model,
+        "purpose": call.purpose,
+        "system": call.system,
+        "messages": [dict(m) for m in call.messages],
+        "response_text": call.response_text,
+        "parsed": call.parsed,
+        "tokens_in": call.tokens_in,
+        "tokens_out": call.tokens_out,
+        "latency_ms": call.latency_ms,
+        "retries": call.retries,
+        "error": call.error or "",
+    }
+
+
 def message_rows(run_id: int, step: int, messages: Sequence[dict[str, Any]]) -> list[Message]:
-    return [
-        Message(
-            run_id=run_id,
-            step=step,
-            message_id=m["id"],
-            sender=m["sender"],
-            channel=m["channel"],
-            recipient=m.get("recipient", ""),
-            audience=audience_text(m.get("recipients", ())),
-            text=m["text"],
-            metadata=m.get("metadata", {}),
-        )
-        for m in messages
-    ]
+    return [Message(**message_fields(run_id, step, m)) for m in messages]
 
 
 def event_rows(run_id: int, step: int, events: Sequence[dict[str, Any]]) -> list[Event]:
-    return [
-        Event(
-            run_id=run_id,
-            step=step,
-            agent=e.get("agent") or "",
-            type=e["type"],
-            data=e.get("data", {}),
-        )
-        for e in events
-    ]
+    return [Event(**event_fields(run_id, step, e)) for e in events]
 
 
 def llm_call_rows(
     run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
 ) -> list[LLMCall]:
     """Rows for the tick's calls; `names` maps the engine's agent ids to agent names."""
-    return [
-        LLMCall(
-            run_id=run_id,
-            step=step,
-            agent=names.get(call.agent_id or "", call.agent_id or ""),
-            provider=call.provider,
-            model=call.model,
-            purpose=call.purpose,
-            system=call.system,
-            messages=[dict(m) for m in call.messages],
-            response_text=call.response_text,
-            parsed=call.parsed,
-            tokens_in=call.tokens_in,
-            tokens_out=call.tokens_out,
-            latency_ms=call.latency_ms,
-            retries=call.retries,
-            error=call.error or "",
-        )
-        for call in calls
-    ]
+    return [LLMCall(**llm_call_fields(run_id, step, call, names)) for call in calls]
 
 
 def _agent_fields(view: AgentView) -> dict[str, Any]:
@@ -118,32 +128,49 @@ def agent_rows_for_new_run(run: Run, spec: ScenarioSpec) -> None:
     agent_rows_for_new_runs([(run, spec)])
 
 
-def agent_updates(
-    run_id: int, views: dict[str, AgentView], calls: Sequence[LLMCallRecord]
-) -> list[Agent]:
-    """Agent rows carrying the engine's current picture and token totals, for a bulk update."""
+def agent_changes(
+    views: dict[str, AgentView], calls: Sequence[LLMCallRecord]
+) -> dict[str, dict[str, Any]]:
+    """Per agent name: its current picture (`AGENT_STATE_FIELDS`) and the tokens it spent now.
+
+    The token figures are increments (`tokens_in`, `tokens_out`) to add to the stored totals.
+    """
     names = {view.id: name for name, view in views.items()}
     tokens: dict[str, tuple[int, int]] = {}
     for call in calls:
         name = names.get(call.agent_id or "", "")
         spent_in, spent_out = tokens.get(name, (0, 0))
         tokens[name] = (spent_in + call.tokens_in, spent_out + call.tokens_out)
+    changes = {}
+    for name, view in views.items():
+        spent_in, spent_out = tokens.get(name, (0, 0))
+        changes[name] = {**_agent_fields(view), "tokens_in": spent_in, "tokens_out": spent_out}
+    return changes
+
+
+def agent_updates(
+    run_id: int, views: dict[str, AgentView], calls: Sequence[LLMCallRecord]
+) -> list[Agent]:
+    """Agent rows carrying the engine's current picture and token totals, for a bulk update."""
+    changes = agent_changes(views, calls)
     rows = Agent.objects.filter(run_id=run_id).only("id", "name", "tokens_in", "tokens_out")
     updates = []
     for row in rows:
-        view = views.get(row.name)
-        if view is None:
+        change = changes.get(row.name)
+        if change is None:
             continue
-        spent_in, spent_out = tokens.get(row.name, (0, 0))
         updates.append(
             Agent(
                 id=row.id,
-                tokens_in=row.tokens_in + spent_in,
-                tokens_out=row.tokens_out + spent_out,
-                **_agent_fields(view),
+                **{
+                    **change,
+                    "tokens_in": row.tokens_in + change["tokens_in"],
+                    "tokens_out": row.tokens_out + change["tokens_out"],
+                },
             )
         )
     return updates
 
 
-AGENT_UPDATE_FIELDS = ["status", "emotion", "location", "model", "tokens_in", "tokens_out"]
+AGENT_STATE_FIELDS = ["status", "emotion", "location", "model"]
+AGENT_UPDATE_FIELDS = [*AGENT_STATE_FIELDS, "tokens_in", "tokens_out"]

@@ -8,6 +8,7 @@ from typing import Any
 from runs_app.models import Run
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.models import ScenarioVersion
+from scenarios_app.services import storage_errors
 from simengine.core.spec import ScenarioSpec, SpecError, parse_spec
 
 
@@ -58,9 +59,13 @@ def build_run_spec(
             ]
         )
     try:
-        return parse_spec(data)
+        spec = parse_spec(data)
     except SpecError as exc:
         raise InvalidRunConfig(exc.errors) from None
+    problems = storage_errors(spec.to_dict())
+    if problems:
+        raise InvalidRunConfig(problems)
+    return spec
 
 
 def run_spec(run: Run) -> ScenarioSpec:

@@ -104,7 +104,8 @@ def llm_json_ask(client: LLMClient) -> JsonAsk:
             return JsonReply(_record(request, error=exc), problem=str(exc), provider_failed=True)
         try:
             data = extract_json_object(response.text)
-            validate_decision(data, request.schema)
+            if request.check_schema:
+                validate_decision(data, request.schema)
         except InvalidOutput as exc:
             return JsonReply(_record(request, response), problem=str(exc))
         return JsonReply(_record(request, response, parsed=data), data=data)

@@ -16,6 +16,7 @@ from runs_app.selectors import (
     run_rooms_of_agent,
     timeline_list,
 )
+from runs_app.views.evaluation import evaluation_context
 
 LIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.STOPPING, RunStatus.PAUSED)
 
@@ -98,6 +99,7 @@ def console_context(
         "chat": chat_messages(run=run, target=chat_target),
         "chat_accept": chat_accept(run, chat_target),
         "evaluations": list(evaluation_list(run=run.pk)),
+        **evaluation_context(run),
         "control_error": control_error,
         "agent_error": agent_error,
         "inject_form": inject_form or InjectForm(targets=inject_targets(run)),

@@ -77,6 +77,11 @@ def _mean_std(xs: Sequence[float]) -> tuple[float | None, float | None]:
     return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
+def _varies(std: float | None, mean: float | None) -> bool:
+    """False for a constant sample (rounding noise included): its t statistic is undefined."""
+    return std is not None and std > 1e-12 * (1 + abs(mean or 0.0))
+
+
 def cohens_d(a: Sequence[float], b: Sequence[float]) -> float | None:
     """(mean A - mean B) / pooled sample standard deviation; None when undefined."""
     n1, n2 = len(a), len(b)
@@ -102,7 +107,7 @@ def compare_samples(a: Sequence[float], b: Sequence[float], metric: str = "") ->
     """Welch's t, Mann-Whitney U (two-sided) and effect sizes for two samples."""
     (mean_a, std_a), (mean_b, std_b) = _mean_std(a), _mean_std(b)
     t = df = p_t = u = p_u = rbc = None
-    if len(a) >= 2 and len(b) >= 2:
+    if len(a) >= 2 and len(b) >= 2 and (_varies(std_a, mean_a) or _varies(std_b, mean_b)):
         welch = scipy_stats.ttest_ind(a, b, equal_var=False)
         t, df, p_t = _finite(welch.statistic), _finite(welch.df), _finite(welch.pvalue)
     if a and b:
@@ -120,10 +125,7 @@ def compare_conditions(
     a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]], metrics: Sequence[str] = ()
 ) -> list[Comparison]:
     """Per metric (every numeric one both sides have, unless named), A against B."""
-    names = list(metrics) or sorted(
-        {k for s in a for k in s} & {k for s in b for k in s},
-        key=lambda name: name,
-    )
+    names = list(metrics) or sorted({k for s in a for k in s} & {k for s in b for k in s})
     comparisons = [compare_samples(_values(a, m), _values(b, m), m) for m in names]
     return [c for c in comparisons if c.n_a and c.n_b]
 

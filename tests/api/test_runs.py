@@ -150,3 +150,13 @@ def test_run_detail_has_metrics_and_end_reason(api):
 def test_an_unknown_run_is_404(api):
     assert api.get("/api/runs/4040/").status_code == 404
     assert api.get("/api/runs/99999999999999999999999/").status_code == 404
+
+
+def test_overrides_that_do_not_fit_the_database_are_400(api):
+    version = make_version()
+    overrides = {"params": {"termination.max_ticks": 10**20}}
+    response = api.post(
+        "/api/runs/", {"version": version.pk, "overrides": overrides}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.data["errors"][0]["path"] == "termination.max_ticks"

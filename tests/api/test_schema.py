@@ -52,3 +52,11 @@ def test_the_swagger_ui_needs_a_login_and_loads_no_cdn(client, user):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn.jsdelivr.net" not in html
     assert "/api/schema/" in html
+
+
+def test_the_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "operationId" in target.read_text()

@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 ANTHROPIC_KEY = "sk-ant-test-key"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_model_options():
+    """The console caches which models it can offer; every test starts from what it set up."""
+    from django.core.cache import cache
+
+    cache.delete("console:model-options")
+    yield
+    cache.delete("console:model-options")
+
+
 @pytest.fixture
 def ollama(monkeypatch) -> Iterator[FakeOllama]:
     """A stand-in Ollama that OLLAMA_HOST points at (llama3.2 and qwen2.5:7b pulled)."""
@@ -71,3 +81,21 @@ def scores_answer(**overrides) -> dict:
     }
     scores.update(overrides)
     return {"scores": scores, "narrative": "Crews moved fast; the breach cost lives."}
+
+
+def finished_batch(version: ScenarioVersion, grid: dict, *, seeds: int = 3, ticks: int = 5):
+    """A batch whose runs are all executed to their end in this process (offline policy)."""
+    from runs_app.services.batches import batch_create
+
+    batch = batch_create(
+        version=version,
+        grid=grid,
+        seeds_per_cell=seeds,
+        overrides={"model_override": "offline/heuristic", "max_ticks": ticks},
+    )
+    for run in batch.runs.order_by("id"):
+        Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+        while execute_slice(run.pk, max_ticks=ticks + 1) == "continue":
+            pass
+    batch.refresh_from_db()
+    return batch

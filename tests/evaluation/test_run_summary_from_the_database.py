@@ -22,4 +22,4 @@ def test_it_holds_metrics_emotions_events_and_conversation(done_run):
     text = render_summary(summary, SummaryLimits(max_chars=6000))
     assert len(text) <= 6000
     assert "EMOTION TRAJECTORIES" in text and "Rescuer 1" in text
-    assert f"RUN {done_run.pk} of scenario \"Riverside flood\"" in text
+    assert f'RUN {done_run.pk} of scenario "Riverside flood"' in text

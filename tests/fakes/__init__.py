@@ -3,7 +3,7 @@
     with running_ollama(slots=4, latency=0.5) as server:   # P slots, L seconds per answer
         os.environ["OLLAMA_HOST"] = server.url
         ...                                                 # run anything against it
-        print(server.stats())   # total, in_flight/max_in_flight, active, queued, ...
+        print(server.stats())   # total, in_flight/max_in_flight, active, queued, busy_seconds
 
 Script faults with `server.script(Reply.error(500), Reply.slow(5), ...)` and decide the
 content with `server.answer = lambda body: {...}`.

@@ -84,6 +84,8 @@ class Stats:
     max_active: int
     queued: int
     max_queued: int
+    rejected: int = 0  # work requests refused because the queue was full (503)
+    busy_seconds: float = 0.0  # slot-seconds spent serving: the integral of `active` over time
 
 
 class LoopbackServer:
@@ -98,7 +100,8 @@ class LoopbackServer:
         self.requests: deque[Request] = deque(maxlen=10_000)
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._counts = dict.fromkeys(Stats.__dataclass_fields__, 0)
+        self._counts = _zero_counts()
+        self._busy_mark = time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -170,12 +173,14 @@ class LoopbackServer:
     def stats(self) -> Stats:
         """The counters now."""
         with self._lock:
+            self._advance_busy()
             return Stats(**self._counts)
 
     def reset(self) -> None:
         """Forget counters, recorded requests and unused scripted replies."""
         with self._lock:
-            self._counts = dict.fromkeys(Stats.__dataclass_fields__, 0)
+            self._counts = _zero_counts()
+            self._busy_mark = time.monotonic()
             self._script.clear()
             self.requests.clear()
 
@@ -185,11 +190,19 @@ class LoopbackServer:
 
     def _count(self, **changes: int) -> None:
         with self._lock:
+            if "active" in changes:
+                self._advance_busy()
             for name, delta in changes.items():
                 self._counts[name] += delta
                 peak = f"max_{name}"
                 if peak in self._counts:
                     self._counts[peak] = max(self._counts[peak], self._counts[name])
+
+    def _advance_busy(self) -> None:
+        """Add the slot time served since the last change of `active` (lock held)."""
+        now = time.monotonic()
+        self._counts["busy_seconds"] += self._counts["active"] * (now - self._busy_mark)
+        self._busy_mark = now
 
     # -- HTTP ------------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -244,6 +257,10 @@ class LoopbackServer:
         if reply.drop:
             return 0, {}, b""
         return render(reply)
+
+
+def _zero_counts() -> dict[str, Any]:
+    return {**dict.fromkeys(Stats.__dataclass_fields__, 0), "busy_seconds": 0.0}
 
 
 def json_response(

@@ -19,6 +19,7 @@ FALLBACK_DECISION = {
     "message": None,
     "emotion": {},
 }
+BUSY = "server busy, please try again.  maximum pending requests exceeded"
 
 
 def _tokens(text: str) -> int:
@@ -29,7 +30,9 @@ class FakeOllama(LoopbackServer):
     """Speaks enough of Ollama's HTTP API for the official client, with counters and faults.
 
     `models` are the pulled models (a chat for any other model gets Ollama's 404); pass
-    `models=None` to accept every model name.
+    `models=None` to accept every model name. With `max_queue`, a chat arriving while that
+    many already wait for a slot gets Ollama's 503 (its OLLAMA_MAX_QUEUE, 512 by default),
+    counted in `stats().rejected`.
     """
 
     def __init__(
@@ -39,10 +42,12 @@ class FakeOllama(LoopbackServer):
         latency: float = 0.0,
         models: tuple[str, ...] | None = DEFAULT_MODELS,
         version: str = "0.12.6",
+        max_queue: int | None = None,
     ) -> None:
         super().__init__(slots=slots, latency=latency)
         self.models = models
         self.version = version
+        self.max_queue = max_queue
 
     def has_model(self, name: str) -> bool:
         """Whether `name` counts as pulled (a bare name means `:latest`)."""
@@ -65,6 +70,9 @@ class FakeOllama(LoopbackServer):
             body = request.body if isinstance(request.body, dict) else {}
             if not self.has_model(str(body.get("model", ""))):
                 return json_response(404, {"error": f"model '{body.get('model')}' not found"})
+            if self.max_queue is not None and self.stats().queued >= self.max_queue:
+                self._count(rejected=1)
+                return json_response(503, {"error": BUSY})
             return await self.work(lambda reply: self._chat(body, reply))
         return 404, {"content-type": "text/plain"}, b"404 page not found"
 

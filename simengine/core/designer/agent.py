@@ -97,6 +97,7 @@ async def design_scenario(
         max_tokens=DESIGN_MAX_TOKENS,
         temperature=0.3,
         seed=0,
+        check_schema=False,  # parse_spec judges, after the nulls models write are dropped
     )
 
     async def check(data: dict) -> CheckedDesign:

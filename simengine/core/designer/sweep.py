@@ -83,8 +83,8 @@ def _numeric(values: Sequence[Any]) -> bool:
 def _bounded(values: list[float], spec: ParamDef | None, integer: bool) -> list[Any]:
     low = spec.minimum if spec and spec.minimum is not None else -math.inf
     high = spec.maximum if spec and spec.maximum is not None else math.inf
-    kept = sorted({min(high, max(low, round(v) if integer else v)) for v in values})
-    return [_nice(v) for v in kept]
+    kept = {round(min(high, max(low, round(v) if integer else v)), 9) for v in values}
+    return sorted({_nice(v) for v in kept})
 
 
 def _refine(values: list[Any], best: Any, spec: ParamDef | None) -> tuple[list[Any], str]:

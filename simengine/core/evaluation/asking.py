@@ -37,6 +37,7 @@ class JsonRequest:
     temperature: float = 0.2
     seed: int | None = 0
     run_id: str | None = None
+    check_schema: bool = True  # False when the caller's own check is the judge (and kinder)
 
 
 @dataclass(frozen=True)
