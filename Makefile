@@ -20,7 +20,7 @@ install: $(STAMP)
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py prepare_console
+	$(PY) manage.py prepare_console --url http://$(HOST):$(PORT)/
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) simengine.asgi:application
 
 test: install

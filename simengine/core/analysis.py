@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -108,7 +109,9 @@ def compare_samples(a: Sequence[float], b: Sequence[float], metric: str = "") ->
     (mean_a, std_a), (mean_b, std_b) = _mean_std(a), _mean_std(b)
     t = df = p_t = u = p_u = rbc = None
     if len(a) >= 2 and len(b) >= 2 and (_varies(std_a, mean_a) or _varies(std_b, mean_b)):
-        welch = scipy_stats.ttest_ind(a, b, equal_var=False)
+        with warnings.catch_warnings():  # a constant sample beside a varying one is fine
+            warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+            welch = scipy_stats.ttest_ind(a, b, equal_var=False)
         t, df, p_t = _finite(welch.statistic), _finite(welch.df), _finite(welch.pvalue)
     if a and b:
         mw = scipy_stats.mannwhitneyu(a, b, alternative="two-sided")

@@ -16,7 +16,13 @@ CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".simengine-admin.txt"
 class Command(BaseCommand):
     help = "Load the sample scenarios, create a local admin on first run, report LLM health."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="where the console will be served"
+        )
+
+    def handle(self, *args, url: str, **options) -> None:
+        self.url = url
         self._load_samples()
         self._ensure_admin()
         self._report_models()
@@ -39,7 +45,7 @@ class Command(BaseCommand):
                 if CREDENTIALS_FILE.exists()
                 else "forgot it? python manage.py changepassword admin"
             )
-            self.stdout.write(f"Log in at http://127.0.0.1:8000/ with your admin account ({hint}).")
+            self.stdout.write(f"Log in at {self.url} with your admin account ({hint}).")
             return
         password = secrets.token_urlsafe(12)
         users.objects.create_superuser("admin", "admin@localhost", password)
@@ -47,7 +53,7 @@ class Command(BaseCommand):
         CREDENTIALS_FILE.chmod(0o600)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created a local admin account. Log in at http://127.0.0.1:8000/ as "
+                f"Created a local admin account. Log in at {self.url} as "
                 f"admin / {password} (saved in {CREDENTIALS_FILE.name})."
             )
         )

@@ -1,0 +1,187 @@
+"""Timing probes inside the bench's worker processes, and their reading in the bench.
+
+Installed by `bench.worker_app` in every pool process, they wrap (never replace) the run
+service's phases: `Simulation.step` (engine), the decision maker's `decide` (inside it),
+`commit_tick` (persistence, including the notification it triggers after COMMIT) and
+`broadcast_to_run` (notify). Sums are kept in the process and published to Redis once per
+Celery task, so a tick pays two `perf_counter` calls per phase and nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+PHASES = ("slice", "step", "decide", "commit", "notify")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+# -- inside a worker process ------------------------------------------------------------------
+
+_seconds: dict[str, float] = defaultdict(float)
+_counts: dict[str, int] = defaultdict(int)
+_commits: list[str] = []  # "run step unix-time" of each tick notification
+_last_step: dict[int, int] = {}
+_slice_started: list[float] = []
+
+
+def rss_bytes() -> int:
+    """This process's resident set size, from /proc (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_SIZE
+
+
+def _timed_async(phase: str, fn):
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _seconds[phase] += time.perf_counter() - started
+            _counts[phase] += 1
+
+    return wrapper
+
+
+def install(key: str, redis_url: str) -> None:
+    """Wrap the phases and publish their sums after each task under `key`."""
+    import redis
+    from celery.signals import task_postrun, task_prerun
+
+    from runs_app.services import execution, sink
+    from simengine.core.simulation import Simulation
+    from simengine.llm.decider import LLMDecisionMaker
+
+    client = redis.Redis.from_url(redis_url)
+    Simulation.step = _timed_async("step", Simulation.step)
+    LLMDecisionMaker.decide = _timed_async("decide", LLMDecisionMaker.decide)
+    commit = execution.commit_tick
+
+    def commit_tick(run_id, result, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return commit(run_id, result, *args, **kwargs)
+        finally:
+            _seconds["commit"] += time.perf_counter() - started
+            _counts["commit"] += 1
+            _last_step[run_id] = result.tick
+
+    execution.commit_tick = commit_tick
+    broadcast = sink.broadcast_to_run
+
+    def broadcast_to_run(run_id, payload):
+        committed = time.time()  # called from on_commit: the tick has just committed
+        started = time.perf_counter()
+        try:
+            return broadcast(run_id, payload)
+        finally:
+            _seconds["notify"] += time.perf_counter() - started
+            _counts["notify"] += 1
+            if payload.get("type") == "run.tick":
+                _commits.append(f"{run_id} {payload['step']} {committed:.6f}")
+
+    sink.broadcast_to_run = broadcast_to_run
+
+    @task_prerun.connect(weak=False)
+    def _started(**_: Any) -> None:
+        _slice_started.append(time.perf_counter())
+
+    @task_postrun.connect(weak=False)
+    def _finished(args=None, **_: Any) -> None:
+        if _slice_started:
+            _seconds["slice"] += time.perf_counter() - _slice_started.pop()
+            _counts["slice"] += 1
+        run_id = int(args[0]) if args else 0
+        pid = os.getpid()
+        pipe = client.pipeline(transaction=False)
+        for phase, seconds in _seconds.items():
+            pipe.hincrbyfloat(f"{key}:seconds:{pid}", phase, seconds)
+        for phase, count in _counts.items():
+            pipe.hincrby(f"{key}:counts:{pid}", phase, count)
+        if _commits:
+            pipe.rpush(f"{key}:commits", *_commits)
+        step = _last_step.get(run_id, -1)
+        pipe.rpush(f"{key}:rss", f"{pid} {run_id} {step} {rss_bytes()} {time.time():.3f}")
+        pipe.execute()
+        _seconds.clear()
+        _counts.clear()
+        _commits.clear()
+
+
+def install_from_env() -> None:
+    key = os.environ.get("BENCH_PROBE_KEY")
+    if key:
+        install(key, os.environ["BENCH_PROBE_REDIS_URL"])
+
+
+# -- in the bench -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RssSample:
+    pid: int
+    run_id: int
+    step: int
+    rss: int
+    at: float
+
+
+class ProbeReader:
+    """Reads (and clears) what the workers of one pool published under `key`."""
+
+    def __init__(self, client, key: str) -> None:
+        self.client = client
+        self.key = key
+
+    def clear(self) -> None:
+        keys = list(self.client.scan_iter(match=f"{self.key}:*", count=1000))
+        if keys:
+            self.client.delete(*keys)
+
+    def totals(self) -> tuple[dict[str, float], dict[str, int]]:
+        """Seconds and counts per phase, summed over every process of the pool."""
+        seconds: dict[str, float] = defaultdict(float)
+        counts: dict[str, int] = defaultdict(int)
+        for name in self.client.scan_iter(match=f"{self.key}:seconds:*", count=1000):
+            for phase, value in self.client.hgetall(name).items():
+                seconds[_text(phase)] += float(value)
+        for name in self.client.scan_iter(match=f"{self.key}:counts:*", count=1000):
+            for phase, value in self.client.hgetall(name).items():
+                counts[_text(phase)] += int(value)
+        return dict(seconds), dict(counts)
+
+    def settled_totals(self, timeout: float = 10.0) -> tuple[dict[str, float], dict[str, int]]:
+        """Totals once the last task's numbers have arrived (two equal reads in a row)."""
+        previous = self.totals()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.4)
+            current = self.totals()
+            if current == previous:
+                return current
+            previous = current
+        return previous
+
+    def commits(self) -> dict[tuple[int, int], float]:
+        """(run, step) -> the wall-clock time its tick committed."""
+        found = {}
+        for line in self.client.lrange(f"{self.key}:commits", 0, -1):
+            run_id, step, at = _text(line).split()
+            found[(int(run_id), int(step))] = float(at)
+        return found
+
+    def rss(self) -> list[RssSample]:
+        samples = []
+        for line in self.client.lrange(f"{self.key}:rss", 0, -1):
+            pid, run_id, step, rss, at = _text(line).split()
+            samples.append(RssSample(int(pid), int(run_id), int(step), int(rss), float(at)))
+        return samples
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

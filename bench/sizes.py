@@ -1,0 +1,86 @@
+"""How big each scenario is: the issue's sizes, and a `--quick` pass that shrinks all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    # 1 + 5. saturation, calls and queueing: LLM stand-in with P slots and latency L
+    slots: int
+    latency: float
+    saturation_runs: int
+    saturation_agents: int
+    saturation_ticks: int
+    single_agents: int
+    single_ticks: int
+    minimal_loop_calls: int  # the ideal: a bare asyncio loop against the same stand-in
+    # 2. overhead: offline policy, PostgreSQL, on `cpu_workers` worker processes
+    cpu_workers: int
+    overhead_runs: int
+    overhead_agents: int
+    overhead_ticks: int
+    # 3. growth: one run on one worker against the stand-in with no latency
+    growth_ticks: int
+    growth_sample_ticks: tuple[int, int, int]
+    # 4. live latency: a WebSocket watcher through Daphne and the Redis channel layer
+    live_ticks: int
+    # 6. scaling: engine alone, offline policy
+    scaling_agents: tuple[int, int, int]
+    scaling_ticks: int
+    # 7. batch throughput
+    batch_runs: int
+    batch_agents: int
+    batch_ticks: int
+    # workers for the LLM-bound runs (processes per node x nodes): every run gets one
+    llm_nodes: int = 2
+    llm_concurrency: int = 5
+
+
+FULL = Sizes(
+    slots=8,
+    latency=0.2,
+    saturation_runs=10,
+    saturation_agents=20,
+    saturation_ticks=12,
+    single_agents=50,
+    single_ticks=8,
+    minimal_loop_calls=400,
+    cpu_workers=2,
+    overhead_runs=10,
+    overhead_agents=20,
+    overhead_ticks=100,
+    growth_ticks=1000,
+    growth_sample_ticks=(10, 100, 500),
+    live_ticks=100,
+    scaling_agents=(10, 50, 200),
+    scaling_ticks=20,
+    batch_runs=200,
+    batch_agents=20,
+    batch_ticks=60,
+)
+
+QUICK = Sizes(
+    slots=8,
+    latency=0.2,
+    saturation_runs=4,
+    saturation_agents=20,
+    saturation_ticks=2,
+    single_agents=50,
+    single_ticks=1,
+    minimal_loop_calls=80,
+    cpu_workers=2,
+    overhead_runs=2,
+    overhead_agents=20,
+    overhead_ticks=10,
+    growth_ticks=40,
+    growth_sample_ticks=(5, 20, 40),
+    live_ticks=15,
+    scaling_agents=(10, 50, 200),
+    scaling_ticks=3,
+    batch_runs=6,
+    batch_agents=20,
+    batch_ticks=10,
+    llm_concurrency=2,
+)

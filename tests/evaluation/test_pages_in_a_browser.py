@@ -1,0 +1,53 @@
+"""In Chromium: the run page draws the evaluators' scores, narrative and chart; the batch page
+draws its analysis. Screenshots go to tests/e2e/artifacts/."""
+
+import pytest
+
+from tests.e2e.conftest import browser_page, flood, login, server, shot, user  # noqa: F401
+from tests.evaluation.conftest import finished_batch, finished_run, scores_answer
+from tests.evaluation.test_automatic_evaluation import wait_for_evaluations
+from tests.runs_app.factories import small_flood_version
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+DRAWN = "(id) => !!Chart.getChart(document.getElementById(id))"
+
+
+def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, user, flood, ollama):
+    ollama.answer = lambda body: scores_answer()
+    run = finished_run(flood, ticks=12)
+    wait_for_evaluations(run, 2)  # automatic: the rule baseline and the scenario's model
+
+    page = browser_page
+    login(page, server)
+    page.goto(f"{server}/runs/{run.pk}/")
+    panel = page.locator("#evaluation-panel")
+    panel.scroll_into_view_if_needed()
+    page.wait_for_function(DRAWN, arg="evaluation-chart")
+
+    assert panel.locator(".evaluation").count() == 2
+    assert "rule-based" in panel.inner_text()
+    assert "Crews moved fast; the breach cost lives." in panel.inner_text()
+    assert panel.locator("#evaluation-agreement").is_visible()
+    assert panel.locator(".evaluation-scores tr").count() == 8
+    shot(page, "run-evaluation")
+
+    page.select_option("#evaluate-form select", "offline/heuristic")
+    page.click("#evaluate-button")
+    page.wait_for_selector("#evaluation-notice")
+    page.wait_for_function(DRAWN, arg="evaluation-chart")
+    assert page.locator("#evaluation-panel .evaluation").count() == 3
+
+
+def test_the_batch_page_draws_its_analysis(browser_page, server, user):
+    version = small_flood_version(max_ticks=6, name="Browser batch")
+    batch = finished_batch(version, {"rain_intensity": [0.3, 0.9]}, seeds=3, ticks=6)
+
+    page = browser_page
+    login(page, server)
+    page.goto(f"{server}/batches/{batch.pk}/")
+    page.wait_for_selector("#comparison-table")
+    page.wait_for_function(DRAWN, arg="effect-chart")
+    assert "Hedges g" in page.locator("#comparison-table").inner_text()
+    page.click("#propose-sweep")
+    page.wait_for_selector("#sweep-table")
+    shot(page, "batch-analysis")
