@@ -13,6 +13,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from runs_app.routing import websocket_urlpatterns  # noqa: E402
+from runs_app.startup import resume_in_process_runs  # noqa: E402
+
+resume_in_process_runs()
 
 application = ProtocolTypeRouter(
     {

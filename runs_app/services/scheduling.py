@@ -50,3 +50,31 @@ def _announce_and_enqueue(run_id: int) -> None:
     step = Run.objects.filter(pk=run_id).values_list("current_step", flat=True).first() or 0
     broadcast_to_run(run_id, status_changed_payload(run_id=run_id, status="running", step=step))
     enqueue_slice(run_id)
+
+
+def runs_recover_in_process() -> list[int]:
+    """After the web process restarts with the in-process executor, pick up its runs.
+
+    Runs that were executing (or being single-stepped) in the threads of the previous
+    process have no slice in flight any more: put them back in the queue (or re-enqueue
+    the pending step) so they resume from their last committed tick.
+    """
+    with transaction.atomic():
+        orphaned = Run.objects.select_for_update().filter(status__in=EXECUTING_STATUSES)
+        stopping = list(orphaned.filter(status=RunStatus.STOPPING).values_list("id", flat=True))
+        resumed = list(orphaned.filter(status=RunStatus.RUNNING).values_list("id", flat=True))
+        Run.objects.filter(pk__in=resumed).update(status=RunStatus.QUEUED)
+        stepping = list(
+            Run.objects.filter(status=RunStatus.PAUSED, pending_steps__gt=0).values_list(
+                "id", flat=True
+            )
+        )
+        for run_id in stepping:
+            transaction.on_commit(lambda run_id=run_id: enqueue_slice(run_id))
+    if stopping:
+        from runs_app.services.execution import run_finish
+
+        for run_id in stopping:
+            run_finish(run_id, status=RunStatus.STOPPED, reason="stopped by operator")
+    runs_admit()
+    return resumed + stepping

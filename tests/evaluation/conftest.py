@@ -12,6 +12,7 @@ from runs_app.services.execution import execute_slice
 from runs_app.services.runs import run_create
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
+from tests.e2e.conftest import browser_page, flood, server, user  # noqa: F401  (fixtures)
 from tests.fakes import FakeAnthropic, FakeOllama
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,11 @@
 """In Chromium: the run page draws the evaluators' scores, narrative and chart; the batch page
 draws its analysis. Screenshots go to tests/e2e/artifacts/."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from tests.e2e.conftest import browser_page, flood, login, server, shot, user  # noqa: F401
+from tests.e2e.conftest import login, shot
 from tests.evaluation.conftest import finished_batch, finished_run, scores_answer
 from tests.evaluation.test_automatic_evaluation import wait_for_evaluations
 from tests.runs_app.factories import small_flood_version
@@ -12,10 +14,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 DRAWN = "(id) => !!Chart.getChart(document.getElementById(id))"
 
 
+def off_the_browser_loop(fn, *args, **kwargs):
+    """Runs execute on their own event loop: keep them off Playwright's thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, user, flood, ollama):
     ollama.answer = lambda body: scores_answer()
-    run = finished_run(flood, ticks=12)
-    wait_for_evaluations(run, 2)  # automatic: the rule baseline and the scenario's model
+    run = off_the_browser_loop(finished_run, flood, ticks=12)
+    off_the_browser_loop(
+        wait_for_evaluations, run, 2
+    )  # automatic: the rule baseline and the scenario's model
 
     page = browser_page
     login(page, server)
@@ -40,7 +50,8 @@ def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, use
 
 def test_the_batch_page_draws_its_analysis(browser_page, server, user):
     version = small_flood_version(max_ticks=6, name="Browser batch")
-    batch = finished_batch(version, {"rain_intensity": [0.3, 0.9]}, seeds=3, ticks=6)
+    grid = {"rain_intensity": [0.3, 0.9]}
+    batch = off_the_browser_loop(finished_batch, version, grid, seeds=3, ticks=6)
 
     page = browser_page
     login(page, server)

@@ -1,0 +1,43 @@
+"""The engine alone (no database, no workers): the ideal the persisted figures compare to."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bench.scenarios import deciding_agents, flood_spec
+
+
+def engine_ms_per_decision(*, agents: int, ticks: int, seed: int = 1) -> dict[str, float]:
+    """Milliseconds per decision of `Simulation.step` with the offline policy, tick 1 excluded.
+
+    Tick 1 builds caches (schemas, the policy import) once per run; it is reported apart.
+    """
+    from simengine.core.simulation import Simulation
+    from simengine.llm import LLMSettings, build_decision_maker
+
+    spec = flood_spec(agents=agents, ticks=ticks)
+    deciders = deciding_agents(spec)
+    maker = build_decision_maker(LLMSettings(redis_url=None))
+
+    async def run() -> tuple[float, float, int]:
+        simulation = Simulation.create(spec, seed=seed, run_id=f"bench-engine-{agents}")
+        started = time.perf_counter()
+        await simulation.step(maker)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        steps = 0
+        while not simulation.finished:
+            await simulation.step(maker)
+            steps += 1
+        return first, time.perf_counter() - started, steps
+
+    first, rest, steps = asyncio.run(run())
+    decisions = deciders * max(steps, 1)
+    return {
+        "agents": deciders,
+        "ticks": steps + 1,
+        "ms_per_decision": rest / decisions * 1000,
+        "first_tick_ms_per_decision": first / deciders * 1000,
+        "seconds": first + rest,
+    }

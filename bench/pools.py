@@ -1,0 +1,101 @@
+"""Pools of Celery worker processes for the bench, each on a queue of its own.
+
+Reuses the test suite's child-process helpers (`tests.processes`): same arguments as
+`start_celery_worker`, but the app is `bench.worker_app` (simengine's app plus probes).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from bench.probes import ProbeReader
+from tests.processes import ChildProcess, child_env
+
+
+@dataclass
+class WorkerPool:
+    """`nodes` Celery workers of `concurrency` processes each, consuming `queue`."""
+
+    name: str
+    queue: str
+    nodes: int
+    concurrency: int
+    env: dict[str, str]
+    redis_url: str
+    children: list[ChildProcess] = field(default_factory=list)
+
+    @property
+    def processes(self) -> int:
+        return self.nodes * self.concurrency
+
+    @property
+    def probe_key(self) -> str:
+        return f"{self.queue}:probe"
+
+    def launch(self) -> WorkerPool:
+        """Start the nodes without waiting (see `wait_ready`)."""
+        for _ in range(self.nodes):
+            args = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bench.worker_app",
+                "worker",
+                "-Q",
+                self.queue,
+                "-c",
+                str(self.concurrency),
+                "-P",
+                "prefork",
+                "-n",
+                f"{self.name}-{uuid.uuid4().hex[:6]}@%h",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
+            env = child_env(
+                REDIS_URL=self.redis_url,
+                CELERY_BROKER_URL=self.redis_url,
+                SIMENGINE_CELERY_QUEUE=self.queue,
+                BENCH_PROBE_KEY=self.probe_key,
+                BENCH_PROBE_REDIS_URL=self.redis_url,
+                **self.env,
+            )
+            self.children.append(ChildProcess(args, env, name=f"bench-{self.name}"))
+        return self
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        for child in self.children:
+            child.wait_for_log("ready.", timeout=timeout)
+
+    def use(self) -> None:
+        """Send this process's new slices (run admission) to this pool."""
+        settings.SIMENGINE_CELERY_QUEUE = self.queue
+
+    def probes(self, client) -> ProbeReader:
+        return ProbeReader(client, self.probe_key)
+
+    def stop(self, *, keep_logs: bool = False) -> None:
+        for child in self.children:
+            child.stop()
+            if not keep_logs:
+                child.log_path.unlink(missing_ok=True)
+        self.children.clear()
+
+    def logs(self) -> str:
+        return "\n".join(child.log()[-3000:] for child in self.children)
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.25, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
