@@ -66,7 +66,8 @@ def message_list(
 ) -> QuerySet[Message]:
     """A run's messages in (step, id) order.
 
-    `agent`: what that agent sent or could read (direct to it, its rooms, broadcasts);
+    `agent`: what that agent sent or could read (direct to it, its rooms, broadcasts,
+    words spoken where it stood);
     `room`: what was said in that room; steps are inclusive, `since` inclusive and
     `until` exclusive.
     """
@@ -78,6 +79,7 @@ def message_list(
             | Q(channel=Message.Channel.DIRECT, recipient=agent)
             | Q(channel=Message.Channel.ROOM, recipient__in=rooms)
             | Q(channel=Message.Channel.ALL)
+            | Q(audience__contains=f"|{agent}|")
         )
     if room is not None:
         messages = messages.filter(channel=Message.Channel.ROOM, recipient=room)

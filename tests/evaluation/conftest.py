@@ -32,20 +32,20 @@ def _fresh_model_options():
 @pytest.fixture
 def ollama(monkeypatch) -> Iterator[FakeOllama]:
     """A stand-in Ollama that OLLAMA_HOST points at (llama3.2 and qwen2.5:7b pulled)."""
-    with FakeOllama(slots=4) as server:
-        monkeypatch.setenv("OLLAMA_HOST", server.url)
+    with FakeOllama(slots=4) as stand_in:
+        monkeypatch.setenv("OLLAMA_HOST", stand_in.url)
         monkeypatch.setenv("SIMENGINE_LLM_RETRY_BACKOFF", "0.01")
-        yield server
+        yield stand_in
 
 
 @pytest.fixture
 def anthropic(monkeypatch) -> Iterator[FakeAnthropic]:
     """A stand-in Messages API with ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL set for it."""
-    with FakeAnthropic(api_key=ANTHROPIC_KEY) as server:
+    with FakeAnthropic(api_key=ANTHROPIC_KEY) as stand_in:
         monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", stand_in.url)
         monkeypatch.setenv("SIMENGINE_LLM_RETRY_BACKOFF", "0.01")
-        yield server
+        yield stand_in
 
 
 @pytest.fixture

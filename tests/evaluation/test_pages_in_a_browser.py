@@ -39,6 +39,7 @@ def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, use
     assert "Crews moved fast; the breach cost lives." in panel.inner_text()
     assert panel.locator("#evaluation-agreement").is_visible()
     assert panel.locator(".evaluation-scores tr").count() == 8
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "run-evaluation")
 
     page.select_option("#evaluate-form select", "offline/heuristic")
@@ -61,4 +62,5 @@ def test_the_batch_page_draws_its_analysis(browser_page, server, user):
     assert "Hedges g" in page.locator("#comparison-table").inner_text()
     page.click("#propose-sweep")
     page.wait_for_selector("#sweep-table")
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "batch-analysis")
