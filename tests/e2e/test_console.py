@@ -1,3 +1,4 @@
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -6,7 +7,7 @@ import pytest
 from runs_app.models import Run
 from scenarios_app.models import Scenario
 from tests.console.conftest import finished_run
-from tests.e2e.conftest import ROOT, login, shot
+from tests.e2e.conftest import ARTIFACTS, ROOT, login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -63,7 +64,10 @@ def test_a_live_run_with_pause_step_resume_and_a_message(browser_page, server, u
         " const chart = c && Chart.getChart(c);"
         " return chart && chart.data.datasets[0].data.length >= 3; })()"
     )
-    page.screenshot(path=str(ROOT / "docs" / "run-console.png"), full_page=False)
+    # the README's screenshot is refreshed on request only: tests must not edit the tree
+    target = ROOT / "docs" if os.environ.get("SIMENGINE_UPDATE_SCREENSHOT") else ARTIFACTS
+    target.mkdir(exist_ok=True)
+    page.screenshot(path=str(target / "run-console.png"), full_page=False)
     page.click("#control-pause")
     assert "Rescuer 1" in page.locator("#agents-panel").inner_text()
     page.wait_for_selector("#run-status[data-status=paused]")
