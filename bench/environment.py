@@ -11,7 +11,6 @@ import os
 import platform
 import secrets
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +75,6 @@ class BenchEnvironment:
             SIMENGINE_CHANNEL_PREFIX=self.tag,
             DJANGO_DEBUG="false",  # as in production: DEBUG keeps every query's SQL text
             DJANGO_SECRET_KEY=secrets.token_urlsafe(32),
-            DJANGO_ALLOW_ASYNC_UNSAFE="false",
         )
         import django
         from django.core.management import call_command
@@ -121,9 +119,8 @@ def _libpq(url: str) -> str:
 
 def machine_facts(env: BenchEnvironment) -> dict[str, Any]:
     """The machine the figures were measured on, and how busy it was at the start."""
-    from django.db import connection
-
     import django
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
@@ -185,7 +182,3 @@ def _git_commit() -> str:
         return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
     except OSError:
         return "unknown"
-
-
-def python_executable() -> str:
-    return sys.executable

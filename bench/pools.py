@@ -89,6 +89,12 @@ class WorkerPool:
                 child.log_path.unlink(missing_ok=True)
         self.children.clear()
 
+    def pids(self) -> set[int]:
+        """Every process of the pool (the nodes and their pool processes)."""
+        from bench.cpu import descendants
+
+        return descendants(child.pid for child in self.children)
+
     def logs(self) -> str:
         return "\n".join(child.log()[-3000:] for child in self.children)
 

@@ -16,17 +16,27 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-PHASES = ("slice", "step", "decide", "commit", "notify")
+# "slice": a runs.run_slice task; "task": any other task (e.g. a finished run's evaluation)
+PHASES = ("slice", "task", "step", "decide", "commit", "notify")
+# parts of a slice outside the engine and the commit, timed to explain "other"
+SLICE_PARTS = ("state", "spec", "load", "maker", "finish", "enqueue")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 # -- inside a worker process ------------------------------------------------------------------
 
-_seconds: dict[str, float] = defaultdict(float)
+_seconds: dict[str, float] = defaultdict(float)  # wall clock
+_cpu: dict[str, float] = defaultdict(float)  # this process's CPU time
 _counts: dict[str, int] = defaultdict(int)
 _commits: list[str] = []  # "run step unix-time" of each tick notification
 _last_step: dict[int, int] = {}
-_slice_started: list[float] = []
+_slice_started: list[tuple[float, float]] = []
+
+
+def _add(phase: str, wall: float, cpu: float) -> None:
+    _seconds[phase] += time.perf_counter() - wall
+    _cpu[phase] += time.process_time() - cpu
+    _counts[phase] += 1
 
 
 def rss_bytes() -> int:
@@ -38,12 +48,23 @@ def rss_bytes() -> int:
 def _timed_async(phase: str, fn):
     @functools.wraps(fn)
     async def wrapper(*args, **kwargs):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return await fn(*args, **kwargs)
         finally:
-            _seconds[phase] += time.perf_counter() - started
-            _counts[phase] += 1
+            _add(phase, wall, cpu)
+
+    return wrapper
+
+
+def _timed(phase: str, fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _add(phase, wall, cpu)
 
     return wrapper
 
@@ -63,25 +84,30 @@ def install(key: str, redis_url: str) -> None:
     commit = execution.commit_tick
 
     def commit_tick(run_id, result, *args, **kwargs):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return commit(run_id, result, *args, **kwargs)
         finally:
-            _seconds["commit"] += time.perf_counter() - started
-            _counts["commit"] += 1
+            _add("commit", wall, cpu)
             _last_step[run_id] = result.tick
 
     execution.commit_tick = commit_tick
+    execution._state = _timed("state", execution._state)
+    execution.run_spec = _timed("spec", execution.run_spec)
+    execution.decision_maker_for_run = _timed("maker", execution.decision_maker_for_run)
+    execution.run_finish = _timed("finish", execution.run_finish)
+    execution.enqueue_slice = _timed("enqueue", execution.enqueue_slice)
+    Simulation.create = classmethod(_timed("load", Simulation.create.__func__))
+    Simulation.restore = classmethod(_timed("load", Simulation.restore.__func__))
     broadcast = sink.broadcast_to_run
 
     def broadcast_to_run(run_id, payload):
         committed = time.time()  # called from on_commit: the tick has just committed
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return broadcast(run_id, payload)
         finally:
-            _seconds["notify"] += time.perf_counter() - started
-            _counts["notify"] += 1
+            _add("notify", wall, cpu)
             if payload.get("type") == "run.tick":
                 _commits.append(f"{run_id} {payload['step']} {committed:.6f}")
 
@@ -89,18 +115,20 @@ def install(key: str, redis_url: str) -> None:
 
     @task_prerun.connect(weak=False)
     def _started(**_: Any) -> None:
-        _slice_started.append(time.perf_counter())
+        _slice_started.append((time.perf_counter(), time.process_time()))
 
     @task_postrun.connect(weak=False)
-    def _finished(args=None, **_: Any) -> None:
+    def _finished(sender=None, args=None, **_: Any) -> None:
+        phase = "slice" if getattr(sender, "name", "") == "runs.run_slice" else "task"
         if _slice_started:
-            _seconds["slice"] += time.perf_counter() - _slice_started.pop()
-            _counts["slice"] += 1
+            _add(phase, *_slice_started.pop())
         run_id = int(args[0]) if args else 0
         pid = os.getpid()
         pipe = client.pipeline(transaction=False)
         for phase, seconds in _seconds.items():
             pipe.hincrbyfloat(f"{key}:seconds:{pid}", phase, seconds)
+        for phase, seconds in _cpu.items():
+            pipe.hincrbyfloat(f"{key}:cpu:{pid}", phase, seconds)
         for phase, count in _counts.items():
             pipe.hincrby(f"{key}:counts:{pid}", phase, count)
         if _commits:
@@ -109,6 +137,7 @@ def install(key: str, redis_url: str) -> None:
         pipe.rpush(f"{key}:rss", f"{pid} {run_id} {step} {rss_bytes()} {time.time():.3f}")
         pipe.execute()
         _seconds.clear()
+        _cpu.clear()
         _counts.clear()
         _commits.clear()
 
@@ -120,6 +149,13 @@ def install_from_env() -> None:
 
 
 # -- in the bench -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    seconds: dict[str, float]
+    cpu: dict[str, float]
+    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -143,19 +179,19 @@ class ProbeReader:
         if keys:
             self.client.delete(*keys)
 
-    def totals(self) -> tuple[dict[str, float], dict[str, int]]:
-        """Seconds and counts per phase, summed over every process of the pool."""
-        seconds: dict[str, float] = defaultdict(float)
-        counts: dict[str, int] = defaultdict(int)
-        for name in self.client.scan_iter(match=f"{self.key}:seconds:*", count=1000):
-            for phase, value in self.client.hgetall(name).items():
-                seconds[_text(phase)] += float(value)
-        for name in self.client.scan_iter(match=f"{self.key}:counts:*", count=1000):
-            for phase, value in self.client.hgetall(name).items():
-                counts[_text(phase)] += int(value)
-        return dict(seconds), dict(counts)
+    def totals(self) -> Totals:
+        """Wall seconds, CPU seconds and counts per phase, summed over the pool's processes."""
+        seconds, cpu = self._sum("seconds", float), self._sum("cpu", float)
+        return Totals(seconds, cpu, self._sum("counts", int))
 
-    def settled_totals(self, timeout: float = 10.0) -> tuple[dict[str, float], dict[str, int]]:
+    def _sum(self, kind: str, cast) -> dict[str, Any]:
+        found: dict[str, Any] = defaultdict(cast)
+        for name in self.client.scan_iter(match=f"{self.key}:{kind}:*", count=1000):
+            for phase, value in self.client.hgetall(name).items():
+                found[_text(phase)] += cast(value)
+        return dict(found)
+
+    def settled_totals(self, timeout: float = 10.0) -> Totals:
         """Totals once the last task's numbers have arrived (two equal reads in a row)."""
         previous = self.totals()
         deadline = time.monotonic() + timeout

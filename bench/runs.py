@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from django.db import close_old_connections
 from django.db.models import Max, Min
 
+from bench.pools import wait_until
 from runs_app.models import FINAL_RUN_STATUSES, LLMCall, Run
 from runs_app.services.runs import run_create, run_start
-
-from bench.pools import wait_until
 
 
 def create_paused(version, count: int, *, first_seed: int = 1) -> list[Run]:
@@ -61,7 +60,7 @@ def call_counts(runs: Sequence[Run]) -> dict[str, int]:
     }
     errors = list(calls.exclude(error="").values_list("error", flat=True))
     counts["errors"] = len(errors)
-    counts["timeouts"] = sum(1 for e in errors if "timeout" in e.lower() or "timed out" in e.lower())
+    counts["timeouts"] = sum(1 for e in errors if "timeout" in e.lower() or "timed out" in e)
     counts["busy_503"] = sum(1 for e in errors if "503" in e)
     return counts
 

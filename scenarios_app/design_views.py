@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.forms.brief import DesignBriefForm
 from scenarios_app.selectors import llm_model_options
 from scenarios_app.services import DesignFailed, design_from_brief
@@ -17,6 +18,7 @@ def _initial_model(models: list[str]) -> str:
     return next((m for m in models if m.startswith("ollama/")), "offline/heuristic")
 
 
+@off_the_shared_thread
 def scenario_design_brief(request: HttpRequest) -> HttpResponse:
     """GET the form; POST designs, validates, repairs, dry-runs and saves a draft (or says why)."""
     options = llm_model_options()

@@ -226,34 +226,20 @@ def design_from_brief(
     The model's answer is validated and dry-run; problems go back to it once. Raises
     `DesignFailed` (nothing saved) when the model is unavailable or fails twice.
     """
-    from runs_app.services.evaluation import llm_json_ask, model_problem, new_client
-    from simengine.core.designer import design_scenario
+    from runs_app.services.evaluation import model_problem
 
     if not brief.strip():
         raise DesignFailed("the brief is empty: describe the scenario you want")
     agents = agent_model or default_agent_model(model)
     if not model.startswith("offline/") and (problem := model_problem(model)):
         raise DesignFailed(problem)
-
-    async def design():
-        client = None if model.startswith("offline/") else new_client()
-        try:
-            ask = llm_json_ask(client) if client else None
-            return await design_scenario(
-                brief, model=model, agent_model=agents, ask=ask, extra=storage_errors
-            )
-        finally:
-            if client is not None:
-                await client.aclose()
-
-    outcome = asyncio.run(design())
+    outcome = asyncio.run(_design(brief, model, agents))
     if outcome.checked is None:
-        answers = [r.response_text for r in outcome.records]
         logger.warning("design by %s failed: %s (%s)", model, outcome.error, outcome.attempts)
         raise DesignFailed(
             f"{model} could not design a valid scenario: {outcome.error}",
             attempts=list(outcome.attempts),
-            answers=answers,
+            answers=[r.response_text for r in outcome.records],
         )
     spec = outcome.checked.spec
     spec = parse_spec({**spec.to_dict(), "name": _unused_name(spec.name)})
@@ -261,6 +247,22 @@ def design_from_brief(
         spec=spec, user=user, note=f"designed by {model} from a brief", is_draft=True
     )
     return DesignOutcome(result, model, list(outcome.attempts), outcome.checked.dry_run.to_json())
+
+
+async def _design(brief: str, model: str, agent_model: str):
+    """The designer agent, with a model client for non-offline models (closed afterwards)."""
+    from runs_app.services.evaluation import llm_json_ask, new_client
+    from simengine.core.designer import design_scenario
+
+    client = None if model.startswith("offline/") else new_client()
+    try:
+        ask = llm_json_ask(client) if client else None
+        return await design_scenario(
+            brief, model=model, agent_model=agent_model, ask=ask, extra=storage_errors
+        )
+    finally:
+        if client is not None:
+            await client.aclose()
 
 
 def _unused_name(name: str) -> str:

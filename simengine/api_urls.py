@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from agents_app import api as agents
 from runs_app.api import analysis, batches, evaluations, history, runs
+from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
 from simengine.api.base import NotFoundApi
@@ -49,7 +50,11 @@ urlpatterns = [
     ),
     path("scenarios/", scenarios.ScenarioListApi.as_view(), name="api-scenarios"),
     path("scenarios/import/", scenarios.ScenarioImportApi.as_view(), name="api-scenario-import"),
-    path("scenarios/design/", design.ScenarioDesignApi.as_view(), name="api-scenario-design"),
+    path(
+        "scenarios/design/",
+        off_the_shared_thread(design.ScenarioDesignApi.as_view()),
+        name="api-scenario-design",
+    ),
     path("scenarios/<id:scenario_id>/", scenarios.ScenarioDetailApi.as_view(), name="api-scenario"),
     path(
         "scenarios/<id:scenario_id>/clone/",
@@ -106,10 +111,14 @@ urlpatterns = [
     ),
     path(
         "batches/<id:batch_id>/sweep-proposal/",
-        analysis.BatchSweepProposalApi.as_view(),
+        off_the_shared_thread(analysis.BatchSweepProposalApi.as_view()),
         name="api-batch-sweep-proposal",
     ),
-    path("evaluations/", evaluations.EvaluationListApi.as_view(), name="api-evaluations"),
+    path(
+        "evaluations/",
+        off_the_shared_thread(evaluations.EvaluationListApi.as_view()),
+        name="api-evaluations",
+    ),
     path(
         "evaluations/<id:evaluation_id>/",
         evaluations.EvaluationDetailApi.as_view(),

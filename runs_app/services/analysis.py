@@ -203,16 +203,29 @@ def _sweep_inputs(batch: Batch) -> dict[str, Any]:
     success = (spec.get("termination") or {}).get("success")
     while isinstance(success, dict) and ("all" in success or "any" in success):
         success = (success.get("all") or success.get("any") or [None])[0]
-    fallback = metrics[0] if metrics else "cooperation"
+    failure = (spec.get("termination") or {}).get("failure")
     kind = get_world_kind(spec["world"]["kind"])
     return {
         "grid": batch.grid or {},
         "cells": cells,
-        "target": target_from_condition(success, fallback),
+        "target": _target(success, failure, metrics),
         "params": kind.params,
         "current": (spec.get("world") or {}).get("params") or {},
         "seeds_per_cell": batch.seeds_per_cell,
     }
+
+
+PREFERRED_TARGETS = ("rescued_fraction", "agreement", "goal_completion", "cooperation")
+
+
+def _target(success: Any, failure: Any, metrics: list[str]) -> Target:
+    """What the sweep optimises: the success metric, else away from failure, else a known one."""
+    if isinstance(success, dict) and "metric" in success:
+        return target_from_condition(success, "")
+    if isinstance(failure, dict) and isinstance(failure.get("metric"), str):
+        return Target(failure["metric"], maximize=failure.get("op") in ("<=", "<"))
+    known = [m for m in PREFERRED_TARGETS if m in metrics]
+    return Target(known[0] if known else (metrics[0] if metrics else "cooperation"))
 
 
 def _grid_errors(batch: Batch, grid: dict[str, list[Any]]) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from agents_app.models import Agent
 from runs_app.models import LLMCall
 from simengine.core.decision import DecisionMaker
@@ -21,6 +23,15 @@ class DatabaseReplaySource:
     """Answers `replay/<run-id>` calls with the responses recorded in that run."""
 
     def lookup(
+        self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
+    ) -> str | None:
+        try:
+            return self._lookup(run_id, agent_id, tick, purpose)
+        finally:
+            # called from a worker thread of the event loop: do not leave its connection open
+            connection.close()
+
+    def _lookup(
         self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
     ) -> str | None:
         if not run_id.isdigit():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -166,9 +165,8 @@ def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = N
 
 def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) -> Evaluation:
     step = Run.objects.filter(pk=run.pk).values_list("current_step", flat=True).get()
-    records = [replace(r, tick=r.tick if r.tick is not None else step) for r in result.records]
     with transaction.atomic():
-        rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, records, {}))
+        rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, result.records, {}))
         if result.answer is None:
             _record_failure(run, step, result, rows, user)
         else:

@@ -2,7 +2,7 @@
 
 On PostgreSQL (psycopg 3) a tick is written with a handful of statements whatever its
 size: the step, then the messages, events and LLM calls each as one COPY, every agent in
-one UPDATE ... FROM (VALUES ...), and the run's counters in one UPDATE ... RETURNING.
+one UPDATE ... FROM unnest(...), and the run's counters in one UPDATE ... RETURNING.
 Other databases take the ORM path; both write the same values (see `adapters`).
 """
 
@@ -149,14 +149,14 @@ def _json(value: Any) -> str | None:
 
 
 def _update_agents(cursor, run_id: int, changes: dict[str, dict[str, Any]]) -> None:
-    """Every agent's state and token increments in one UPDATE ... FROM (VALUES ...)."""
+    """Every agent's state and token increments in one UPDATE ... FROM unnest(...)."""
     if not changes:
         return
-    params: list[Any] = []
-    for name, change in changes.items():
-        params += [name, change["status"], json.dumps(change["emotion"])]
-        params += [change["location"], change["model"], change["tokens_in"], change["tokens_out"]]
-    cursor.execute(_agent_update_sql(len(changes)), [*params, run_id])
+    columns: list[list[Any]] = [list(changes)]
+    columns += [[c[f] for c in changes.values()] for f in AGENT_STATE_FIELDS if f != "emotion"]
+    emotions = [json.dumps(c["emotion"]) for c in changes.values()]
+    spent = [[c[f] for c in changes.values()] for f in ("tokens_in", "tokens_out")]
+    cursor.execute(_agent_update_sql(), [*columns, emotions, *spent, run_id])
 
 
 def _q(name: str) -> str:
@@ -205,14 +205,17 @@ def _run_update_sql(consume_step: bool) -> str:
 
 
 @cache
-def _agent_update_sql(rows: int) -> str:
+def _agent_update_sql() -> str:
+    """A fixed statement whatever the number of agents (psycopg caches short statements)."""
     table = _q(Agent._meta.db_table)
     counters = ("tokens_in", "tokens_out")
+    texts = [f for f in AGENT_STATE_FIELDS if f != "emotion"]
     sets = [f"{_column(Agent, f)} = v.{f}" for f in AGENT_STATE_FIELDS]
     sets += [f"{_column(Agent, f)} = {table}.{_column(Agent, f)} + v.{f}" for f in counters]
-    values = ", ".join(["(%s, %s, %s::jsonb, %s, %s, %s::bigint, %s::bigint)"] * rows)
-    names = ", ".join(("name", *AGENT_STATE_FIELDS, *counters))
+    # %b: arrays go over in binary, with no per-character escaping of the JSON text
+    arrays = ["%b::text[]"] * (1 + len(texts)) + ["%b::text[]::jsonb[]"] + ["%b::bigint[]"] * 2
+    names = ", ".join(("name", *texts, "emotion", *counters))
     return (
-        f"UPDATE {table} SET {', '.join(sets)} FROM (VALUES {values}) AS v({names}) "
+        f"UPDATE {table} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) AS v({names}) "
         f"WHERE {table}.{_column(Agent, 'run')} = %s AND {table}.{_column(Agent, 'name')} = v.name"
     )

@@ -23,6 +23,7 @@ from runs_app.services.analysis import (
     sweep_grid_from_text,
 )
 from runs_app.services.errors import InvalidRunConfig
+from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
 
 SIGNIFICANCE = 0.05
@@ -118,7 +119,8 @@ def analysis_context(batch: Batch, a: str | None, b: str | None) -> dict[str, An
         error = str(exc)
         analysis = batch_analysis(batch=batch)
     dimensions, score_rows = _scores_table(analysis["scores"])
-    effects = sorted(analysis["effects"], key=lambda e: -abs(e["hedges_g"] or 0))
+    informative = [e for e in analysis["effects"] if e["hedges_g"] is not None or e["p_value"]]
+    effects = sorted(informative, key=lambda e: -abs(e["hedges_g"] or 0))
     comparison = analysis["comparison"]
     behaviours = analysis["behaviours"]
     return {
@@ -156,6 +158,7 @@ def batch_analysis_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@off_the_shared_thread
 def batch_sweep_propose(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose the next sweep (rules for offline/…, else the chosen model); starts nothing."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)

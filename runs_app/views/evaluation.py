@@ -21,6 +21,7 @@ from runs_app.services.evaluation import (
     run_agreement_rows,
     run_dimensions,
 )
+from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
 from simengine.core.evaluation import Dimension, resolve_dimensions
 
@@ -117,6 +118,7 @@ def run_evaluation_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@off_the_shared_thread
 def run_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
     """Evaluate the run with the chosen model now, and show the refreshed panel."""
     run = get_object_or_404(Run, pk=pk)

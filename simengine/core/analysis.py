@@ -90,7 +90,7 @@ def cohens_d(a: Sequence[float], b: Sequence[float]) -> float | None:
     if n1 < 2 or n2 < 2 or s1 is None or s2 is None:
         return None
     pooled = math.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
-    return (m1 - m2) / pooled if pooled > 0 else None
+    return (m1 - m2) / pooled if _varies(pooled, max(abs(m1), abs(m2))) else None
 
 
 def hedges_g(a: Sequence[float], b: Sequence[float]) -> tuple[float | None, float, float]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from runs_app.models import Run, RunStatus
+from runs_app.models import Evaluation, Run, RunStatus
 from runs_app.services.execution import execute_slice
 from runs_app.services.runs import run_create
 from scenarios_app.models import ScenarioVersion
@@ -100,3 +101,13 @@ def finished_batch(version: ScenarioVersion, grid: dict, *, seeds: int = 3, tick
             pass
     batch.refresh_from_db()
     return batch
+
+
+def wait_for_evaluations(run: Run, count: int, timeout: float = 30.0) -> list[Evaluation]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = list(Evaluation.objects.filter(run=run).order_by("id"))
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"run {run.pk} has {Evaluation.objects.filter(run=run).count()}")

@@ -4,22 +4,19 @@ import time
 
 import pytest
 
-from runs_app.models import Evaluation, Event, Run
+from runs_app.executor import enqueue_evaluation
+from runs_app.models import Evaluation, Event
 from runs_app.services.evaluation import evaluation_auto
 from runs_app.services.runs import run_create
-from tests.evaluation.conftest import finished_run, flood_version, scores_answer
+from runs_app.tasks import evaluate_run
+from tests.evaluation.conftest import (
+    finished_run,
+    flood_version,
+    scores_answer,
+    wait_for_evaluations,
+)
 from tests.fakes import Reply
 from tests.runs_app.factories import small_flood_version, wait_until_final
-
-
-def wait_for_evaluations(run: Run, count: int, timeout: float = 30.0) -> list[Evaluation]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = list(Evaluation.objects.filter(run=run).order_by("id"))
-        if len(found) >= count:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"run {run.pk} has {Evaluation.objects.filter(run=run).count()}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,3 +64,17 @@ def test_evaluating_again_skips_the_models_that_already_did(no_ollama):
 
     assert evaluation_auto(run.pk) == []
     assert Evaluation.objects.filter(run=run).count() == 1
+
+
+@pytest.mark.django_db
+def test_with_celery_the_evaluation_is_a_task_on_the_run_queue(settings, monkeypatch, no_ollama):
+    run = finished_run(flood_version(), ticks=3)
+    sent = []
+    monkeypatch.setattr(evaluate_run, "apply_async", lambda args, queue: sent.append((args, queue)))
+    settings.SIMENGINE_EXECUTOR = "celery"
+
+    enqueue_evaluation(run.pk)
+
+    assert sent == [((run.pk,), settings.SIMENGINE_CELERY_QUEUE)]
+    assert evaluate_run.name == "runs.evaluate_run"
+    assert evaluate_run.run(run.pk) == 1  # the task body: the rule baseline (Ollama is down)

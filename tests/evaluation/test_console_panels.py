@@ -131,7 +131,7 @@ def test_two_chosen_conditions_are_compared(admin_client, batch):
 
     html = response.content.decode()
     assert f'<option value="batch:{batch.pk}" selected>B:' in html
-    assert "B = Batch 1 (all) (6)" in html
+    assert f"B = {batch} (all) (6)" in html
     bad = admin_client.get(url, {"a": "cell:nope", "b": keys[0]}, **HTMX)
     assert 'id="analysis-error"' in bad.content.decode()
 

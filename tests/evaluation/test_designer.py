@@ -7,6 +7,7 @@ import pytest
 from runs_app.services.runs import run_create
 from scenarios_app.models import Scenario
 from scenarios_app.services import DesignFailed, design_from_brief
+from tests.evaluation.conftest import wait_for_evaluations
 from tests.fakes import Reply
 from tests.runs_app.factories import wait_until_final
 
@@ -158,3 +159,5 @@ def test_the_offline_designer_needs_no_model_and_its_scenario_completes(no_ollam
     assert docks["boats"] == 1
     run = wait_until_final(run_create(version=outcome.result.version, seed=1), timeout=120)
     assert run.status == "completed"
+    [evaluation] = wait_for_evaluations(run, 1)  # its evaluation block: the rules
+    assert evaluation.is_rule_based

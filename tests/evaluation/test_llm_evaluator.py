@@ -8,7 +8,12 @@ from runs_app.services.evaluation import (
     EvaluatorUnavailable,
     evaluation_create,
 )
-from tests.evaluation.conftest import scores_answer
+from tests.evaluation.conftest import (
+    finished_run,
+    flood_version,
+    scores_answer,
+    wait_for_evaluations,
+)
 from tests.fakes import Reply
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +100,17 @@ def test_an_unreachable_model_is_refused_before_anything_is_asked(done_run, no_o
 
     assert "127.0.0.1:9" in refused.value.message
     assert not LLMCall.objects.filter(run=done_run, purpose__startswith="evaluate").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the replay source reads from its own thread
+def test_a_recorded_evaluation_can_be_replayed(ollama):
+    ollama.answer = lambda body: scores_answer(ethics={"reasoning": "Fair.", "score": 9})
+    run = finished_run(flood_version(), ticks=3)
+    [_, first] = wait_for_evaluations(run, 2)  # the automatic ones: rules, then the model
+    asked = len(ollama.chats())
+
+    replayed = evaluation_create(run=run, model=f"replay/{run.pk}")
+
+    assert replayed.scores == first.scores and replayed.scores["ethics"] == 9
+    assert replayed.llm_call.provider == "replay"
+    assert len(ollama.chats()) == asked

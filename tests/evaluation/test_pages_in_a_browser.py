@@ -1,13 +1,19 @@
 """In Chromium: the run page draws the evaluators' scores, narrative and chart; the batch page
 draws its analysis. Screenshots go to tests/e2e/artifacts/."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 
 from tests.e2e.conftest import login, shot
-from tests.evaluation.conftest import finished_batch, finished_run, scores_answer
-from tests.evaluation.test_automatic_evaluation import wait_for_evaluations
+from tests.evaluation.conftest import (
+    finished_batch,
+    finished_run,
+    scores_answer,
+    wait_for_evaluations,
+)
 from tests.runs_app.factories import small_flood_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -16,8 +22,15 @@ DRAWN = "(id) => !!Chart.getChart(document.getElementById(id))"
 
 def off_the_browser_loop(fn, *args, **kwargs):
     """Runs execute on their own event loop: keep them off Playwright's thread."""
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()  # this thread's own connections
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args, **kwargs).result()
+        return pool.submit(call).result()
 
 
 def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, user, flood, ollama):
@@ -64,3 +77,20 @@ def test_the_batch_page_draws_its_analysis(browser_page, server, user):
     page.wait_for_selector("#sweep-table")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "batch-analysis")
+
+
+def test_designing_from_a_brief_lands_on_the_new_draft(browser_page, server, user):
+    page = browser_page
+    login(page, server)
+    page.goto(f"{server}/scenarios/")
+    page.click("#design-from-brief")
+    page.select_option("#id_model", "offline/heuristic")
+    page.fill(
+        "#id_brief", "A hospital evacuation with three nurses, a panicking crowd and one boat."
+    )
+    page.click("#design-submit")
+    page.wait_for_url(re.compile(r"/scenarios/\d+/edit/$"))
+    notice = page.locator(".alert-success").inner_text()
+    assert "keywords: valid" in notice and "saved as draft v1" in notice
+    assert page.title().startswith("Edit Design: A hospital evacuation with three nurses")
+    shot(page, "design-from-brief")

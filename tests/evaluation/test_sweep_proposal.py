@@ -1,5 +1,7 @@
 """The next sweep: by rules from a batch's cells, or by a model, started only on confirmation."""
 
+import math
+
 import pytest
 
 from runs_app.models import Batch
@@ -49,6 +51,14 @@ def test_an_inner_best_value_is_refined_and_minimised_targets_flip():
     assert "extend downward" in lowest.reasons["rain_intensity"]
 
 
+def test_when_no_swept_parameter_matters_other_parameters_are_tried():
+    grid = {"rain_intensity": [0.2, 0.6]}
+    cells = [cell({"rain_intensity": r}, 0.5, half=0.2) for r in (0.2, 0.6)]
+    proposal = propose(grid, cells)
+    assert proposal.grid["rain_intensity"] == [0.2]
+    assert "water_rise_per_tick" in proposal.grid and "levee_height" in proposal.grid
+
+
 def test_a_parameter_within_the_noise_is_fixed_and_wide_intervals_add_seeds():
     grid = {"rain_intensity": [0.2, 0.6], "boat_capacity": [4, 8]}
     cells = [
@@ -84,11 +94,14 @@ def batch(db) -> Batch:
 
 def test_the_service_proposes_by_rules_and_starts_only_when_asked(batch):
     proposal = batch_sweep_proposal(batch=batch)
-    assert set(proposal.grid) == {"rain_intensity"}
+    # five ticks of rain change no rescue: rain stays put and other parameters are tried
+    assert len(proposal.grid["rain_intensity"]) == 1
+    assert "No swept parameter clearly moved rescued_fraction" in proposal.rationale
+    assert {"water_rise_per_tick", "levee_height"} <= set(proposal.grid)
     assert Batch.objects.count() == 1
     new = batch_sweep_start(batch=batch, grid=proposal.grid, seeds_per_cell=2)
     assert new.scenario_version == batch.scenario_version
-    assert new.total_runs == 2 * len(proposal.grid["rain_intensity"])
+    assert new.total_runs == 2 * math.prod(len(v) for v in proposal.grid.values())
 
 
 def test_a_model_proposal_with_an_unknown_parameter_is_repaired(batch, ollama):

@@ -77,34 +77,12 @@ def _ticks(text: str, default: int) -> int:
 
 
 def _flood(text: str, model: str) -> dict[str, Any]:
-    places = [pid for pid, (words, *_rest) in PLACES.items() if _mentions(text, words)]
-    places = places or ["village"]
-    locations = [{"id": "hilltop", "elevation": 30, "shelter": True, "capacity": 300}]
-    for pid in places:
-        _, elevation, civilians, injured = PLACES[pid]
-        locations.append(
-            {"id": pid, "elevation": elevation, "civilians": civilians, "injured": injured}
-        )
-    main = locations[1]
+    locations, routes, boats = _map(text)
+    main = locations[1]["id"]
     crowd = _mentions(text, CROWDS)
-    if crowd:
-        size = _count(text, CROWDS) or 0
-        main["civilians"] += size if size >= 5 else 40  # "a crowd" is not one person
-    boats = _count(text, ("boat",))
-    boats = (1 if _mentions(text, ("boat",)) else 0) if boats is None else boats
-    routes = [[pid, "hilltop", 2] for pid in places]
-    if boats:
-        locations.append({"id": "docks", "elevation": 1, "boats": boats})
-        routes.insert(0, ["docks", main["id"], 1])
-    templates = _flood_templates(text, main["id"], boats, crowd, model)
+    templates = _flood_templates(text, main, boats, crowd, model)
     max_ticks = _ticks(text, 30)
     at_risk = sum(loc.get("civilians", 0) for loc in locations)
-    events = []
-    if _mentions(text, ("levee", "dam", "breach", "storm surge")):
-        events.append({"at_tick": max(1, max_ticks // 3), "type": "levee_breach"})
-    if _mentions(text, ("supply", "supplies", "helicopter", "airdrop")):
-        drop = {"location": "hilltop", "food": 40, "medkits": 10}
-        events.append({"at_tick": max(1, max_ticks // 2), "type": "supply_drop", "params": drop})
     heavy = _mentions(text, ("heavy", "torrential", "storm", "hurricane", "fast"))
     return {
         "world": {
@@ -120,13 +98,47 @@ def _flood(text: str, model: str) -> dict[str, Any]:
         },
         "agent_templates": templates,
         "rooms": _team_room(templates),
-        "events": events,
+        "events": _hazards(text, max_ticks),
         "termination": {
             "max_ticks": max_ticks,
             "success": {"metric": "rescued_fraction", "op": ">=", "value": 0.9},
             "failure": {"metric": "casualties", "op": ">=", "value": max(5, at_risk // 4)},
         },
     }
+
+
+def _map(text: str) -> tuple[list[dict[str, Any]], list[list[Any]], int]:
+    """Locations (the shelter first, then the places named), routes, and the boats."""
+    places = [pid for pid, (words, *_rest) in PLACES.items() if _mentions(text, words)]
+    places = places or ["village"]
+    locations: list[dict[str, Any]] = [
+        {"id": "hilltop", "elevation": 30, "shelter": True, "capacity": 300}
+    ]
+    for pid in places:
+        _, elevation, civilians, injured = PLACES[pid]
+        locations.append(
+            {"id": pid, "elevation": elevation, "civilians": civilians, "injured": injured}
+        )
+    if _mentions(text, CROWDS):
+        size = _count(text, CROWDS) or 0
+        locations[1]["civilians"] += size if size >= 5 else 40  # "a crowd" is not one person
+    boats = _count(text, ("boat",))
+    boats = (1 if _mentions(text, ("boat",)) else 0) if boats is None else boats
+    routes: list[list[Any]] = [[pid, "hilltop", 2] for pid in places]
+    if boats:
+        locations.append({"id": "docks", "elevation": 1, "boats": boats})
+        routes.insert(0, ["docks", places[0], 1])
+    return locations, routes, boats
+
+
+def _hazards(text: str, max_ticks: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    if _mentions(text, ("levee", "dam", "breach", "storm surge")):
+        events.append({"at_tick": max(1, max_ticks // 3), "type": "levee_breach"})
+    if _mentions(text, ("supply", "supplies", "helicopter", "airdrop")):
+        drop = {"location": "hilltop", "food": 40, "medkits": 10}
+        events.append({"at_tick": max(1, max_ticks // 2), "type": "supply_drop", "params": drop})
+    return events
 
 
 def _team_room(templates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,55 +162,71 @@ def _template(tid: str, count: int, name: str, role: str, **fields: Any) -> dict
     return {"id": tid, "kind": "human", "count": count, "name": named, "role": role, **fields}
 
 
+HELPERS = ["move", "rescue", "unload", "share", "say", "wait"]
+
+
+def _medics(text: str, main: str, model: str) -> list[dict[str, Any]]:
+    medic = next((w for w in MEDICS if _mentions(text, (w,))), None)
+    if medic is None:
+        return []
+    return [
+        _template(
+            medic, _count(text, (medic,)) or 2, medic.title(), medic.title(),
+            persona=f"A {medic} who puts the injured first.", model=model,
+            emotion={"fear": 0.3, "stress": 0.5, "hope": 0.5, "empathy": 0.9},
+            actions=[*HELPERS[:4], "treat", "say", "wait"], start=main,
+            params={"medkits": 6}, goals=["Keep the injured alive until they are safe."],
+        )
+    ]  # fmt: skip
+
+
+def _rescuers(text: str, main: str, boats: int, medics: bool, model: str) -> list[dict]:
+    count = _rescuer_count(text, boats, medics)
+    if not count:
+        return []
+    pilots = boats and not _mentions(text, RESCUERS)
+    return [
+        _template(
+            "rescuer", count, "Boat pilot" if pilots else "Rescuer", "Rescue crew",
+            persona="Steady crew member who knows the water.", model=model,
+            actions=HELPERS, start="docks" if boats else main,
+            goals=["Bring as many people as possible to the hilltop."],
+        )
+    ]  # fmt: skip
+
+
+def _crowd(text: str, main: str, model: str) -> list[dict[str, Any]]:
+    fear = 0.85 if _mentions(text, ("panic", "scared", "terrified", "frightened")) else 0.5
+    return [
+        _template(
+            "crowd", 3, "Civilian", "Frightened civilian in the crowd",
+            persona="Someone caught in the crowd who wants to get out.", model=model,
+            emotion={"fear": fear, "stress": fear, "hope": 0.3, "empathy": 0.5},
+            actions=["move", "say", "wait"], start=main, goals=["Reach safety."],
+        )
+    ]  # fmt: skip
+
+
+def _coordinator(leader: str | None, model: str) -> dict[str, Any]:
+    return _template(
+        "coordinator", 1, (leader or "coordinator").title(), "Incident coordinator",
+        persona="Keeps everyone informed from the shelter.", model=model,
+        actions=["share", "say", "broadcast", "wait"], start="hilltop",
+        goals=["Coordinate the teams so nobody is left behind."],
+    )  # fmt: skip
+
+
 def _flood_templates(
     text: str, main: str, boats: int, crowd: bool, model: str
 ) -> list[dict[str, Any]]:
     storm = {"id": "storm", "kind": "environment", "name": "River", "role": "The rising water"}
-    helpers = ["move", "rescue", "unload", "share", "say", "wait"]
-    templates = [storm]
-    medic = next((w for w in MEDICS if _mentions(text, (w,))), None)
-    if medic:
-        templates.append(
-            _template(
-                medic, _count(text, (medic,)) or 2, medic.title(), medic.title(),
-                persona=f"A {medic} who puts the injured first.", model=model,
-                emotion={"fear": 0.3, "stress": 0.5, "hope": 0.5, "empathy": 0.9},
-                actions=[*helpers[:4], "treat", "say", "wait"], start=main,
-                params={"medkits": 6}, goals=["Keep the injured alive until they are safe."],
-            )
-        )  # fmt: skip
-    rescuers = _rescuer_count(text, boats, medic is not None)
-    if rescuers:
-        pilots = boats and not _mentions(text, RESCUERS)
-        templates.append(
-            _template(
-                "rescuer", rescuers, "Boat pilot" if pilots else "Rescuer", "Rescue crew",
-                persona="Steady crew member who knows the water.", model=model,
-                actions=helpers, start="docks" if boats else main,
-                goals=["Bring as many people as possible to the hilltop."],
-            )
-        )  # fmt: skip
+    medics = _medics(text, main, model)
+    templates = [storm, *medics, *_rescuers(text, main, boats, bool(medics), model)]
     if crowd:
-        panic = _mentions(text, ("panic", "scared", "terrified", "frightened"))
-        fear = 0.85 if panic else 0.5
-        templates.append(
-            _template(
-                "crowd", 3, "Civilian", "Frightened civilian in the crowd",
-                persona="Someone caught in the crowd who wants to get out.", model=model,
-                emotion={"fear": fear, "stress": fear, "hope": 0.3, "empathy": 0.5},
-                actions=["move", "say", "wait"], start=main, goals=["Reach safety."],
-            )
-        )  # fmt: skip
+        templates += _crowd(text, main, model)
     leader = next((w for w in LEADERS if _mentions(text, (w,))), None)
     if leader or len(templates) == 1:
-        templates.append(
-            _template(
-                "coordinator", 1, (leader or "coordinator").title(), "Incident coordinator",
-                persona="Keeps everyone informed from the shelter.", model=model,
-                actions=["share", "say", "broadcast", "wait"], start="hilltop",
-                goals=["Coordinate the teams so nobody is left behind."],
-            )
-        )  # fmt: skip
+        templates.append(_coordinator(leader, model))
     return templates
 
 

@@ -84,15 +84,14 @@ def _template() -> dict[str, Any]:
     )
 
 
-def design_schema() -> dict[str, Any]:
-    """The whole scenario as one JSON object."""
+def _world() -> dict[str, Any]:
     route = {
         "type": "array",
         "items": {"anyOf": [STRING, {"type": "integer", "minimum": 1}]},
         "minItems": 3,
         "maxItems": 3,
     }
-    world = _obj(
+    return _obj(
         {
             "kind": {"type": "string", "enum": sorted(WORLD_KINDS)},
             "params": OBJECT,
@@ -102,12 +101,10 @@ def design_schema() -> dict[str, Any]:
         },
         ["kind", "params"],
     )
-    room = _obj({"id": STRING, "members": STRINGS}, ["id", "members"])
-    event = _obj(
-        {"at_tick": {"type": "integer", "minimum": 1}, "type": STRING, "params": OBJECT},
-        ["at_tick", "type"],
-    )
-    termination = _obj(
+
+
+def _termination() -> dict[str, Any]:
+    return _obj(
         {
             "max_ticks": {"type": "integer", "minimum": 1, "maximum": 500},
             "success": _condition(),
@@ -115,19 +112,27 @@ def design_schema() -> dict[str, Any]:
         },
         ["max_ticks"],
     )
-    evaluation = _obj({"model": STRING, "dimensions": STRINGS}, ["model"])
+
+
+def design_schema() -> dict[str, Any]:
+    """The whole scenario as one JSON object."""
+    room = _obj({"id": STRING, "members": STRINGS}, ["id", "members"])
+    event = _obj(
+        {"at_tick": {"type": "integer", "minimum": 1}, "type": STRING, "params": OBJECT},
+        ["at_tick", "type"],
+    )
     return _obj(
         {
             "name": STRING,
             "description": STRING,
             "mode": {"type": "string", "enum": ["discrete", "event"]},
             "seed": {"type": "integer"},
-            "world": world,
+            "world": _world(),
             "agent_templates": {"type": "array", "items": _template(), "minItems": 1},
             "rooms": {"type": "array", "items": room},
             "events": {"type": "array", "items": event},
-            "termination": termination,
-            "evaluation": evaluation,
+            "termination": _termination(),
+            "evaluation": _obj({"model": STRING, "dimensions": STRINGS}, ["model"]),
         },
         ["name", "description", "world", "agent_templates", "termination"],
     )

@@ -145,6 +145,8 @@ def propose_sweep_by_rules(
         value = (best.get("params") or {}).get(name)
         spec = defs.get(name.split(".")[-1])
         new_grid[name], reasons[name] = _next_values(name, values, value, scored, target, spec)
+    if all(len(values) == 1 for values in new_grid.values()):
+        return _widen(new_grid, reasons, params, current, target, seeds_per_cell)
     wide = any(_half(c, target) > 0.1 * abs(_mean(c, target.metric) or 1) for c in scored)
     seeds = min(50, seeds_per_cell * 2) if wide else seeds_per_cell
     label = ", ".join(f"{k}={v}" for k, v in (best.get("params") or {}).items())
@@ -178,6 +180,26 @@ def _next_values(
     if _numeric(values):
         return _refine(list(values), best, spec)
     return [best], f"{best} gave the best {target.metric}: keep it"
+
+
+def _widen(
+    grid: dict[str, list[Any]],
+    reasons: dict[str, str],
+    params: Sequence[ParamDef],
+    current: Mapping[str, Any],
+    target: Target,
+    seeds: int,
+) -> SweepProposal:
+    """Nothing swept moved the target: keep those values and try other parameters."""
+    others = [p for p in params if p.name not in grid and f"world.params.{p.name}" not in grid]
+    fresh = _first_sweep(others, current, target, seeds)
+    rationale = (
+        f"No swept parameter clearly moved {target.metric}; they stay at their best values "
+        f"and the next sweep tries {', '.join(fresh.grid) or 'more seeds'} instead."
+    )
+    return SweepProposal(
+        {**grid, **fresh.grid}, max(seeds, 5), {**reasons, **fresh.reasons}, rationale, "rules"
+    )
 
 
 def _first_sweep(

@@ -158,7 +158,8 @@ class DimensionSpec(_Model):
         if isinstance(data, str):
             return {"name": data}
         if not isinstance(data, dict):
-            raise ValueError(f"expected a name or a mapping with a name, got {describe_value(data)}")
+            got = describe_value(data)
+            raise ValueError(f"expected a name or a mapping with a name, got {got}")
         return data
 
     @model_validator(mode="after")

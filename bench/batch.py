@@ -1,0 +1,46 @@
+"""Figure 7: one batch of offline flood runs through the worker pool, end to end."""
+
+from __future__ import annotations
+
+from django.db import close_old_connections
+
+from bench.pools import WorkerPool, wait_until
+from bench.runs import Stopwatch
+from bench.scenarios import flood_version
+from runs_app.models import Batch, BatchStatus, Run, RunStatus
+from runs_app.services.batches import batch_create
+
+PROJECTED_RUNS = 10_000
+
+
+def measure_batch(
+    *, pool: WorkerPool, runs: int, agents: int, ticks: int, engine_ms: float
+) -> dict:
+    """Wall time from `batch_create` to the batch's completion, as a user sees it."""
+    version = flood_version(agents=agents, ticks=ticks)
+    watch = Stopwatch()
+    batch = batch_create(version=version, seeds_per_cell=runs, name="bench batch")
+
+    def finished() -> bool:
+        close_old_connections()
+        return Batch.objects.filter(pk=batch.pk, status=BatchStatus.COMPLETED).exists()
+
+    wait_until(finished, timeout=300 + runs * agents * ticks * 0.01, interval=0.5, what="batch")
+    seconds = watch.seconds
+    completed = Run.objects.filter(batch=batch, status=RunStatus.COMPLETED).count()
+    if completed != runs:
+        raise RuntimeError(f"bench batch: {completed} of {runs} runs completed")
+    per_minute = runs / seconds * 60
+    run_seconds_ideal = agents * ticks * engine_ms / 1000
+    ideal = pool.processes * 60 / run_seconds_ideal
+    return {
+        "runs": runs,
+        "agents": agents,
+        "ticks": ticks,
+        "workers": pool.processes,
+        "seconds": seconds,
+        "runs_per_minute": per_minute,
+        "projected_minutes_for_10000": PROJECTED_RUNS / per_minute,
+        "ideal_runs_per_minute": ideal,
+        "ratio_to_ideal": per_minute / ideal,
+    }

@@ -1,0 +1,224 @@
+"""`python -m bench [--quick] [--output PATH]`: every scenario in turn, one table, one JSON."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from bench.environment import ROOT, BenchEnvironment, machine_facts
+from bench.sizes import FULL, QUICK, Sizes
+
+RESULTS = ROOT / "bench" / "results.json"
+QUICK_RESULTS = ROOT / "bench" / "results-quick.json"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shrink every scenario (smoke test)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"where to write the JSON (default {RESULTS.name}, "
+        f"or {QUICK_RESULTS.name} with --quick)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    sizes = QUICK if args.quick else FULL
+    output = args.output or (QUICK_RESULTS if args.quick else RESULTS)
+    env = BenchEnvironment()
+    started = time.monotonic()
+    log(
+        f"bench ({'quick' if args.quick else 'full'}): database {env.database}, "
+        f"Redis {env.redis_url} prefix {env.tag}"
+    )
+    env.open()
+    try:
+        machine = machine_facts(env)
+        figures = run_all(env, sizes)
+        machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    finally:
+        env.close()
+    from bench.report import as_json, markdown, rows
+
+    table = rows(figures)
+    results: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "machine": machine,
+        "duration_seconds": round(time.monotonic() - started, 1),
+        "table": as_json(table),
+        "figures": figures,
+    }
+    output.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n")
+    print()
+    print(markdown(table))
+    print()
+    print(
+        f"Machine: {machine['cpu_count']} CPUs ({machine['cpu_model']}), "
+        f"{machine['memory_gib']} GiB, Python {machine['python']}, PostgreSQL "
+        f"{machine['postgresql']}, Redis {machine['redis']}; load average "
+        f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} "
+        f"at end. {results['duration_seconds']:.0f} s. Written to {output}."
+    )
+    short = [row.figure for row in table if row.meets is False]
+    print("Short of target: " + ("; ".join(short) if short else "none"))
+    return 0
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
+    from bench.batch import measure_batch
+    from bench.engine import engine_ms_per_decision
+    from bench.growth import measure_growth
+    from bench.live import channel_layer_floor, session_cookie
+    from bench.overhead import measure_live_latency, measure_overhead
+    from bench.pools import WorkerPool
+    from bench.saturation import measure_minimal_loop, measure_runs
+    from tests.fakes import FakeOllama
+    from tests.processes import daphne_server
+
+    # the workers freeze their start-up heap on their first slice (runs_app execution);
+    # the engine-only figures get the same treatment here
+    gc.collect()
+    gc.freeze()
+    figures: dict[str, Any] = {}
+    log("6 scaling: engine alone")
+    figures["scaling"] = scaling(sizes)
+    engine_overhead = engine_ms_per_decision(
+        agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
+    )["ms_per_decision"]
+    engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
+        "ms_per_decision"
+    ]
+    redis = env.redis()
+    with ExitStack() as stack:
+        server = stack.enter_context(
+            FakeOllama(slots=sizes.slots, latency=sizes.latency, max_queue=512)
+        )
+        llm_env = {"OLLAMA_HOST": server.url, "SIMENGINE_OLLAMA_PARALLEL": str(sizes.slots)}
+        os.environ.update(llm_env)
+        pools = {
+            "cpu": WorkerPool(
+                "cpu", f"{env.tag}-cpu", sizes.cpu_workers, 1, llm_env, env.redis_url
+            ),
+            "llm": WorkerPool(
+                "llm",
+                f"{env.tag}-llm",
+                sizes.llm_nodes,
+                sizes.llm_concurrency,
+                llm_env,
+                env.redis_url,
+            ),
+            "growth": WorkerPool("growth", f"{env.tag}-growth", 1, 1, llm_env, env.redis_url),
+        }
+        for pool in pools.values():
+            stack.callback(pool.stop)
+            pool.launch()
+        log("starting workers and Daphne")
+        daphne = stack.enter_context(daphne_server())
+        for pool in pools.values():
+            pool.wait_ready()
+        cookie = session_cookie()
+        cpu = pools["cpu"]
+        cpu.use()
+        log("2 overhead (with 4 live latency under load)")
+        figures["overhead"] = measure_overhead(
+            pool=cpu,
+            redis=redis,
+            runs=sizes.overhead_runs,
+            agents=sizes.overhead_agents,
+            ticks=sizes.overhead_ticks,
+            engine_ms=engine_overhead,
+            server=daphne,
+            cookie=cookie,
+        )
+        log("4 live latency")
+        figures["live_latency"] = measure_live_latency(
+            pool=cpu,
+            redis=redis,
+            agents=sizes.overhead_agents,
+            ticks=sizes.live_ticks,
+            server=daphne,
+            cookie=cookie,
+        )
+        figures["live_latency"]["channel_layer_floor"] = channel_layer_floor()
+        pools["llm"].use()
+        log("1 saturation and 5 calls")
+        figures["saturation"] = measure_runs(
+            pool=pools["llm"],
+            server=server,
+            runs=sizes.saturation_runs,
+            agents=sizes.saturation_agents,
+            ticks=sizes.saturation_ticks,
+            slots=sizes.slots,
+            latency=sizes.latency,
+        )
+        figures["calls"] = figures["saturation"]["calls"]
+        log("1 saturation, one run")
+        figures["saturation_single"] = measure_runs(
+            pool=pools["llm"],
+            server=server,
+            runs=1,
+            agents=sizes.single_agents,
+            ticks=sizes.single_ticks,
+            slots=sizes.slots,
+            latency=sizes.latency,
+        )
+        log("1 the ideal: a bare asyncio loop")
+        figures["minimal_loop"] = measure_minimal_loop(
+            server=server,
+            calls=sizes.minimal_loop_calls,
+            agents=sizes.saturation_runs * sizes.saturation_agents,
+            slots=sizes.slots,
+            latency=sizes.latency,
+        )
+        log("3 growth")
+        server.latency = 0.0
+        pools["growth"].use()
+        figures["growth"] = measure_growth(
+            pool=pools["growth"],
+            redis=redis,
+            agents=10,
+            ticks=sizes.growth_ticks,
+            sample_ticks=sizes.growth_sample_ticks,
+        )
+        log("7 batch")
+        cpu.use()
+        figures["batch"] = measure_batch(
+            pool=cpu,
+            runs=sizes.batch_runs,
+            agents=sizes.batch_agents,
+            ticks=sizes.batch_ticks,
+            engine_ms=engine_batch,
+        )
+    redis.close()
+    return figures
+
+
+def scaling(sizes: Sizes) -> dict[str, Any]:
+    from bench.engine import engine_ms_per_decision
+
+    details = [
+        engine_ms_per_decision(agents=n, ticks=sizes.scaling_ticks + 1)
+        for n in sizes.scaling_agents
+    ]
+    per = {str(d["agents"]): d["ms_per_decision"] for d in details}
+    smallest, largest = details[0], details[-1]
+    return {
+        "ticks": sizes.scaling_ticks,
+        "ms_per_decision": per,
+        "ratio_largest_to_smallest": largest["ms_per_decision"] / smallest["ms_per_decision"],
+        "details": details,
+    }
