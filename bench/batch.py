@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from django.db import close_old_connections
 
+from bench.cpu import idle_machine_capacity
+from bench.overhead import cpu_meter
 from bench.pools import WorkerPool, wait_until
 from bench.runs import Stopwatch
 from bench.scenarios import flood_version
@@ -18,19 +22,23 @@ def measure_batch(
 ) -> dict:
     """Wall time from `batch_create` to the batch's completion, as a user sees it."""
     version = flood_version(agents=agents, ticks=ticks)
-    watch = Stopwatch()
-    batch = batch_create(version=version, seeds_per_cell=runs, name="bench batch")
+    with cpu_meter(pool) as meter:
+        watch = Stopwatch()
+        batch = batch_create(version=version, seeds_per_cell=runs, name="bench batch")
 
-    def finished() -> bool:
-        close_old_connections()
-        return Batch.objects.filter(pk=batch.pk, status=BatchStatus.COMPLETED).exists()
+        def finished() -> bool:
+            close_old_connections()
+            return Batch.objects.filter(pk=batch.pk, status=BatchStatus.COMPLETED).exists()
 
-    wait_until(finished, timeout=300 + runs * agents * ticks * 0.01, interval=0.5, what="batch")
-    seconds = watch.seconds
+        timeout = 300 + runs * agents * ticks * 0.01
+        wait_until(finished, timeout=timeout, interval=0.5, what="batch")
+        seconds = watch.seconds
     completed = Run.objects.filter(batch=batch, status=RunStatus.COMPLETED).count()
     if completed != runs:
         raise RuntimeError(f"bench batch: {completed} of {runs} runs completed")
     per_minute = runs / seconds * 60
+    per_run = meter.per(runs)
+    idle = idle_machine_capacity(per_run, os.cpu_count() or 1) * 60
     run_seconds_ideal = agents * ticks * engine_ms / 1000
     ideal = pool.processes * 60 / run_seconds_ideal
     return {
@@ -43,4 +51,6 @@ def measure_batch(
         "projected_minutes_for_10000": PROJECTED_RUNS / per_minute,
         "ideal_runs_per_minute": ideal,
         "ratio_to_ideal": per_minute / ideal,
+        "machine_cpu_ms_per_decision": {k: v / (agents * ticks) for k, v in per_run.items()},
+        "idle_machine_runs_per_minute": idle,
     }

@@ -48,17 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         env.close()
-    from bench.report import as_json, markdown, rows
-
-    table = rows(figures)
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
         "machine": machine,
         "duration_seconds": round(time.monotonic() - started, 1),
-        "table": as_json(table),
+        "table": [],
         "figures": figures,
     }
-    output.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n")
+    write(output, results)  # the figures are kept even if the table cannot be made
+    from bench.report import as_json, markdown, rows
+
+    table = rows(figures)
+    results["table"] = as_json(table)
+    write(output, results)
     print()
     print(markdown(table))
     print()
@@ -72,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     short = [row.figure for row in table if row.meets is False]
     print("Short of target: " + ("; ".join(short) if short else "none"))
     return 0
+
+
+def write(output: Path, results: dict[str, Any]) -> None:
+    output.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
 def log(message: str) -> None:
@@ -158,6 +164,7 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
         log("1 saturation and 5 calls")
         figures["saturation"] = measure_runs(
             pool=pools["llm"],
+            redis=redis,
             server=server,
             runs=sizes.saturation_runs,
             agents=sizes.saturation_agents,
@@ -169,6 +176,7 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
         log("1 saturation, one run")
         figures["saturation_single"] = measure_runs(
             pool=pools["llm"],
+            redis=redis,
             server=server,
             runs=1,
             agents=sizes.single_agents,
@@ -190,7 +198,7 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
         figures["growth"] = measure_growth(
             pool=pools["growth"],
             redis=redis,
-            agents=10,
+            agents=sizes.growth_agents,
             ticks=sizes.growth_ticks,
             sample_ticks=sizes.growth_sample_ticks,
         )

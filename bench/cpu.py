@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,16 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     fields = raw[raw.rindex(")") + 2 :].split()
     cpu = sum(int(v) for v in fields[11:15]) / TICKS  # utime stime cutime cstime
     return name, int(fields[1]), cpu
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU seconds of a process's exited, waited-for children (cutime + cstime)."""
+    try:
+        raw = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[13]) + int(fields[14])) / TICKS
 
 
 def _pids() -> list[int]:
@@ -77,6 +88,28 @@ def postgres_backends(database: str) -> set[int]:
     return found
 
 
+def postgres_other_backends(database: str) -> set[int]:
+    """Client connections to every other database of the server (other tenants' work)."""
+    found = set()
+    for pid in _pids():
+        if pid in _not_postgres:
+            continue
+        title = _cmdline(pid).strip()
+        words = title.split()
+        if title.startswith("postgres: ") and "(" in title and database not in words:
+            found.add(pid)
+    return found
+
+
+def postmaster() -> int | None:
+    """The PostgreSQL server's main process (the parent of its helpers)."""
+    for pid in postgres_background():
+        stat = _stat(pid)
+        if stat is not None:
+            return stat[1]
+    return None
+
+
 def postgres_background() -> set[int]:
     """The server's shared helpers (WAL writer, checkpointer...), busy with everyone's writes."""
     found = set()
@@ -108,14 +141,19 @@ def machine_busy_seconds() -> float:
 class CpuMeter:
     """CPU seconds per process group over a `with` block, and the machine's busy seconds.
 
-    Groups are found by callables, polled every `interval` seconds in a thread, so short-lived
-    processes (a PostgreSQL backend per Celery task: Celery closes the connection after each
-    task) are counted up to their last sample.
+    Groups are found by callables; `polled` groups are looked up again every `interval`
+    seconds in a thread, for processes that come and go: Celery closes its database
+    connection after every task, so a PostgreSQL backend lives for one slice. A backend that
+    exits between samples loses its last moments; the server's main process collects the
+    CPU of every exited backend (cutime), and that remainder is shared out over the polled
+    groups by the number of their backends that exited.
     """
 
     groups: dict[str, Callable[[], set[int]]]
-    polled: tuple[str, ...] = ()  # groups whose processes come and go: looked up every poll
+    polled: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()  # measured only to attribute the remainder; "other tenants"
     interval: float = 0.1
+    server: int | None = None  # the process whose exited children are the polled groups'
     _start: dict[int, float] = field(default_factory=dict)
     _last: dict[int, float] = field(default_factory=dict)
     _owner: dict[int, str] = field(default_factory=dict)
@@ -123,7 +161,9 @@ class CpuMeter:
     def __enter__(self) -> CpuMeter:
         self._start, self._last, self._owner = {}, {}, {}
         self._poll(first=True)
+        self._server_children = _children_cpu(self.server) if self.server else 0.0
         self._machine = machine_busy_seconds()
+        self._wall = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="bench-cpu")
         self._thread.start()
@@ -132,13 +172,11 @@ class CpuMeter:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self._poll(every=False)
-            for pid in set(self._last) - self._new_or_polled():
-                stat = _stat(pid)
-                if stat is not None:
-                    self._last[pid] = stat[2]
-
-    def _new_or_polled(self) -> set[int]:
-        return {pid for pid, name in self._owner.items() if name in self.polled}
+            for pid, name in list(self._owner.items()):
+                if name not in self.polled:
+                    stat = _stat(pid)
+                    if stat is not None:
+                        self._last[pid] = stat[2]
 
     def _poll(self, first: bool = False, every: bool = True) -> None:
         for name, finder in self.groups.items():
@@ -159,9 +197,21 @@ class CpuMeter:
         self._thread.join(5)
         self._poll()
         self.machine = machine_busy_seconds() - self._machine
-        self.seconds = dict.fromkeys(self.groups, 0.0)
+        self.wall = time.monotonic() - self._wall
+        seconds = dict.fromkeys(self.groups, 0.0)
+        exited = dict.fromkeys(self.polled, 0)
+        sampled_exited = 0.0
         for pid, last in self._last.items():
-            self.seconds[self._owner[pid]] += last - self._start.get(pid, 0.0)
+            name = self._owner[pid]
+            seconds[name] += last - self._start.get(pid, 0.0)
+            if name in self.polled and _stat(pid) is None:
+                exited[name] += 1
+                sampled_exited += last - self._start.get(pid, 0.0)
+        if self.server and sum(exited.values()):
+            remainder = _children_cpu(self.server) - self._server_children - sampled_exited
+            for name, count in exited.items():
+                seconds[name] += max(0.0, remainder) * count / sum(exited.values())
+        self.seconds = {k: v for k, v in seconds.items() if k not in self.hidden}
         self.seconds["other tenants"] = max(0.0, self.machine - sum(self.seconds.values()))
 
     def per(self, count: int) -> dict[str, float]:
@@ -169,3 +219,32 @@ class CpuMeter:
         out = {name: s / count * 1000 for name, s in self.seconds.items()}
         out["machine"] = self.machine / count * 1000
         return out
+
+
+# the product's own processes; "bench" (this process: samplers, the stand-in, the
+# WebSocket client) is measurement, and "other tenants" is whoever else shares the machine
+PRODUCT = ("workers", "postgres", "postgres background", "redis", "daphne")
+
+
+def product_meter(
+    *, workers: Callable[[], set[int]], database: str, daphne_port: int | None = None
+) -> CpuMeter:
+    return CpuMeter(
+        {
+            "workers": workers,
+            "postgres": lambda: postgres_backends(database),
+            "postgres background": postgres_background,
+            "redis": lambda: named("redis-server"),
+            "daphne": lambda: matching("daphne", f"-p {daphne_port} ") if daphne_port else set(),
+            "bench": lambda: {os.getpid()},
+            "postgres, other databases": lambda: postgres_other_backends(database),
+        },
+        polled=("postgres", "postgres, other databases"),
+        hidden=("postgres, other databases",),
+        server=postmaster(),
+    )
+
+
+def idle_machine_capacity(per_unit_ms: dict[str, float], cores: int) -> float:
+    """Units per second the product's own CPU cost allows on `cores` otherwise idle cores."""
+    return cores * 1000 / sum(per_unit_ms[name] for name in PRODUCT)

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.db import connection
 
-from bench.cpu import CpuMeter, matching, named, postgres_backends, postgres_background
+from bench.cpu import CpuMeter, idle_machine_capacity, product_meter
 from bench.live import Watcher, latencies, summary
 from bench.pools import WorkerPool
 from bench.probes import Totals
@@ -23,19 +23,10 @@ def database_bytes() -> int:
 
 
 def cpu_meter(pool: WorkerPool, daphne: str | None = None) -> CpuMeter:
-    """Workers, this database's PostgreSQL, PostgreSQL's shared helpers, Redis, Daphne, bench."""
-    database = settings.DATABASES["default"]["NAME"]
-    port = urlparse(daphne).port if daphne else None
-    return CpuMeter(
-        {
-            "workers": pool.pids,
-            "postgres": lambda: postgres_backends(database),
-            "postgres background": postgres_background,
-            "redis": lambda: named("redis-server"),
-            "daphne": lambda: matching("daphne", f"-p {port} ") if port else set(),
-            "bench": lambda: {os.getpid()},
-        },
-        polled=("postgres",),
+    return product_meter(
+        workers=pool.pids,
+        database=settings.DATABASES["default"]["NAME"],
+        daphne_port=urlparse(daphne).port if daphne else None,
     )
 
 
@@ -109,6 +100,9 @@ def measure_overhead(
         "worker_cpu_ms_per_decision": phase_split(totals.cpu, decisions),
         "slice_parts_wall_ms_per_decision": slice_parts(totals, decisions),
         "machine_cpu_ms_per_decision": meter.per(decisions),
+        "idle_machine_decisions_per_second": idle_machine_capacity(
+            meter.per(decisions), os.cpu_count() or 1
+        ),
         "worker_utilisation": totals.seconds.get("slice", 0.0) / (window * pool.processes),
         "slices": totals.counts.get("slice", 0),
         "ideal_engine_ms_per_decision": engine_ms,

@@ -27,6 +27,7 @@ class WorkerPool:
     concurrency: int
     env: dict[str, str]
     redis_url: str
+    app: str = "bench.worker_app"
     children: list[ChildProcess] = field(default_factory=list)
 
     @property
@@ -45,7 +46,7 @@ class WorkerPool:
                 "-m",
                 "celery",
                 "-A",
-                "bench.worker_app",
+                self.app,
                 "worker",
                 "-Q",
                 self.queue,

@@ -112,6 +112,7 @@ def install(key: str, redis_url: str) -> None:
                 _commits.append(f"{run_id} {payload['step']} {committed:.6f}")
 
     sink.broadcast_to_run = broadcast_to_run
+    _time_slot_holding()
 
     @task_prerun.connect(weak=False)
     def _started(**_: Any) -> None:
@@ -140,6 +141,29 @@ def install(key: str, redis_url: str) -> None:
         _cpu.clear()
         _counts.clear()
         _commits.clear()
+
+
+def _time_slot_holding() -> None:
+    """How long a worker holds a shared LLM slot per call (from granted to given back)."""
+    from simengine.llm.limits.redis import RedisSlotLimiter
+
+    granted: dict[str, float] = {}
+    acquire, release = RedisSlotLimiter._acquire_shared, RedisSlotLimiter._release_shared
+
+    async def _acquire_shared(self):
+        token = await acquire(self)
+        granted[token] = time.perf_counter()
+        return token
+
+    async def _release_shared(self, token):
+        started = granted.pop(token, None)
+        if started is not None:
+            _seconds["slot_held"] += time.perf_counter() - started
+            _counts["slot_held"] += 1
+        return await release(self, token)
+
+    RedisSlotLimiter._acquire_shared = _acquire_shared
+    RedisSlotLimiter._release_shared = _release_shared
 
 
 def install_from_env() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bench.cpu import PRODUCT
+
 
 @dataclass(frozen=True)
 class Row:
@@ -33,7 +35,9 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             f"1 saturation: {sat['runs']} runs x {sat['agents']} agents, "
             f"P={sat['slots']}, L={sat['latency_s'] * 1000:.0f} ms",
             f"{_n(sat['decisions_per_second'], 1)} decisions/s, "
-            f"server busy {sat['busy_fraction']:.3f}",
+            f"server busy {sat['busy_fraction']:.3f}, a slot idles "
+            f"{sat['idle_slot_ms_per_call']:.0f} ms per call (worker holds it "
+            f"{sat['slot_held_beyond_latency_ms']:.0f} ms beyond L)",
             f"P/L {_n(sat['ideal_p_over_l'], 1)}/s; bare asyncio loop "
             f"{_n(loop['calls_per_second'], 1)}/s ({loop['ratio_to_p_over_l']:.3f})",
             f"{sat['ratio_to_p_over_l']:.3f} of P/L",
@@ -45,7 +49,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         Row(
             f"1 saturation: 1 run x {single['agents']} agents",
             f"{_n(single['decisions_per_second'], 1)} decisions/s, "
-            f"server busy {single['busy_fraction']:.3f}",
+            f"server busy {single['busy_fraction']:.3f}, a slot idles "
+            f"{single['idle_slot_ms_per_call']:.0f} ms per call",
             f"P/L {_n(single['ideal_p_over_l'], 1)}/s; one tick's slot rounds "
             f"{_n(single['one_run_tick_barrier_ideal'], 1)}/s",
             f"{single['ratio_to_p_over_l']:.3f} of P/L; "
@@ -83,17 +88,16 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         )
     )
     machine = over["machine_cpu_ms_per_decision"]
-    parts = ", ".join(
-        f"{name} {machine[name]:.3f}"
-        for name in ("workers", "postgres", "postgres background", "redis", "daphne", "bench")
-    )
+    product = sum(machine[name] for name in PRODUCT)
+    parts = ", ".join(f"{name} {machine[name]:.3f}" for name in PRODUCT)
     out.append(
         Row(
-            "2 overhead: machine CPU ms per decision (2 cores)",
-            f"{parts}; other tenants {machine['other tenants']:.3f}",
-            f"total {machine['machine']:.3f}; "
-            f"{_n(over['database_bytes_per_decision'] / 1024, 1)} KiB written/decision",
-            f"workers {machine['workers'] / machine['machine']:.2f} of machine",
+            "2 overhead: CPU ms per decision, whole machine",
+            f"product {product:.3f} ({parts}); other tenants {machine['other tenants']:.3f}; "
+            f"bench {machine['bench']:.3f}",
+            f"product alone on idle cores: "
+            f"{_n(over['idle_machine_decisions_per_second'], 0)} decisions/s",
+            f"{over['idle_machine_decisions_per_second'] / 1000:.2f} of target",
             "",
             None,
         )
@@ -101,16 +105,23 @@ def rows(figures: dict[str, Any]) -> list[Row]:
     growth = figures["growth"]
     tokens = growth["prompt_tokens_per_decision"]
     marks = list(tokens)
+    prefix = growth["prefix"]
+    if prefix["identical"]:
+        stable = f"prefix identical at every tick ({_n(prefix['stable_prefix_bytes_min'], 0)} B)"
+    else:
+        ticks = ", ".join(str(t) for t in prefix["changed_at_ticks"][:5])
+        stable = (
+            f"prefix NOT identical: {prefix['most_distinct_prefixes_per_agent']} versions per "
+            f"agent, changed at tick {ticks}"
+        )
     out.append(
         Row(
             f"3 growth: prompt tokens/decision at ticks {', '.join(marks)}",
-            " / ".join(_n(tokens[m], 0) for m in marks)
-            + f"; prefix identical: {'yes' if growth['prefix']['identical'] else 'NO'} "
-            f"({_n(growth['prefix']['stable_prefix_bytes_min'], 0)} B)",
-            f"flat (tick {marks[2]} = tick {marks[1]})",
+            " / ".join(_n(tokens[m], 0) for m in marks) + f"; {stable}",
+            f"flat (tick {marks[2]} = tick {marks[1]}), one prefix",
             f"{growth['token_ratio_last_to_middle']:.3f}",
             "<= 1.2, prefix identical",
-            growth["token_ratio_last_to_middle"] <= 1.2 and growth["prefix"]["identical"],
+            growth["token_ratio_last_to_middle"] <= 1.2 and prefix["identical"],
         )
     )
     out.append(
@@ -190,7 +201,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             f"{batch['workers']} workers",
             f"{batch['runs_per_minute']:.1f} runs/min; 10,000 runs in "
             f"{batch['projected_minutes_for_10000'] / 60:.1f} h",
-            f"engine alone {batch['ideal_runs_per_minute']:.1f} runs/min",
+            f"engine alone {batch['ideal_runs_per_minute']:.1f} runs/min; product CPU on "
+            f"idle cores {batch['idle_machine_runs_per_minute']:.1f} runs/min",
             f"{batch['ratio_to_ideal']:.2f} of ideal",
             ">= 60 runs/min",
             batch["runs_per_minute"] >= 60,

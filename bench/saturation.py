@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
 
+from bench.overhead import cpu_meter
 from bench.pools import WorkerPool
 from bench.runs import call_counts, create_paused, start_all, wait_final
 from bench.scenarios import flood_version
@@ -64,16 +66,26 @@ def steady_state(samples: list[Sample], slots: int) -> dict[str, float]:
     high = next(s for s in samples if s.completed >= 0.9 * final)
     seconds = max(high.at - low.at, 1e-9)
     first = next((s for s in samples if s.completed > 0), samples[-1])
+    calls = max(high.completed - low.completed, 1)
     return {
         "calls_per_second": (high.completed - low.completed) / seconds,
         "busy_fraction": (high.busy - low.busy) / (slots * seconds),
+        "idle_slot_ms_per_call": (slots * seconds - (high.busy - low.busy)) / calls * 1000,
         "window_seconds": seconds,
         "whole_calls_per_second": final / max(samples[-1].at - first.at, 1e-9),
     }
 
 
 def measure_runs(
-    *, pool: WorkerPool, server, runs: int, agents: int, ticks: int, slots: int, latency: float
+    *,
+    pool: WorkerPool,
+    redis,
+    server,
+    runs: int,
+    agents: int,
+    ticks: int,
+    slots: int,
+    latency: float,
 ) -> dict:
     """`runs` runs of `agents` LLM agents for `ticks` ticks, started together."""
     version = flood_version(agents=agents, ticks=ticks, model=MODEL)
@@ -82,14 +94,18 @@ def measure_runs(
     if fallbacks:
         raise RuntimeError(f"the stand-in was not used: {fallbacks[0]}")
     server.reset()
+    probes = pool.probes(redis)
+    probes.clear()
     ideal = slots / latency
-    with Sampler(server) as sampler:
+    with cpu_meter(pool) as meter, Sampler(server) as sampler:
         start_all(created)
         timeout = 120 + 4 * runs * agents * ticks / ideal
         final = wait_final(created, timeout=timeout)
     stats = server.stats()
     calls = call_counts(final)
     steady = steady_state(sampler.samples, slots)
+    totals = probes.settled_totals()
+    held = totals.seconds.get("slot_held", 0.0) / max(totals.counts.get("slot_held", 0), 1)
     rounds = math.ceil(agents / slots)  # slot rounds one tick needs when it runs alone
     barrier = agents / (rounds * latency)
     decisions = calls["decide"]
@@ -103,11 +119,17 @@ def measure_runs(
         "decisions": decisions,
         "decisions_per_second": steady["calls_per_second"] * decisions / max(stats.total, 1),
         "busy_fraction": steady["busy_fraction"],
+        "idle_slot_ms_per_call": steady["idle_slot_ms_per_call"],
+        # a worker holds a slot for L plus this: the request's trip, the answer's parsing and
+        # waiting for its event loop; the rest of the idle time is the hand-over to the next
+        "slot_held_beyond_latency_ms": (held - latency) * 1000,
         "steady_window_s": steady["window_seconds"],
         "whole_run_decisions_per_second": steady["whole_calls_per_second"],
         "ideal_p_over_l": ideal,
         "ratio_to_p_over_l": steady["calls_per_second"] / ideal,
         "one_run_tick_barrier_ideal": barrier if runs == 1 else None,
+        "machine_cpu_ms_per_decision": meter.per(max(decisions, 1)),
+        "machine_busy_fraction": meter.machine / (meter.wall * (os.cpu_count() or 1)),
         "calls": {
             **calls,
             "server_requests": stats.total,

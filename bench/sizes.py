@@ -22,6 +22,7 @@ class Sizes:
     overhead_agents: int
     overhead_ticks: int
     # 3. growth: one run on one worker against the stand-in with no latency
+    growth_agents: int
     growth_ticks: int
     growth_sample_ticks: tuple[int, int, int]
     # 4. live latency: a WebSocket watcher through Daphne and the Redis channel layer
@@ -43,14 +44,15 @@ FULL = Sizes(
     latency=0.2,
     saturation_runs=10,
     saturation_agents=20,
-    saturation_ticks=12,
+    saturation_ticks=10,
     single_agents=50,
-    single_ticks=8,
-    minimal_loop_calls=400,
+    single_ticks=6,
+    minimal_loop_calls=320,
     cpu_workers=2,
     overhead_runs=10,
     overhead_agents=20,
     overhead_ticks=100,
+    growth_agents=5,
     growth_ticks=1000,
     growth_sample_ticks=(10, 100, 500),
     live_ticks=100,
@@ -74,6 +76,7 @@ QUICK = Sizes(
     overhead_runs=2,
     overhead_agents=20,
     overhead_ticks=10,
+    growth_agents=5,
     growth_ticks=40,
     growth_sample_ticks=(5, 20, 40),
     live_ticks=15,
