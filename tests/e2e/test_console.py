@@ -64,13 +64,14 @@ def test_a_live_run_with_pause_step_resume_and_a_message(browser_page, server, u
         " const chart = c && Chart.getChart(c);"
         " return chart && chart.data.datasets[0].data.length >= 3; })()"
     )
+    # pause at once: the sample flood can reach its success/failure condition in seconds
+    page.click("#control-pause")
+    page.wait_for_selector("#run-status[data-status=paused]")
+    assert "Rescuer 1" in page.locator("#agents-panel").inner_text()
     # the README's screenshot is refreshed on request only: tests must not edit the tree
     target = ROOT / "docs" if os.environ.get("SIMENGINE_UPDATE_SCREENSHOT") else ARTIFACTS
     target.mkdir(exist_ok=True)
     page.screenshot(path=str(target / "run-console.png"), full_page=False)
-    page.click("#control-pause")
-    assert "Rescuer 1" in page.locator("#agents-panel").inner_text()
-    page.wait_for_selector("#run-status[data-status=paused]")
     page.wait_for_timeout(400)  # a tick in flight when pausing may still land
     paused_at = page.evaluate(TICK)
     page.click("#control-step")
