@@ -93,7 +93,9 @@ class BenchEnvironment:
             with psycopg.connect(_libpq(self.admin_url), autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
             self.created = False
-        self.forget_redis_keys(f"{self.tag}*", f"_kombu.binding.{self.tag}*")
+        self.forget_redis_keys(
+            f"{self.tag}*", f"_kombu.binding.{self.tag}*", f"_kombu.binding_permanent.{self.tag}*"
+        )
 
     def forget_redis_keys(self, *patterns: str) -> None:
         import redis

@@ -49,8 +49,8 @@ def _freeze_startup_heap() -> None:
     """Move what this process has loaded so far (Django, apps) out of the cyclic GC's sight.
 
     A tick allocates many short-lived objects, so collections are frequent; without this
-    each full collection walks the whole framework heap again (measured: about half of a
-    tick's engine time in a worker). Done once per process.
+    each full collection walks the whole framework heap again (measured by `make bench`: a
+    few per cent of a worker's time per decision). Done once per process.
     """
     global _heap_frozen
     if not _heap_frozen:

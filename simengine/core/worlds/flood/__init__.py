@@ -148,7 +148,7 @@ class FloodWorld(WorldKind):
         }
 
     def action_params(self, state: FloodState) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
-        ids = list(state.locations)
+        ids = sorted(state.locations)  # stable across a JSON round trip (jsonb reorders keys)
         text = {"text": {"type": "string"}}
         count = {"count": {"type": "integer", "minimum": 1}}
         return {
