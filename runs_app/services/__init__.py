@@ -1,0 +1,1 @@
+"""Run services: the only place that changes runs (HackSoft style: writes here, reads in selectors)."""
