@@ -1,24 +1,49 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse, urlunparse
+import subprocess
+import time
+from collections.abc import Iterator
 
 import pytest
 
-from tests.services import require_redis
+from tests.processes import free_port
+from tests.services import port_open, require_redis_server
+
+
+@pytest.fixture(scope="session")
+def own_redis(tmp_path_factory) -> Iterator[str]:
+    """A Redis server this test session starts itself on a free loopback port.
+
+    Tests never touch a Redis they did not start: a user's Redis at the default address
+    (or at REDIS_URL) keeps every key it holds.
+    """
+    binary = require_redis_server()
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+        + ["--dir", str(workdir), "--databases", "16"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 10
+    while not port_open("127.0.0.1", port, timeout=0.2):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"redis-server did not start on port {port}", pytrace=False)
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
 
 
 @pytest.fixture
-def redis_url() -> str:
-    """A Redis URL on a db index of this test process's own, flushed before and after the test.
-
-    The index comes from the process id, so test processes running side by side on one
-    machine (and CI's own use of db 0) do not flush each other's keys.
-    """
+def redis_url(own_redis: str) -> Iterator[str]:
+    """A db index of the session's own Redis, empty at the start and end of the test."""
     import redis
 
-    base = urlparse(require_redis())
-    url = urlunparse(base._replace(path=f"/{2 + os.getpid() % 14}"))
+    url = f"{own_redis}/{2 + os.getpid() % 14}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

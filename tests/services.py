@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from urllib.parse import urlparse
 
 import pytest
 
@@ -35,15 +34,16 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def redis_base_url() -> str:
-    return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+def redis_server_path() -> str | None:
+    """The `redis-server` binary tests start their own Redis with, if there is one."""
+    return os.environ.get("SIMENGINE_REDIS_SERVER") or shutil.which("redis-server")
 
 
-def require_redis() -> str:
-    url = urlparse(redis_base_url())
-    if not port_open(url.hostname or "127.0.0.1", url.port or 6379):
-        unavailable(f"Redis at {redis_base_url()}")
-    return redis_base_url()
+def require_redis_server() -> str:
+    path = redis_server_path()
+    if not path:
+        unavailable("redis-server (tests start their own Redis on a free port)")
+    return path
 
 
 def require_chromium() -> str:
