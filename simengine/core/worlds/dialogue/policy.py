@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from simengine.core.decision import DecisionRequest
-from simengine.core.policies.common import decision, emotion_report, greeting_reply, room_or_all
+from simengine.core.worlds.policy import decision, emotion_report, greeting_reply, room_or_all
 
 CHATTINESS = 0.4
 _WORD = re.compile(r"[a-z]{4,}")
