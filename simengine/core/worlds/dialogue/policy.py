@@ -19,6 +19,7 @@ _WORD = re.compile(r"[a-z]{4,}")
 
 
 def dialogue_heuristic(request: DecisionRequest) -> dict[str, Any]:
+    """The decision JSON an LLM would give: argue for a stance, propose, answer, vote."""
     obs = request.observation
     rng = random.Random(request.seed)
     allowed = set(obs.get("your_actions", ()))
