@@ -33,32 +33,7 @@ from scenarios_app.services import (
 )
 from scenarios_app.services import scenario_delete as delete_scenario
 from simengine.core.spec import parse_spec, read_document
-
-STARTER: dict[str, Any] = {
-    "description": "",
-    "mode": "discrete",
-    "seed": 1,
-    "world": {
-        "kind": "flood",
-        "params": {"rain_intensity": 0.6},
-        "locations": [
-            {"id": "shelter", "elevation": 20, "shelter": True, "capacity": 100},
-            {"id": "village", "elevation": 2, "civilians": 12},
-        ],
-        "routes": [["village", "shelter", 2]],
-    },
-    "agent_templates": [
-        {
-            "id": "rescuer",
-            "count": 2,
-            "name": "Rescuer {n}",
-            "role": "Rescue crew",
-            "model": "offline/heuristic",
-            "start": "shelter",
-        }
-    ],
-    "termination": {"max_ticks": 30},
-}
+from simengine.core.worlds import starter_scenario
 
 
 def scenario_list_page(request: HttpRequest) -> HttpResponse:
@@ -152,7 +127,9 @@ def _starting_document(request: HttpRequest, scenario: Scenario | None) -> dict[
     elif request.GET.get("from"):
         source = ScenarioVersion.objects.filter(pk=_int(request.GET["from"], 0)).first()
     if source is None:
-        return {"name": "", **STARTER} if scenario is None else {"name": scenario.name}
+        if scenario is not None:
+            return {"name": scenario.name}
+        return {**starter_scenario("flood"), "name": ""}
     document = dict(source.spec)
     if scenario is None:
         document["name"] = f"{document.get('name', 'Scenario')} (new)"

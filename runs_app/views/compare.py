@@ -11,6 +11,7 @@ from django.shortcuts import render
 from runs_app.models import Batch, Run
 from runs_app.selectors import runs_for_comparison, runs_metric_series
 from runs_app.templatetags.console import cell_label
+from simengine.core.worlds import metric_direction
 
 MAX_OVERLAID_RUNS = 12
 MAX_SERIES_RUNS = 300
@@ -141,17 +142,11 @@ def _numbers(metrics: Any) -> dict[str, float]:
     }
 
 
-_LOWER_IS_BETTER = ("casualt", "death", "untreated", "at_risk", "flooded", "first_casualty")
-
-
 def _best(metric: str, values: list[Any]) -> float | None:
     numbers = [v for v in values if isinstance(v, int | float)]
     if len(numbers) < 2 or len(set(numbers)) == 1:
         return None
-    if metric == "first_casualty_tick":
-        return max(numbers)
-    lower = any(part in metric for part in _LOWER_IS_BETTER)
-    return min(numbers) if lower else max(numbers)
+    return min(numbers) if metric_direction(metric) == "lower" else max(numbers)
 
 
 def _run_label(run: Run) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simengine.core.clock import derive_seed
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.runner import run_headless, trace_line
 from tests.core.helpers import sample
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from simengine.core.metrics import (
-    MetricContext,
-    compute_metrics,
-    metric_names,
-    register_metric,
-    unregister_metric,
-)
+import pytest
+
+from simengine.core.metrics import MetricContext, compute_metrics, metric_direction, metric_names
 from simengine.core.simulation import Simulation
+from simengine.core.worlds import MetricDef, get_world_kind
 from tests.core.helpers import Scripted, run_ticks, say, small_flood, spec_of
 
 
@@ -39,15 +36,28 @@ def test_every_world_kind_has_the_generic_metrics_first() -> None:
     assert "agreement" in metric_names("dialogue") and "casualties" not in metric_names("dialogue")
 
 
-def test_a_custom_metric_is_a_small_registered_function() -> None:
-    @register_metric("dry_places", kind="flood")
+def test_a_custom_metric_is_a_small_function_the_kind_declares(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def dry_places(ctx: MetricContext) -> int:
         return sum(1 for place in ctx.state.locations.values() if not place.flooded())
 
+    flood = get_world_kind("flood")
+    extra = MetricDef("dry_places", dry_places, "higher", low=0)
+    monkeypatch.setattr(type(flood), "metrics", (*flood.metrics, extra))
     simulation = Simulation.create(spec_of(small_flood()), seed=1, run_id="m")
     assert simulation.metrics["dry_places"] == 3
-    assert "dry_places" in metric_names("flood")
+    assert metric_names("flood")[-1] == "dry_places"
     context = MetricContext("flood", 0, simulation.state, {}, 0, frozenset())
     assert compute_metrics(context)["dry_places"] == 3
-    unregister_metric("dry_places", kind="flood")
+    monkeypatch.undo()
     assert "dry_places" not in metric_names("flood")
+
+
+def test_every_metric_says_which_way_is_better() -> None:
+    assert metric_direction("casualties") == "lower"
+    assert metric_direction("rescued_fraction") == "higher"
+    assert metric_direction("first_casualty_tick") == "higher"
+    assert metric_direction("decided_tick", "dialogue") == "lower"
+    assert metric_direction("cooperation") == "higher"
+    assert metric_direction("no_such_metric") == "higher"

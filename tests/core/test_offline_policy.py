@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 
 from simengine.core.decision import DecisionRequest
-from simengine.core.policies import POLICIES, OfflineDecisionMaker, offline_decision
+from simengine.core.offline import OfflineDecisionMaker, offline_decision
 from simengine.core.simulation import Simulation
+from simengine.core.worlds import find_policy, policy_names
 from tests.core.helpers import run_ticks, sample
 
 
@@ -92,5 +93,8 @@ def test_an_unknown_policy_is_reported_not_raised() -> None:
     assert outcome.decision.actions == ({"type": "wait"},)
 
 
-def test_policies_are_registered_per_name_and_world_kind() -> None:
-    assert {("heuristic", "flood"), ("heuristic", "dialogue")} <= set(POLICIES)
+def test_policies_are_declared_per_name_by_each_world_kind() -> None:
+    assert find_policy("heuristic", "flood") is not None
+    assert find_policy("heuristic", "dialogue") is not None
+    assert find_policy("heuristic", "space") is None
+    assert "heuristic" in policy_names()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simengine.core.controls import QueuedControls, StopRun
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.runner import default_run_id, run_headless, run_many
 from tests.core.helpers import sample
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from simengine.core.controls import InjectMessage, PauseAgent
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.simulation import Simulation, SimulationFinished
 from simengine.core.spec import TerminationSpec
 from tests.core.helpers import run_ticks, sample

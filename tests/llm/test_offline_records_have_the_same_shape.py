@@ -1,5 +1,5 @@
 from simengine.core.decision import DecisionRequest, LLMCallRecord
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.llm import LLMClient, LLMDecisionMaker, preflight
 from simengine.llm.providers import PROVIDERS, OfflineProvider
 

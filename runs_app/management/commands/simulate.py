@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from simengine.core.decision import DecisionMaker
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.runner import BatchSummary, RunSummary, run_headless, run_many, trace_line
 from simengine.core.simulation import TickResult
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec_file

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simengine.core.evaluation.asking import Unusable
-from simengine.core.policies import OfflineDecisionMaker
+from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.simulation import Simulation
 from simengine.core.spec import ScenarioSpec, SpecError, parse_spec
 

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
 
-from simengine.core.policies import policy_names
 from simengine.core.text import describe_value, format_number
+from simengine.core.worlds.registry import policy_names
 
 PROVIDERS = ("ollama", "anthropic", "offline", "replay")
 

@@ -1,33 +1,41 @@
 """What a world kind is: the interface every registered kind implements, and its value types.
 
 A world kind owns its state (a JSON-serialisable object), each agent's local observation,
-the JSON schema of a decision, action application, per-tick dynamics, scripted events and
-its parameter tables. The engine owns agents, messages, emotions and the clock.
+the JSON schema of a decision, action application, per-tick dynamics, scripted events, its
+parameter tables, its metrics, its offline policies, its starter scenario and its view.
+The engine owns agents, messages, emotions and the clock.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
+from simengine.core.decision import DecisionRequest
+from simengine.core.worlds.metric import COMMON_METRICS, MetricDef
 from simengine.core.worlds.params import ParamDef
-
-if TYPE_CHECKING:
-    from simengine.core.spec.models import (
-        AgentSpec,
-        AgentTemplateSpec,
-        ScenarioSpec,
-        ScriptedEventSpec,
-        WorldSpec,
-    )
+from simengine.core.worlds.setup import (
+    AgentSetup,
+    EventSetup,
+    ScenarioSetup,
+    TemplateSetup,
+    WorldSetup,
+)
+from simengine.core.worlds.view import ViewNode, state_tree
 
 EMOTION_KEYS = ("fear", "stress", "hope", "empathy")
+DEFAULT_POLICY = "heuristic"  # what `offline/` models without a known policy name use
+
+Policy = Callable[[DecisionRequest], dict[str, Any]]
 
 
 class WorldState(Protocol):
+    """A kind's state: any object that serialises itself to JSON."""
+
     def to_json(self) -> dict[str, Any]: ...
 
 
@@ -73,10 +81,12 @@ class ActionOutcome:
 
     @classmethod
     def done(cls, text: str, **kwargs: Any) -> ActionOutcome:
+        """A carried-out action with its past-tense text."""
         return cls(ok=True, text=text, **kwargs)
 
     @classmethod
     def rejected(cls, reason: str, **kwargs: Any) -> ActionOutcome:
+        """A refused action with the reason the agent will read."""
         return cls(ok=False, text=reason, **kwargs)
 
 
@@ -101,21 +111,40 @@ class WorldKind(ABC):
     params: ClassVar[tuple[ParamDef, ...]] = ()
     agent_params: ClassVar[tuple[ParamDef, ...]] = ()
     events: ClassVar[dict[str, tuple[ParamDef, ...]]] = {}
+    metrics: ClassVar[tuple[MetricDef, ...]] = ()  # the kind's own; COMMON_METRICS come first
+    policies: ClassVar[Mapping[str, Policy]] = {}  # `offline/<name>` -> policy
+    starter: ClassVar[Mapping[str, Any]] = {}  # the smallest valid scenario of this kind
     cooperative_actions: ClassVar[frozenset[str]] = frozenset()
     has_map: ClassVar[bool] = False
     static: ClassVar[bool] = False  # True: nothing changes unless an agent acts
     max_actions: ClassVar[int] = 3
 
+    # -- what the kind declares --
+    def metric_defs(self) -> tuple[MetricDef, ...]:
+        """Every metric of this kind: the common ones first (a kind may redefine one in
+        place), then its own in declaration order."""
+        own = {metric.name: metric for metric in self.metrics}
+        common = tuple(own.pop(metric.name, metric) for metric in COMMON_METRICS)
+        return common + tuple(own.values())
+
+    def starter_scenario(self) -> dict[str, Any]:
+        """A fresh copy of the starter scenario (the designer's blank page for this kind)."""
+        return copy.deepcopy(dict(self.starter))
+
+    def view(self, state: Any) -> ViewNode:
+        """The view model the console renders; by default the state as a labelled tree."""
+        return state_tree(state.to_json(), label=self.name)
+
     # -- validation (paths are absolute, e.g. "world.locations[0].elevation") --
     @abstractmethod
-    def validate_world(self, world: WorldSpec) -> list[str]:
+    def validate_world(self, world: WorldSetup) -> list[str]:
         """Error lines for the kind-specific parts of the world section."""
 
-    def location_ids(self, world: WorldSpec) -> list[str]:
+    def location_ids(self, world: WorldSetup) -> list[str]:
         """Ids of the places agents may start at or move to (empty for kinds without a map)."""
         return list(dict.fromkeys(location.id for location in world.locations))
 
-    def validate_agent(self, path: str, template: AgentTemplateSpec, world: WorldSpec) -> list[str]:
+    def validate_agent(self, path: str, template: TemplateSetup, world: WorldSetup) -> list[str]:
         """Error lines about a (non-environment) agent template's place in this world."""
         if not self.has_map:
             if template.start is not None:
@@ -130,13 +159,13 @@ class WorldKind(ABC):
             ]
         return []
 
-    def validate_event(self, event: ScriptedEventSpec, path: str, world: WorldSpec) -> list[str]:
+    def validate_event(self, event: EventSetup, path: str, world: WorldSetup) -> list[str]:
         """Error lines about a scripted event's kind-specific parameters."""
         return []
 
     # -- running --
     @abstractmethod
-    def initial_state(self, spec: ScenarioSpec, agents: Sequence[AgentSpec]) -> WorldState:
+    def initial_state(self, spec: ScenarioSetup, agents: Sequence[AgentSetup]) -> WorldState:
         """The state at tick 0."""
 
     @abstractmethod

@@ -16,20 +16,20 @@ PolicyFn = Callable[[DecisionRequest], dict[str, Any]]
 
 
 def load_policy() -> PolicyFn:
-    """`simengine.core.policies.offline_decision`, imported on first use."""
+    """`simengine.core.offline.offline_decision`, imported on first use."""
     try:
-        module = importlib.import_module("simengine.core.policies")
+        module = importlib.import_module("simengine.core.offline")
         return module.offline_decision
     except (ImportError, AttributeError) as exc:
         raise LLMError(
-            f"the offline policy is not available (simengine.core.policies.offline_decision): {exc}"
+            f"the offline policy is not available (simengine.core.offline.offline_decision): {exc}"
         ) from exc
 
 
 def policy_names() -> tuple[str, ...]:
     """The names `offline/<name>` can take (the core's registered policies)."""
-    module = importlib.import_module("simengine.core.policies")
-    return tuple(sorted({name for name, _kind in getattr(module, "POLICIES", {})}))
+    module = importlib.import_module("simengine.core.offline")
+    return tuple(module.policy_names())
 
 
 class OfflineProvider:

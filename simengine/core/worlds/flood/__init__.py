@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simengine.core.worlds.base import ActionOutcome, WorldContext, WorldKind, WorldNotice
-from simengine.core.worlds.flood import metrics as _metrics  # noqa: F401  (registration)
-from simengine.core.worlds.flood.actions import apply_flood_action
+from simengine.core.worlds.base import (
+    DEFAULT_POLICY,
+    ActionOutcome,
+    WorldContext,
+    WorldKind,
+    WorldNotice,
+)
+from simengine.core.worlds.flood.actions import apply_flood_action, flood_action_params
 from simengine.core.worlds.flood.dynamics import advance_flood, apply_flood_event
+from simengine.core.worlds.flood.metrics import METRICS
 from simengine.core.worlds.flood.observe import observe_flood
+from simengine.core.worlds.flood.policy import flood_heuristic
 from simengine.core.worlds.flood.rules import flood_rules
+from simengine.core.worlds.flood.starter import STARTER
 from simengine.core.worlds.flood.state import FloodAgent, FloodState, Location
 from simengine.core.worlds.flood.tables import AGENT_PARAMS, EVENTS, PARAMS, RESOURCES
 from simengine.core.worlds.params import resolve_params
-from simengine.core.worlds.registry import register_world
-
-if TYPE_CHECKING:
-    from simengine.core.spec.models import AgentSpec, ScenarioSpec, ScriptedEventSpec, WorldSpec
+from simengine.core.worlds.setup import AgentSetup, EventSetup, ScenarioSetup, WorldSetup
 
 
-@register_world
 class FloodWorld(WorldKind):
     """A city flooding: agents rescue civilians before the water reaches them."""
 
@@ -38,10 +42,13 @@ class FloodWorld(WorldKind):
     params = PARAMS
     agent_params = AGENT_PARAMS
     events = EVENTS
+    metrics = METRICS
+    policies = {DEFAULT_POLICY: flood_heuristic}
+    starter = STARTER
     cooperative_actions = frozenset({"rescue", "share", "treat"})
     has_map = True
 
-    def validate_world(self, world: WorldSpec) -> list[str]:
+    def validate_world(self, world: WorldSetup) -> list[str]:
         errors = []
         if not world.locations:
             errors.append("world.locations: world kind 'flood' needs at least one location")
@@ -68,7 +75,7 @@ class FloodWorld(WorldKind):
                 )
         return errors
 
-    def validate_event(self, event: ScriptedEventSpec, path: str, world: WorldSpec) -> list[str]:
+    def validate_event(self, event: EventSetup, path: str, world: WorldSetup) -> list[str]:
         location = event.params.get("location")
         known = list(dict.fromkeys(loc.id for loc in world.locations))
         if isinstance(location, str) and location not in known:
@@ -77,7 +84,7 @@ class FloodWorld(WorldKind):
             ]
         return []
 
-    def initial_state(self, spec: ScenarioSpec, agents: Sequence[AgentSpec]) -> FloodState:
+    def initial_state(self, spec: ScenarioSetup, agents: Sequence[AgentSetup]) -> FloodState:
         params = resolve_params(spec.world.params, PARAMS)
         locations = {
             loc.id: Location(
@@ -148,26 +155,7 @@ class FloodWorld(WorldKind):
         }
 
     def action_params(self, state: FloodState) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
-        ids = sorted(state.locations)  # stable across a JSON round trip (jsonb reorders keys)
-        text = {"text": {"type": "string"}}
-        count = {"count": {"type": "integer", "minimum": 1}}
-        return {
-            "move": ({"to": {"type": "string", "enum": ids}}, ("to",)),
-            "rescue": (count, ()),
-            "unload": ({}, ()),
-            "share": (
-                {
-                    "resource": {"type": "string", "enum": list(RESOURCES)},
-                    "amount": {"type": "number", "minimum": 0},
-                    "to": {"type": "string"},
-                },
-                ("resource", "amount", "to"),
-            ),
-            "treat": (count, ()),
-            "say": (text, ("text",)),
-            "broadcast": (text, ("text",)),
-            "wait": ({}, ()),
-        }
+        return flood_action_params(state)
 
     def rules(self, state: FloodState) -> str:
         return flood_rules(state)

@@ -1,4 +1,5 @@
-"""Flood actions, applied one agent at a time in the seeded order of the tick.
+"""Flood actions: their parameter schema, and their effect, one agent at a time in the seeded
+order of the tick.
 
 Conflicts resolve by that order: whoever acts first takes the last civilian, boat or
 medkit, and the loser's rejection names who got there first (tracked in `ctx.claims`).
@@ -18,9 +19,34 @@ from simengine.core.worlds.flood.state import (
     Transit,
     round_stock,
 )
+from simengine.core.worlds.flood.tables import RESOURCES
 
 MAX_TEXT = 500
 Handler = Callable[[FloodState, FloodAgent, Mapping[str, Any], WorldContext], ActionOutcome]
+
+
+def flood_action_params(state: FloodState) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
+    """Per action type: (JSON schema properties of its params, required param names)."""
+    ids = sorted(state.locations)  # stable across a JSON round trip (jsonb reorders keys)
+    text = {"text": {"type": "string"}}
+    count = {"count": {"type": "integer", "minimum": 1}}
+    return {
+        "move": ({"to": {"type": "string", "enum": ids}}, ("to",)),
+        "rescue": (count, ()),
+        "unload": ({}, ()),
+        "share": (
+            {
+                "resource": {"type": "string", "enum": list(RESOURCES)},
+                "amount": {"type": "number", "minimum": 0},
+                "to": {"type": "string"},
+            },
+            ("resource", "amount", "to"),
+        ),
+        "treat": (count, ()),
+        "say": (text, ("text",)),
+        "broadcast": (text, ("text",)),
+        "wait": ({}, ()),
+    }
 
 
 def apply_flood_action(

@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
-from simengine.core.metrics import MetricContext, register_metric
+from simengine.core.worlds.metric import MetricContext, MetricDef
 
 
-@register_metric("casualties", kind="flood")
 def casualties(ctx: MetricContext) -> int:
+    """People who died (drowned or of untreated injuries)."""
     return ctx.state.casualties
 
 
-@register_metric("rescued", kind="flood")
 def rescued(ctx: MetricContext) -> int:
     """People brought to a shelter."""
     return ctx.state.rescued
 
 
-@register_metric("rescued_fraction", kind="flood")
 def rescued_fraction(ctx: MetricContext) -> float:
     """Rescued over everyone who was ever at risk (outside shelters)."""
     total = ctx.state.at_risk_total
     return round(ctx.state.rescued / total, 4) if total else 0.0
 
 
-@register_metric("resources_used", kind="flood")
 def resources_used(ctx: MetricContext) -> float:
     """Food handed out plus medkits used for treatment."""
     return round(ctx.state.food_shared + ctx.state.medkits_used, 3)
 
 
-@register_metric("first_casualty_tick", kind="flood")
 def first_casualty_tick(ctx: MetricContext) -> int | None:
+    """The tick of the first death (undefined while nobody has died)."""
     return ctx.state.first_casualty_tick
 
 
-@register_metric("water_level", kind="flood")
 def water_level(ctx: MetricContext) -> float:
+    """The water level in metres."""
     return ctx.state.water_level
 
 
-@register_metric("civilians_at_risk", kind="flood")
 def civilians_at_risk(ctx: MetricContext) -> int:
     """People outside shelters, waiting or being carried."""
     state = ctx.state
@@ -47,18 +43,32 @@ def civilians_at_risk(ctx: MetricContext) -> int:
     return waiting + sum(agent.carrying for agent in state.agents.values())
 
 
-@register_metric("flooded_locations", kind="flood")
 def flooded_locations(ctx: MetricContext) -> int:
+    """Places under water."""
     return sum(1 for loc in ctx.state.locations.values() if loc.flooded())
 
 
-@register_metric("treated", kind="flood")
 def treated(ctx: MetricContext) -> int:
+    """Injured people treated with a medkit."""
     return ctx.state.treated
 
 
-@register_metric("injured_untreated", kind="flood")
 def injured_untreated(ctx: MetricContext) -> int:
+    """Injured people still waiting for care, at a place or carried."""
     state = ctx.state
     waiting = sum(loc.injured for loc in state.locations.values())
     return waiting + sum(agent.carrying_injured for agent in state.agents.values())
+
+
+METRICS = (
+    MetricDef("casualties", casualties, "lower", low=0, unit="people"),
+    MetricDef("rescued", rescued, "higher", low=0, unit="people"),
+    MetricDef("rescued_fraction", rescued_fraction, "higher", low=0, high=1),
+    MetricDef("resources_used", resources_used, "higher", low=0),
+    MetricDef("first_casualty_tick", first_casualty_tick, "higher", low=1, unit="tick"),
+    MetricDef("water_level", water_level, "lower", unit="m"),
+    MetricDef("civilians_at_risk", civilians_at_risk, "lower", low=0, unit="people"),
+    MetricDef("flooded_locations", flooded_locations, "lower", low=0, unit="places"),
+    MetricDef("treated", treated, "higher", low=0, unit="people"),
+    MetricDef("injured_untreated", injured_untreated, "lower", low=0, unit="people"),
+)

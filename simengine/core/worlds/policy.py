@@ -1,4 +1,8 @@
-"""Helpers shared by the offline policies: the decision shape, emotions, short replies."""
+"""Helpers for writing an offline policy: the decision shape, emotions, short replies.
+
+A policy (`base.Policy`) is a deterministic function of a `DecisionRequest` returning the
+decision JSON an LLM would give; all its randomness comes from `request.seed`.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ def emotion_report(current: Mapping[str, float], **deltas: float) -> dict[str, f
 
 
 def room_or_all(observation: Mapping[str, Any]) -> str:
+    """Where to speak: the agent's first room, else everyone."""
     rooms = observation.get("rooms") or []
     return f"room:{rooms[0]}" if rooms else "all"
 

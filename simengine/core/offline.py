@@ -1,14 +1,14 @@
-"""Offline brains: deterministic, seeded, rule-based policies answering like an LLM would.
+"""Offline decisions: the world kind's own rule-based policy answering like an LLM would.
 
 `offline_decision(request)` is what the LLM router calls for `offline/<policy>` model ids;
-`OfflineDecisionMaker` wraps it as a DecisionMaker for runs with no LLM at all.
+`OfflineDecisionMaker` wraps it as a DecisionMaker for runs with no LLM at all. Policies
+are declared by each world kind (`WorldKind.policies`) and found through the registry.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from simengine.core.decision import (
@@ -17,31 +17,16 @@ from simengine.core.decision import (
     DecisionRequest,
     LLMCallRecord,
 )
-from simengine.core.policies.dialogue import dialogue_heuristic
-from simengine.core.policies.flood import flood_heuristic
+from simengine.core.worlds.base import DEFAULT_POLICY
+from simengine.core.worlds.registry import find_policy, policy_names
 
-Policy = Callable[[DecisionRequest], dict[str, Any]]
-
-POLICIES: dict[tuple[str, str], Policy] = {
-    ("heuristic", "flood"): flood_heuristic,
-    ("heuristic", "dialogue"): dialogue_heuristic,
-}
-DEFAULT_POLICY = "heuristic"
-
-
-def register_policy(name: str, world_kind: str) -> Callable[[Policy], Policy]:
-    """Decorator: make `offline/<name>` answer for agents in `world_kind` worlds."""
-
-    def decorate(policy: Policy) -> Policy:
-        POLICIES[(name, world_kind)] = policy
-        return policy
-
-    return decorate
-
-
-def policy_names() -> list[str]:
-    """Every name `offline/<name>` may use, sorted."""
-    return sorted({name for name, _kind in POLICIES})
+__all__ = [
+    "DEFAULT_POLICY",
+    "OfflineDecisionMaker",
+    "offline_decision",
+    "policy_name",
+    "policy_names",
+]
 
 
 def policy_name(model: str) -> str:
@@ -53,7 +38,7 @@ def policy_name(model: str) -> str:
 def offline_decision(request: DecisionRequest) -> dict[str, Any]:
     """The decision JSON of the offline policy for this request; ValueError if none fits."""
     name = policy_name(request.agent.model)
-    policy = POLICIES.get((name, request.world_kind))
+    policy = find_policy(name, request.world_kind)
     if policy is None:
         raise ValueError(f"no offline policy {name!r} for world kind {request.world_kind!r}")
     return policy(request)
@@ -63,6 +48,7 @@ class OfflineDecisionMaker:
     """A DecisionMaker that always answers with the offline policy (no model, no tokens)."""
 
     async def decide(self, request: DecisionRequest) -> DecisionOutcome:
+        """The policy's decision, recorded like a model call (errors become a no-op)."""
         started = time.perf_counter()
         error = None
         try:

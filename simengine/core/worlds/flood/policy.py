@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 from simengine.core.decision import DecisionRequest
-from simengine.core.policies.common import decision, emotion_report, greeting_reply, room_or_all
+from simengine.core.worlds.policy import decision, emotion_report, greeting_reply, room_or_all
 
 SECOND_CHOICE = 0.3  # chance of heading for the runner-up place (spreads the crews out)
 CHATTINESS = 0.35

@@ -12,13 +12,14 @@ import re
 from typing import Any
 
 from simengine.core.decision import DecisionRequest
-from simengine.core.policies.common import decision, emotion_report, greeting_reply, room_or_all
+from simengine.core.worlds.policy import decision, emotion_report, greeting_reply, room_or_all
 
 CHATTINESS = 0.4
 _WORD = re.compile(r"[a-z]{4,}")
 
 
 def dialogue_heuristic(request: DecisionRequest) -> dict[str, Any]:
+    """The decision JSON an LLM would give: argue for a stance, propose, answer, vote."""
     obs = request.observation
     rng = random.Random(request.seed)
     allowed = set(obs.get("your_actions", ()))
