@@ -2,7 +2,7 @@
 
 The rule-based proposer zooms in on the best cell for a target metric (refining around the
 best value, extending past an edge, dropping parameters that moved nothing, adding seeds
-where intervals are wide); a model can propose instead through the `JsonAsk` port.
+where intervals are wide); a model can propose instead through the `JsonAsker` port.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simengine.core.asking import JsonAsker, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
-from simengine.core.evaluation.asking import JsonAsk, JsonRequest, Unusable, ask_with_repair
 from simengine.core.worlds.params import ParamDef
 
 MAX_VALUES = 6
@@ -265,7 +265,7 @@ def check_sweep(data: dict[str, Any], model: str, grid_check: GridCheck | None) 
 
 
 async def propose_sweep_with_model(
-    *, ask: JsonAsk, model: str, context: str, grid_check: GridCheck | None = None
+    *, ask: JsonAsker, model: str, context: str, grid_check: GridCheck | None = None
 ) -> tuple[SweepProposal | None, tuple[LLMCallRecord, ...], str | None]:
     """A model's proposal for the batch described in `context`, validated and repaired once."""
     request = JsonRequest(
@@ -276,7 +276,7 @@ async def propose_sweep_with_model(
         purpose="sweep",
         max_tokens=1200,
     )
-    outcome = await ask_with_repair(ask, request, lambda d: check_sweep(d, model, grid_check))
+    outcome = await ask.ask(request, lambda d: check_sweep(d, model, grid_check))
     proposal = outcome.value
     if proposal is not None:
         proposal = replace(proposal, records=outcome.records)

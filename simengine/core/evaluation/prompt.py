@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simengine.core.evaluation.asking import Unusable
+from simengine.core.asking import Unusable
 from simengine.core.evaluation.dimensions import Dimension
 
 SYSTEM = """You evaluate one finished run of a multi-agent simulation for a research team.
