@@ -165,8 +165,9 @@ class ServedProvider(Provider, Generic[ClientT, ResponseT]):
         return answer.tokens_in + answer.tokens_out
 
     async def close_client(self, client: ClientT) -> None:
-        """Close one SDK client (its `close()` coroutine by default)."""
-        await client.close()  # type: ignore[attr-defined]
+        """Close one SDK client: its `close()` (ollama, anthropic, openai) or `aclose()` (httpx)."""
+        close = getattr(client, "close", None) or client.aclose  # type: ignore[attr-defined]
+        await close()
 
     # -- what the base does ------------------------------------------------------------------
 
