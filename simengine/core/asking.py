@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from simengine.core.decision import DecisionRequest, LLMCallRecord
 
 T = TypeVar("T")
-Check = Callable[[dict[str, Any]], T | Awaitable[T]]
+Check = Callable[[dict[str, Any]], Awaitable[T]] | Callable[[dict[str, Any]], T]
 
 REPAIR_TEXT = (
     "Your previous answer could not be used: {problem}\n\n"

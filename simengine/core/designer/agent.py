@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, replace
 
-from simengine.core.asking import JsonAsker, JsonRequest, Unusable
+from simengine.core.asking import AskOutcome, JsonAsker, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
 from simengine.core.designer.catalog import catalog_text, example_text
 from simengine.core.designer.check import CheckedDesign, ExtraCheck, check_design
@@ -103,7 +103,7 @@ async def design_scenario(
     async def check(data: dict) -> CheckedDesign:
         return await check_design(data, agent_model=agent_model, extra=extra)
 
-    outcome = await ask.ask(request, check)
+    outcome: AskOutcome[CheckedDesign] = await ask.ask(request, check)
     attempts = outcome.attempts
     if outcome.value is not None:
         attempts = (*attempts, outcome.value.dry_run.describe())

@@ -80,7 +80,7 @@ def _numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _bounded(values: list[float], spec: ParamDef | None, integer: bool) -> list[Any]:
+def _bounded(values: Sequence[float], spec: ParamDef | None, integer: bool) -> list[Any]:
     low = spec.minimum if spec and spec.minimum is not None else -math.inf
     high = spec.maximum if spec and spec.maximum is not None else math.inf
     kept = {round(min(high, max(low, round(v) if integer else v)), 9) for v in values}
@@ -137,7 +137,7 @@ def propose_sweep_by_rules(
     if not grid or not scored:
         return _first_sweep(params, current, target, max(seeds_per_cell, 5))
     sign = 1 if target.maximize else -1
-    best = max(scored, key=lambda c: (sign * _mean(c, target.metric), -_half(c, target)))
+    best = max(scored, key=lambda c: (sign * (_mean(c, target.metric) or 0.0), -_half(c, target)))
     defs = {p.name: p for p in params}
     new_grid: dict[str, list[Any]] = {}
     reasons: dict[str, str] = {}
