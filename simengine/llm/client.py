@@ -16,7 +16,7 @@ from .types import CallContext, LLMCall, LLMResponse, Message
 
 
 class LLMClient:
-    """Routes `ollama/`, `anthropic/`, `offline/` and `replay/` model ids to their providers."""
+    """Routes each model id to the provider registered for its prefix (`providers.PROVIDERS`)."""
 
     def __init__(
         self,
