@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+import simengine.llm  # noqa: F401  # registers the model providers that scenario validation accepts
+
 
 class ScenariosAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"

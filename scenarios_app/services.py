@@ -16,7 +16,9 @@ from django.db.models import ProtectedError
 
 from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
+from simengine.core.designer import DesignResult, design_scenario
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+from simengine.llm import ModelAsker, model_problem
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +228,6 @@ def design_from_brief(
     The model's answer is validated and dry-run; problems go back to it once. Raises
     `DesignFailed` (nothing saved) when the model is unavailable or fails twice.
     """
-    from runs_app.services.evaluation import model_problem
-
     if not brief.strip():
         raise DesignFailed("the brief is empty: describe the scenario you want")
     agents = agent_model or default_agent_model(model)
@@ -249,20 +249,16 @@ def design_from_brief(
     return DesignOutcome(result, model, list(outcome.attempts), outcome.checked.dry_run.to_json())
 
 
-async def _design(brief: str, model: str, agent_model: str):
-    """The designer agent, with a model client for non-offline models (closed afterwards)."""
-    from runs_app.services.evaluation import llm_json_ask, new_client
-    from simengine.core.designer import design_scenario
-
-    client = None if model.startswith("offline/") else new_client()
-    try:
-        ask = llm_json_ask(client) if client else None
+async def _design(brief: str, model: str, agent_model: str) -> DesignResult:
+    """The designer agent, asking through a `ModelAsker` unless offline (closed afterwards)."""
+    if model.startswith("offline/"):
         return await design_scenario(
-            brief, model=model, agent_model=agent_model, ask=ask, extra=storage_errors
+            brief, model=model, agent_model=agent_model, extra=storage_errors
         )
-    finally:
-        if client is not None:
-            await client.aclose()
+    async with ModelAsker.from_env() as asker:
+        return await design_scenario(
+            brief, model=model, agent_model=agent_model, ask=asker, extra=storage_errors
+        )
 
 
 def _unused_name(name: str) -> str:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from pydantic import ValidationError
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from runs_app.api.fields import _MODEL_ID
 from runs_app.models import Batch
 from runs_app.services.analysis import (
     InvalidCondition,
@@ -21,6 +19,7 @@ from runs_app.services.analysis import (
 )
 from simengine.api.base import ApiView, validated_body, validated_query
 from simengine.api.errors import Conflict, InvalidInput
+from simengine.api.fields import model_id_value
 
 TAGS = ["batches"]
 CONDITION_HELP = (
@@ -51,15 +50,6 @@ class SweepRequestSerializer(serializers.Serializer):
 
     def validate_model(self, value: str) -> str:
         return model_id_value(value)
-
-
-def model_id_value(value: str) -> str:
-    """A model id checked like the spec checks one (`provider/model`, known provider)."""
-    try:
-        return _MODEL_ID.validate_python(value)
-    except ValidationError as exc:
-        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        raise serializers.ValidationError(message) from None
 
 
 def _batch(batch_id: int) -> Batch:

@@ -10,7 +10,6 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from runs_app.api.analysis import model_id_value
 from runs_app.api.fields import MAX_ID
 from runs_app.api.serializers import EvaluationSerializer
 from runs_app.models import Run
@@ -22,6 +21,7 @@ from runs_app.services.evaluation import (
 )
 from simengine.api.base import ApiListView, ApiView, validated_body
 from simengine.api.errors import Conflict, ErrorSerializer
+from simengine.api.fields import model_id_value
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["evaluations"]

@@ -21,8 +21,8 @@ from django.db.models import Q, QuerySet
 from runs_app.models import Batch, Evaluation, Event, Run, RunStatus
 from runs_app.services.batches import batch_aggregates, batch_create, cell_key, grid_cells
 from runs_app.services.config import build_run_spec
+from runs_app.services.decisions import llm_settings, model_asker
 from runs_app.services.errors import InvalidRunConfig
-from runs_app.services.evaluation import llm_json_ask, model_problem, new_client
 from simengine.core.analysis import (
     behaviour_counts,
     compare_conditions,
@@ -40,6 +40,7 @@ from simengine.core.designer import (
 from simengine.core.evaluation import batch_agreement, resolve_dimensions
 from simengine.core.stats import summarize
 from simengine.core.worlds import get_world_kind
+from simengine.llm import model_problem
 
 MAX_BEHAVIOUR_RUNS = 500
 BEHAVIOUR_TYPES = ("ActionRejected", "MessageSent", "AgentDecided")
@@ -243,21 +244,18 @@ def batch_sweep_proposal(*, batch: Batch, model: str = "offline/heuristic") -> S
     inputs = _sweep_inputs(batch)
     if model.startswith("offline/"):
         return propose_sweep_by_rules(**inputs)
-    if problem := model_problem(model):
+    if problem := model_problem(model, llm_settings()):
         raise SweepUnavailable(problem)
     context = sweep_context(**inputs)
 
     async def ask() -> tuple[SweepProposal | None, Any, str | None]:
-        client = new_client()
-        try:
+        async with model_asker() as asker:
             return await propose_sweep_with_model(
-                ask=llm_json_ask(client),
+                ask=asker,
                 model=model,
                 context=context,
                 grid_check=lambda grid: _grid_errors(batch, grid),
             )
-        finally:
-            await client.aclose()
 
     proposal, _records, error = asyncio.run(ask())
     if proposal is None:

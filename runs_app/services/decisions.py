@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -10,47 +12,80 @@ from agents_app.models import Agent
 from runs_app.models import LLMCall
 from simengine.core.decision import DecisionMaker
 from simengine.core.spec import ScenarioSpec
-from simengine.llm import LLMSettings, build_decision_maker, preflight
+from simengine.llm import LLMSettings, ModelAsker, build_decision_maker, preflight
 
 OFFLINE_MODEL = "offline/heuristic"
 
 
 def llm_settings() -> LLMSettings:
+    """The LLM layer's settings, read from the environment now."""
     return LLMSettings.from_env()
 
 
 class DatabaseReplaySource:
-    """Answers `replay/<run-id>` calls with the responses recorded in that run."""
+    """Answers `replay/<run-id>` calls with the responses recorded in that run.
+
+    The calls of one recorded tick are loaded once (one query for all agents of the tick,
+    plus one for the run's agent names); calls without a tick (evaluations) are loaded per
+    purpose.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[int, dict[str, str]] = {}
+        self._calls: dict[tuple[int, int | None, str | None], list[_Recorded]] = {}
+        self._lock = threading.Lock()
 
     def lookup(
         self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
     ) -> str | None:
-        try:
-            return self._lookup(run_id, agent_id, tick, purpose)
-        finally:
-            # called from a worker thread of the event loop: do not leave its connection open
-            connection.close()
-
-    def _lookup(
-        self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
-    ) -> str | None:
+        """The latest recorded response for this agent, tick and purpose, or None."""
         if not run_id.isdigit():
             return None
-        calls = LLMCall.objects.filter(run_id=int(run_id), purpose=purpose, error="")
-        if agent_id is not None:
-            name = (
-                Agent.objects.filter(run_id=int(run_id), key=agent_id)
-                .values_list("name", flat=True)
-                .first()
-            )
-            calls = calls.filter(agent=name or agent_id)
-        if tick is not None:
-            calls = calls.filter(step=tick)
-        return calls.order_by("-id").values_list("response_text", flat=True).first()
+        run = int(run_id)
+        with self._lock:
+            try:
+                names = self._run_names(run)
+                calls = self._recorded(run, tick, purpose)
+            finally:
+                # called from a worker thread of the event loop: leave no connection open
+                connection.close()
+        agent = None if agent_id is None else names.get(agent_id) or agent_id
+        for call in calls:
+            if call.purpose == purpose and agent in (None, call.agent):
+                return call.text
+        return None
+
+    def _run_names(self, run: int) -> dict[str, str]:
+        if run not in self._names:
+            agents = Agent.objects.filter(run_id=run).values_list("key", "name")
+            self._names[run] = dict(agents)
+        return self._names[run]
+
+    def _recorded(self, run: int, tick: int | None, purpose: str) -> list[_Recorded]:
+        key = (run, tick, None if tick is not None else purpose)
+        if key not in self._calls:
+            calls = LLMCall.objects.filter(run_id=run, error="")
+            calls = calls.filter(step=tick) if tick is not None else calls.filter(purpose=purpose)
+            rows = calls.order_by("-id").values_list("agent", "purpose", "response_text")
+            self._calls[key] = [_Recorded(*row) for row in rows]
+        return self._calls[key]
 
 
-def decision_maker_for_run(run, spec: ScenarioSpec) -> DecisionMaker:
+@dataclass(frozen=True)
+class _Recorded:
+    agent: str
+    purpose: str
+    text: str
+
+
+def decision_maker_for_run() -> DecisionMaker:
+    """The decision maker a run's agents use: every provider, replays from the database."""
     return build_decision_maker(llm_settings(), replay_source=DatabaseReplaySource())
+
+
+def model_asker() -> ModelAsker:
+    """The JSON asker for evaluations and sweep proposals (replays from the database)."""
+    return ModelAsker.from_env(llm_settings(), replay_source=DatabaseReplaySource())
 
 
 def with_offline_fallbacks(

@@ -1,6 +1,7 @@
 """Evaluating runs: on demand for any run, automatically when a run with an `evaluation` block
 completes. The core's evaluation agent does the work; this module reads the run from the
-database, reaches models through `LLMClient`, and stores Evaluations with their LLM calls.
+database, reaches models through `simengine.llm.ModelAsker`, and stores Evaluations with
+their LLM calls.
 """
 
 from __future__ import annotations
@@ -16,17 +17,13 @@ from django.db import transaction
 from runs_app.models import Evaluation, Event, LLMCall, Run, RunStatus
 from runs_app.services.adapters import llm_call_rows
 from runs_app.services.config import run_spec
-from runs_app.services.decisions import DatabaseReplaySource, llm_settings
+from runs_app.services.decisions import llm_settings, model_asker
 from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.summaries import run_summary
-from simengine.core.decision import LLMCallRecord
 from simengine.core.evaluation import (
     Dimension,
     DimensionAgreement,
     EvaluationResult,
-    JsonAsk,
-    JsonReply,
-    JsonRequest,
     RunSummary,
     SummaryLimits,
     evaluate_run,
@@ -37,8 +34,7 @@ from simengine.core.evaluation import (
     summary_budget,
 )
 from simengine.core.spec import ScenarioSpec
-from simengine.llm import CallContext, LLMClient, LLMError, LLMResponse, preflight
-from simengine.llm.parsing import InvalidOutput, extract_json_object, validate_decision
+from simengine.llm import model_problem
 
 logger = logging.getLogger(__name__)
 RULES_MODEL = "offline/heuristic"
@@ -55,71 +51,6 @@ class EvaluationFailed(Exception):
 
 class EvaluatorUnavailable(EvaluationFailed):
     """The evaluator's model cannot be served now (nothing was asked, nothing stored)."""
-
-
-# -- the model port -------------------------------------------------------------------------
-
-
-def _record(
-    request: JsonRequest,
-    response: LLMResponse | None = None,
-    *,
-    parsed: dict[str, Any] | None = None,
-    error: LLMError | None = None,
-) -> LLMCallRecord:
-    return LLMCallRecord(
-        provider=response.provider if response else request.model.partition("/")[0],
-        model=request.model,
-        purpose=request.purpose,
-        system=request.system,
-        messages=request.messages,
-        response_text=response.text if response else "",
-        parsed=parsed,
-        tokens_in=response.tokens_in if response else 0,
-        tokens_out=response.tokens_out if response else 0,
-        latency_ms=round(response.latency_ms if response else getattr(error, "latency_ms", 0), 3),
-        retries=response.retries if response else getattr(error, "retries", 0),
-        error=str(error) if error else None,
-    )
-
-
-def llm_json_ask(client: LLMClient) -> JsonAsk:
-    """The core's `JsonAsk` port over the LLM router: one call, parsed and schema-checked."""
-
-    async def ask(request: JsonRequest) -> JsonReply:
-        context = CallContext(run_id=request.run_id, purpose=request.purpose)
-        try:
-            response = await client.generate(
-                request.model,
-                request.messages,
-                system=request.system,
-                schema=request.schema,
-                temperature=request.temperature,
-                seed=request.seed,
-                max_tokens=request.max_tokens,
-                context=context,
-            )
-        except LLMError as exc:
-            return JsonReply(_record(request, error=exc), problem=str(exc), provider_failed=True)
-        try:
-            data = extract_json_object(response.text)
-            if request.check_schema:
-                validate_decision(data, request.schema)
-        except InvalidOutput as exc:
-            return JsonReply(_record(request, response), problem=str(exc))
-        return JsonReply(_record(request, response, parsed=data), data=data)
-
-    return ask
-
-
-def new_client() -> LLMClient:
-    return LLMClient(llm_settings(), replay_source=DatabaseReplaySource())
-
-
-def model_problem(model: str) -> str | None:
-    """Why `model` cannot be asked now (None when it can), without asking it anything."""
-    status = preflight([model], llm_settings())[0]
-    return None if status.ok else f"{model} is unavailable: {status.message}"
 
 
 # -- evaluating -----------------------------------------------------------------------------
@@ -142,11 +73,8 @@ async def _evaluate(summary: RunSummary, spec: ScenarioSpec, model: str) -> Eval
     dimensions = run_dimensions(spec)
     if is_offline(model):
         return await evaluate_run(summary, text, dimensions, model=model)
-    client = new_client()
-    try:
-        return await evaluate_run(summary, text, dimensions, model=model, ask=llm_json_ask(client))
-    finally:
-        await client.aclose()
+    async with model_asker() as asker:
+        return await evaluate_run(summary, text, dimensions, model=model, ask=asker)
 
 
 def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = None) -> Evaluation:
@@ -155,7 +83,7 @@ def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = N
     Raises `EvaluatorUnavailable` (nothing asked) or `EvaluationFailed` (the calls and a
     failure event are recorded, no Evaluation is saved).
     """
-    if not is_offline(model) and (problem := model_problem(model)):
+    if not is_offline(model) and (problem := model_problem(model, llm_settings())):
         raise EvaluatorUnavailable(problem)
     spec = _spec(run)
     summary = run_summary(run, spec)  # read the run here: the ORM stays out of the event loop

@@ -94,7 +94,7 @@ def _advance(run: Run, tick_budget: int) -> str:
         run_finish(run.pk, status=RunStatus.COMPLETED, reason=simulation.end_reason or "")
         return "finished"
     with asyncio.Runner() as runner:
-        decision_maker = decision_maker_for_run(run, spec)
+        decision_maker = decision_maker_for_run()
         try:
             return _advance_ticks(run, simulation, decision_maker, runner, tick_budget)
         finally:

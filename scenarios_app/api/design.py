@@ -7,11 +7,11 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from runs_app.api.analysis import model_id_value
 from scenarios_app.api.serializers import ScenarioSerializer, VersionDetailSerializer
 from scenarios_app.services import DesignFailed, design_from_brief
 from simengine.api.base import ApiView, validated_body
 from simengine.api.errors import Conflict, ErrorSerializer
+from simengine.api.fields import model_id_value
 
 TAGS = ["scenarios"]
 

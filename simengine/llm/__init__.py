@@ -1,11 +1,14 @@
-"""The LLM layer: a router over Ollama, Claude, the offline policy and replays. No Django.
+"""The LLM layer: a router over the registered providers (Ollama, Claude, the offline policy,
+replays). No Django.
 
-`build_decision_maker()` is the one entry point runs use; `preflight()` and
-`check_ollama_sync()` tell callers which models can be served before a run starts.
+`build_decision_maker()` is the entry point runs use; `ModelAsker` is the one path for
+asking a model for JSON (decider, evaluator, designer); `preflight()` / `model_problem()`
+tell callers which models can be served before anything is asked.
 """
 
 from __future__ import annotations
 
+from .asking import ModelAsker, call_record
 from .client import LLMClient
 from .decider import LLMDecisionMaker
 from .errors import (
@@ -23,9 +26,11 @@ from .health import (
     available_models,
     check_ollama,
     check_ollama_sync,
+    model_problem,
     preflight,
 )
 from .prompts import Prompt, build_prompt
+from .providers import PROVIDERS, Provider, Readiness, ServedProvider
 from .replay import InMemoryReplaySource, ReplaySource
 from .router import PREFIXES, split_model_id
 from .settings import LLMSettings
@@ -43,6 +48,7 @@ def build_decision_maker(
 
 __all__ = [
     "PREFIXES",
+    "PROVIDERS",
     "CallContext",
     "InMemoryReplaySource",
     "LLMClient",
@@ -50,22 +56,28 @@ __all__ = [
     "LLMError",
     "LLMResponse",
     "LLMSettings",
+    "ModelAsker",
     "ModelNotFoundError",
     "ModelStatus",
     "OllamaHealth",
     "Prompt",
+    "Provider",
     "ProviderResponseError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
+    "Readiness",
     "ReplayMissingError",
     "ReplaySource",
+    "ServedProvider",
     "UnknownModelError",
     "Usage",
     "available_models",
     "build_decision_maker",
     "build_prompt",
+    "call_record",
     "check_ollama",
     "check_ollama_sync",
+    "model_problem",
     "over_budget",
     "preflight",
     "split_model_id",

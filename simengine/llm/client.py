@@ -16,7 +16,7 @@ from .types import CallContext, LLMCall, LLMResponse, Message
 
 
 class LLMClient:
-    """Routes `ollama/`, `anthropic/`, `offline/` and `replay/` model ids to their providers."""
+    """Routes each model id to the provider registered for its prefix (`providers.PROVIDERS`)."""
 
     def __init__(
         self,
@@ -27,7 +27,7 @@ class LLMClient:
     ) -> None:
         self.settings = settings or LLMSettings.from_env()
         self.replay_source = replay_source
-        self._factories = dict(providers or PROVIDERS)
+        self._factories: dict[str, ProviderFactory] = dict(providers or PROVIDERS)
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
 
@@ -54,7 +54,7 @@ class LLMClient:
     ) -> LLMResponse:
         """Ask `model_id`; raises `LLMError` (with retries and latency set) when it cannot."""
         started = time.perf_counter()
-        prefix, model = split_model_id(model_id, tuple(self._factories))
+        prefix, model = split_model_id(model_id, self._factories)
         call = LLMCall(
             model=model,
             model_id=model_id,

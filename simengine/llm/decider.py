@@ -1,29 +1,52 @@
-"""`LLMDecisionMaker`: prompt, call, parse, repair once, else a recorded no-op. Never raises."""
+"""`LLMDecisionMaker`: prompt, then ask through `ModelAsker`; an unusable answer is a no-op.
+
+The call, the parsing, the one repair and the records are the shared ask path's
+(`asking.py`); this module only builds the agent's prompt and request and turns the outcome
+into a `DecisionOutcome`. It never raises.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
+from simengine.core.asking import JsonRequest, Unusable
 from simengine.core.decision import Decision, DecisionOutcome, DecisionRequest, LLMCallRecord
 
+from .asking import ModelAsker
 from .client import LLMClient
-from .errors import LLMError
-from .parsing import InvalidOutput, parse_decision
-from .prompts import Prompt, build_prompt, repair_prompt
-from .types import CallContext, LLMResponse, Message
+from .prompts import build_prompt, repair_prompt
 
 log = logging.getLogger(__name__)
-EMPTY_ANSWER = "(empty answer)"
 
 
-@dataclass(frozen=True)
-class _Attempt:
-    record: LLMCallRecord
-    decision: Decision | None = None
-    problem: str | None = None  # why the answer is unusable
-    provider_failed: bool = False
+def decision_from_json(data: dict[str, Any]) -> Decision:
+    """The schema-valid JSON as a `Decision`, or `Unusable` saying why it cannot be read."""
+    try:
+        return Decision.from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Unusable(f"the JSON cannot be read as a decision: {exc!r}") from exc
+
+
+def decision_request(request: DecisionRequest, max_tokens: int | None = None) -> JsonRequest:
+    """The agent's prompt as a JSON request: its model, temperature, seed and action schema."""
+    prompt = build_prompt(request)
+    return JsonRequest(
+        model=request.agent.model,
+        system=prompt.system,
+        messages=prompt.messages,
+        schema=request.action_schema,
+        purpose="decide",
+        max_tokens=max_tokens,
+        temperature=request.agent.temperature,
+        seed=request.seed,
+        run_id=request.run_id,
+        agent_id=request.agent.id,
+        tick=request.tick,
+        decision=request,
+        repair_purpose="repair",
+        repair_prompt=repair_prompt,
+    )
 
 
 class LLMDecisionMaker:
@@ -31,6 +54,7 @@ class LLMDecisionMaker:
 
     def __init__(self, client: LLMClient, *, max_tokens: int | None = None) -> None:
         self.client = client
+        self.asker = ModelAsker(client)
         self.max_tokens = max_tokens
 
     async def decide(self, request: DecisionRequest) -> DecisionOutcome:
@@ -43,109 +67,21 @@ class LLMDecisionMaker:
             return DecisionOutcome(Decision.noop(reason), (), fallback=reason)
 
     async def _decide(self, request: DecisionRequest) -> DecisionOutcome:
-        prompt = build_prompt(request)
-        first = await self._attempt(request, prompt.system, prompt.messages, "decide")
-        if first.decision is not None:
-            return DecisionOutcome(first.decision, (first.record,))
-        if first.provider_failed:
-            return _noop(first.problem or "provider error", first.record)
-        second = await self._attempt(
-            request, prompt.system, _repair_messages(prompt, first), "repair"
+        outcome = await self.asker.ask(
+            decision_request(request, self.max_tokens), decision_from_json
         )
-        if second.decision is not None:
-            return DecisionOutcome(second.decision, (first.record, second.record))
-        reason = f"invalid output after one repair: {second.problem}"
-        if second.provider_failed:
-            reason = second.problem or "provider error during repair"
-        return _noop(reason, first.record, second.record)
-
-    async def _attempt(
-        self,
-        request: DecisionRequest,
-        system: str,
-        messages: tuple[Message, ...],
-        purpose: str,
-    ) -> _Attempt:
-        model_id = request.agent.model
-        context = CallContext(
-            run_id=request.run_id,
-            agent_id=request.agent.id,
-            tick=request.tick,
-            purpose=purpose,
-            request=request,
-        )
-        try:
-            response = await self.client.generate(
-                model_id,
-                messages,
-                system=system,
-                schema=request.action_schema,
-                temperature=request.agent.temperature,
-                seed=request.seed,
-                max_tokens=self.max_tokens,
-                context=context,
-            )
-        except LLMError as exc:
-            record = _record(request, purpose, system, messages, error=exc)
-            return _Attempt(record, problem=str(exc), provider_failed=True)
-        try:
-            data = parse_decision(response.text, request.action_schema)
-            decision = Decision.from_json(data)
-        except InvalidOutput as exc:
-            record = _record(request, purpose, system, messages, response=response)
-            return _Attempt(record, problem=str(exc))
-        except (KeyError, TypeError, ValueError) as exc:
-            problem = f"the JSON cannot be read as a decision: {exc!r}"
-            record = _record(request, purpose, system, messages, response=response)
-            return _Attempt(record, problem=problem)
-        record = _record(request, purpose, system, messages, response=response, parsed=data)
-        return _Attempt(record, decision=decision)
+        if outcome.value is not None:
+            return DecisionOutcome(outcome.value, outcome.records)
+        if outcome.provider_failed:
+            reason = outcome.problem or "provider error"
+        else:
+            reason = f"invalid output after one repair: {outcome.problem}"
+        return _noop(reason, *outcome.records)
 
     async def aclose(self) -> None:
         """Close the running loop's provider connections (call before the loop ends)."""
         await self.client.aclose()
 
 
-def _repair_messages(prompt: Prompt, failed: _Attempt) -> tuple[Message, ...]:
-    answer = failed.record.response_text.strip() or EMPTY_ANSWER
-    return (
-        *prompt.messages,
-        {"role": "assistant", "content": answer},
-        {"role": "user", "content": repair_prompt(failed.problem or "invalid answer")},
-    )
-
-
 def _noop(reason: str, *records: LLMCallRecord) -> DecisionOutcome:
     return DecisionOutcome(Decision.noop(reason), tuple(records), fallback=reason)
-
-
-def _record(
-    request: DecisionRequest,
-    purpose: str,
-    system: str,
-    messages: tuple[Message, ...],
-    *,
-    response: LLMResponse | None = None,
-    parsed: dict[str, Any] | None = None,
-    error: LLMError | None = None,
-) -> LLMCallRecord:
-    """The record of one call: an unusable answer has `parsed=None` but no `error`."""
-    model_id = request.agent.model
-    return LLMCallRecord(
-        provider=response.provider if response else model_id.partition("/")[0],
-        model=model_id,
-        purpose=purpose,
-        system=system,
-        messages=tuple(dict(m) for m in messages),
-        response_text=response.text if response else "",
-        parsed=parsed,
-        tokens_in=response.tokens_in if response else 0,
-        tokens_out=response.tokens_out if response else 0,
-        latency_ms=round(
-            response.latency_ms if response else (error.latency_ms if error else 0.0), 3
-        ),
-        retries=response.retries if response else (error.retries if error else 0),
-        error=str(error) if error else None,
-        agent_id=request.agent.id,
-        tick=request.tick,
-    )

@@ -1,23 +1,26 @@
-"""Model ids are `<provider>/<model>`: this module splits and checks them."""
+"""Model ids are `<provider>/<model>`: this module splits and checks them against the registry."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 from .errors import UnknownModelError
+from .providers import PROVIDERS
 
-PREFIXES = ("ollama", "anthropic", "offline", "replay")
+PREFIXES = tuple(PROVIDERS)
 
 
-def split_model_id(model_id: str, known: tuple[str, ...] = PREFIXES) -> tuple[str, str]:
+def split_model_id(model_id: str, known: Iterable[str] | None = None) -> tuple[str, str]:
     """`"ollama/llama3.2"` -> `("ollama", "llama3.2")`; anything else raises `UnknownModelError`."""
+    prefixes = tuple(PROVIDERS if known is None else known)
     provider, sep, model = model_id.strip().partition("/")
-    if provider not in known:
-        hint = difflib.get_close_matches(provider, known, n=1)
+    if provider not in prefixes:
+        hint = difflib.get_close_matches(provider, prefixes, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         raise UnknownModelError(
             f"unknown provider '{provider}' in model id '{model_id}'{suggestion}: "
-            f"use {', '.join(p + '/<model>' for p in known)}"
+            f"use {', '.join(p + '/<model>' for p in prefixes)}"
         )
     if not sep or not model:
         raise UnknownModelError(f"model id '{model_id}' names no model: write {provider}/<model>")

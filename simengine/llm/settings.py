@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from simengine.env import EnvError, env_int, env_str
@@ -77,6 +77,13 @@ class LLMSettings:
     retry_backoff: float = 0.5
     retry_backoff_max: float = 30.0
     slot_lease_seconds: float = 30.0
+    # The environment these settings were read from: a provider module reads its own
+    # variables here (`settings.env("OPENAI_BASE_URL")`), so adding one edits no settings.
+    environ: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def env(self, name: str, default: str = "") -> str:
+        """One environment variable as read with these settings (stripped), or `default`."""
+        return self.environ.get(name, "").strip() or default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LLMSettings:
@@ -108,4 +115,5 @@ class LLMSettings:
             slot_lease_seconds=env_float(
                 "SIMENGINE_LLM_SLOT_LEASE", 30.0, minimum=1.0, environ=env
             ),
+            environ=dict(env),
         )

@@ -29,7 +29,7 @@ def stand_in_policy(request: DecisionRequest) -> dict:
 
 
 def client_with_policy(policy=stand_in_policy, **settings) -> LLMClient:
-    providers = {**PROVIDERS, "offline": lambda s, replay: OfflineProvider(policy)}
+    providers = {**PROVIDERS, "offline": lambda s, replay: OfflineProvider(s, policy=policy)}
     return LLMClient(settings_for(**settings), providers=providers)
 
 

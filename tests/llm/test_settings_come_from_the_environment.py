@@ -71,3 +71,11 @@ def test_a_bad_value_names_the_variable_and_what_it_expects(name, value, message
         LLMSettings.from_env({name: value})
 
     assert str(error.value) == message
+
+
+def test_a_provider_reads_its_own_variables_from_the_same_environment():
+    settings = LLMSettings.from_env({"OPENAI_BASE_URL": " http://127.0.0.1:8001/v1 "})
+
+    assert settings.env("OPENAI_BASE_URL") == "http://127.0.0.1:8001/v1"
+    assert settings.env("OPENAI_API_KEY", "none") == "none"
+    assert "OPENAI_BASE_URL" not in repr(settings)

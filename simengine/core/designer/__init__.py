@@ -1,6 +1,6 @@
 """The designer / orchestrator agent: scenarios from a brief, next sweeps from a batch.
 
-Pure Python: models are reached only through the `JsonAsk` port the service layer injects;
+Pure Python: models are reached only through the `JsonAsker` port the service layer injects;
 the dry run uses the engine's offline policy.
 """
 

@@ -12,12 +12,12 @@ import json
 import time
 from dataclasses import dataclass, replace
 
+from simengine.core.asking import AskOutcome, JsonAsker, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
 from simengine.core.designer.catalog import catalog_text, example_text
 from simengine.core.designer.check import CheckedDesign, ExtraCheck, check_design
 from simengine.core.designer.offline import offline_design
 from simengine.core.designer.schema import design_schema
-from simengine.core.evaluation.asking import JsonAsk, JsonRequest, Unusable, ask_with_repair
 
 DESIGN_MAX_TOKENS = 4000
 MAX_BRIEF = 4000
@@ -80,7 +80,7 @@ async def design_scenario(
     *,
     model: str,
     agent_model: str,
-    ask: JsonAsk | None = None,
+    ask: JsonAsker | None = None,
     extra: ExtraCheck | None = None,
 ) -> DesignResult:
     """Design, validate and dry-run a scenario for `brief`; nothing is saved here."""
@@ -103,7 +103,7 @@ async def design_scenario(
     async def check(data: dict) -> CheckedDesign:
         return await check_design(data, agent_model=agent_model, extra=extra)
 
-    outcome = await ask_with_repair(ask, request, check)
+    outcome: AskOutcome[CheckedDesign] = await ask.ask(request, check)
     attempts = outcome.attempts
     if outcome.value is not None:
         attempts = (*attempts, outcome.value.dry_run.describe())

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simengine.core.evaluation.asking import Unusable
+from simengine.core.asking import Unusable
 from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.simulation import Simulation
 from simengine.core.spec import ScenarioSpec, SpecError, parse_spec

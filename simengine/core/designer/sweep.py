@@ -2,7 +2,7 @@
 
 The rule-based proposer zooms in on the best cell for a target metric (refining around the
 best value, extending past an edge, dropping parameters that moved nothing, adding seeds
-where intervals are wide); a model can propose instead through the `JsonAsk` port.
+where intervals are wide); a model can propose instead through the `JsonAsker` port.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simengine.core.asking import JsonAsker, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
-from simengine.core.evaluation.asking import JsonAsk, JsonRequest, Unusable, ask_with_repair
 from simengine.core.worlds.params import ParamDef
 
 MAX_VALUES = 6
@@ -80,7 +80,7 @@ def _numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _bounded(values: list[float], spec: ParamDef | None, integer: bool) -> list[Any]:
+def _bounded(values: Sequence[float], spec: ParamDef | None, integer: bool) -> list[Any]:
     low = spec.minimum if spec and spec.minimum is not None else -math.inf
     high = spec.maximum if spec and spec.maximum is not None else math.inf
     kept = {round(min(high, max(low, round(v) if integer else v)), 9) for v in values}
@@ -137,7 +137,7 @@ def propose_sweep_by_rules(
     if not grid or not scored:
         return _first_sweep(params, current, target, max(seeds_per_cell, 5))
     sign = 1 if target.maximize else -1
-    best = max(scored, key=lambda c: (sign * _mean(c, target.metric), -_half(c, target)))
+    best = max(scored, key=lambda c: (sign * (_mean(c, target.metric) or 0.0), -_half(c, target)))
     defs = {p.name: p for p in params}
     new_grid: dict[str, list[Any]] = {}
     reasons: dict[str, str] = {}
@@ -265,7 +265,7 @@ def check_sweep(data: dict[str, Any], model: str, grid_check: GridCheck | None) 
 
 
 async def propose_sweep_with_model(
-    *, ask: JsonAsk, model: str, context: str, grid_check: GridCheck | None = None
+    *, ask: JsonAsker, model: str, context: str, grid_check: GridCheck | None = None
 ) -> tuple[SweepProposal | None, tuple[LLMCallRecord, ...], str | None]:
     """A model's proposal for the batch described in `context`, validated and repaired once."""
     request = JsonRequest(
@@ -276,7 +276,7 @@ async def propose_sweep_with_model(
         purpose="sweep",
         max_tokens=1200,
     )
-    outcome = await ask_with_repair(ask, request, lambda d: check_sweep(d, model, grid_check))
+    outcome = await ask.ask(request, lambda d: check_sweep(d, model, grid_check))
     proposal = outcome.value
     if proposal is not None:
         proposal = replace(proposal, records=outcome.records)

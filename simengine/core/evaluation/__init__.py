@@ -1,21 +1,14 @@
 """The evaluation agent: dimensions as data, bounded run summaries, LLM and rule scoring.
 
-Pure Python: models are reached only through the `JsonAsk` port the service layer injects.
+Pure Python: models are reached only through the `JsonAsker` port the service layer injects.
 """
 
+from simengine.core.asking import AskOutcome, JsonAsker, JsonRequest, Unusable
 from simengine.core.evaluation.agreement import (
     DimensionAgreement,
     batch_agreement,
     krippendorff_alpha,
     run_agreement,
-)
-from simengine.core.evaluation.asking import (
-    AskOutcome,
-    JsonAsk,
-    JsonReply,
-    JsonRequest,
-    Unusable,
-    ask_with_repair,
 )
 from simengine.core.evaluation.dimensions import DEFAULT_DIMENSIONS, Dimension, resolve_dimensions
 from simengine.core.evaluation.evaluator import (
@@ -45,8 +38,7 @@ __all__ = [
     "Dimension",
     "DimensionAgreement",
     "EvaluationResult",
-    "JsonAsk",
-    "JsonReply",
+    "JsonAsker",
     "JsonRequest",
     "RunFacts",
     "RunSummary",
@@ -54,7 +46,6 @@ __all__ = [
     "SummaryBuilder",
     "SummaryLimits",
     "Unusable",
-    "ask_with_repair",
     "batch_agreement",
     "build_summary",
     "check_answer",

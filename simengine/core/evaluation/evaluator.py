@@ -1,7 +1,7 @@
 """The evaluation agent: a run summary in, validated scores and a narrative out.
 
 `offline/...` models score by rules (`rules.py`, labelled rule-based); any other model id is
-asked through the injected `JsonAsk` port, validated, repaired once, and otherwise reported
+asked through the injected `JsonAsker` port, validated, repaired once, and otherwise reported
 as a failure with every call it made.
 """
 
@@ -12,8 +12,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simengine.core.asking import JsonAsker, JsonRequest
 from simengine.core.decision import LLMCallRecord
-from simengine.core.evaluation.asking import JsonAsk, JsonRequest, ask_with_repair
 from simengine.core.evaluation.dimensions import Dimension
 from simengine.core.evaluation.prompt import (
     SYSTEM,
@@ -24,15 +24,15 @@ from simengine.core.evaluation.prompt import (
 )
 from simengine.core.evaluation.rules import rule_based_answer
 from simengine.core.evaluation.summary import RunSummary
+from simengine.core.providers import DEFAULT_CONTEXT_CHARS, provider_traits
 
 EVALUATION_MAX_TOKENS = 1500
-# Characters of run summary per provider: Ollama's default context is a few thousand tokens.
-SUMMARY_CHARS = {"ollama": 6_000, "anthropic": 24_000, "replay": 24_000, "offline": 24_000}
 
 
 def summary_budget(model: str) -> int:
-    """How many characters of run summary fit the context of `model`."""
-    return SUMMARY_CHARS.get(model.partition("/")[0], 6_000)
+    """How many characters of run summary fit the context of `model` (its provider's traits)."""
+    traits = provider_traits(model.partition("/")[0])
+    return traits.context_chars if traits else DEFAULT_CONTEXT_CHARS
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def evaluate_run(
     dimensions: Sequence[Dimension],
     *,
     model: str,
-    ask: JsonAsk | None = None,
+    ask: JsonAsker | None = None,
 ) -> EvaluationResult:
     """Score a run on `dimensions` with `model` (rules for `offline/...`)."""
     if is_offline(model):
@@ -79,7 +79,7 @@ async def evaluate_run(
         seed=0,
         run_id=summary.facts.run_id,
     )
-    outcome = await ask_with_repair(ask, request, lambda data: check_answer(data, dimensions))
+    outcome = await ask.ask(request, lambda data: check_answer(data, dimensions))
     return EvaluationResult(
         model=model,
         is_rule_based=False,

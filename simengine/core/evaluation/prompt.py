@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simengine.core.evaluation.asking import Unusable
+from simengine.core.asking import Unusable
 from simengine.core.evaluation.dimensions import Dimension
 
 SYSTEM = """You evaluate one finished run of a multi-agent simulation for a research team.
@@ -124,6 +124,6 @@ def check_answer(data: dict[str, Any], dimensions: Sequence[Dimension]) -> Score
     narrative = data.get("narrative")
     if not isinstance(narrative, str) or not narrative.strip():
         problems.append("narrative: expected a non-empty string")
-    if problems:
+    if problems or not isinstance(narrative, str):
         raise Unusable("; ".join(problems))
     return ScoredAnswer(result, reasoning, narrative.strip())

@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
 
+from simengine.core.providers import known_providers
 from simengine.core.text import describe_value, format_number
 from simengine.core.worlds.registry import policy_names
-
-PROVIDERS = ("ollama", "anthropic", "offline", "replay")
 
 
 def _validator(check: Callable[[Any], Any]) -> PlainValidator:
@@ -87,8 +86,10 @@ def check_model_id(value: Any) -> str:
     provider, sep, model = value.partition("/")
     if not sep or not provider or not model:
         raise ValueError(f"expected 'provider/model' (e.g. 'ollama/llama3.2'), got {value!r}")
-    if provider not in PROVIDERS:
-        raise ValueError(f"unknown provider '{provider}' (known: {', '.join(PROVIDERS)})")
+    known = known_providers()
+    if provider not in known:
+        listed = ", ".join(known) or "none registered: import simengine.llm"
+        raise ValueError(f"unknown provider '{provider}' (known: {listed})")
     if provider == "offline" and model not in policy_names():
         known = ", ".join(policy_names())
         raise ValueError(f"unknown offline policy '{model}' (known: {known})")

@@ -1,37 +1,44 @@
-"""The provider registry: one entry per model-id prefix (Claude's SDK loads on first use)."""
+"""The provider registry: the one list of model-id prefixes and the class serving each.
+
+Adding a provider is one module in this package (a `ServedProvider` subclass for a model
+server) and one line in `PROVIDERS`. Importing this module announces every prefix to the
+core (`simengine.core.providers`), whose scenario validation accepts exactly these.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from simengine.core.providers import ProviderTraits, register_provider
+
 from ..replay import ReplaySource
 from ..settings import LLMSettings
-from .base import Provider
+from .anthropic import AnthropicProvider
+from .base import Provider, Readiness, ServedProvider
 from .offline import OfflineProvider
 from .ollama import OllamaProvider
 from .replay import ReplayProvider
 
 ProviderFactory = Callable[[LLMSettings, ReplaySource | None], Provider]
 
-
-def _anthropic(settings: LLMSettings, replay: ReplaySource | None) -> Provider:
-    from .anthropic import AnthropicProvider  # the SDK takes seconds to import
-
-    return AnthropicProvider(settings)
-
-
-PROVIDERS: dict[str, ProviderFactory] = {
-    "ollama": lambda settings, replay: OllamaProvider(settings),
-    "anthropic": _anthropic,
-    "offline": lambda settings, replay: OfflineProvider(),
-    "replay": lambda settings, replay: ReplayProvider(replay),
+PROVIDERS: dict[str, type[Provider]] = {
+    "ollama": OllamaProvider,
+    "anthropic": AnthropicProvider,
+    "offline": OfflineProvider,
+    "replay": ReplayProvider,
 }
+
+for _name, _provider in PROVIDERS.items():
+    register_provider(ProviderTraits(_name, context_chars=_provider.context_chars))
 
 __all__ = [
     "PROVIDERS",
+    "AnthropicProvider",
     "OfflineProvider",
     "OllamaProvider",
     "Provider",
     "ProviderFactory",
+    "Readiness",
     "ReplayProvider",
+    "ServedProvider",
 ]

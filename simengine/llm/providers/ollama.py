@@ -1,8 +1,13 @@
-"""Ollama through the official `ollama.AsyncClient`: structured output via `format=<schema>`."""
+"""Ollama through the official `ollama.AsyncClient`: structured output via `format=<schema>`.
+
+Only the request, the answer and the errors are Ollama's here; slots, retries, metering and
+closing come from `ServedProvider`. The health probe (version, pulled models) lives in
+`..health` and is shared with the console.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -16,12 +21,11 @@ from ..errors import (
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
-from ..limits import SlotLimiter, slot_limiter
-from ..loops import PerLoop
 from ..messages import not_pulled_message, unreachable_message
-from ..retry import RetryPolicy, with_retries
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
+from .base import Memo, Readiness, ServedProvider
+from .ollama_health import OllamaHealth, check_ollama_sync
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -35,35 +39,55 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | httpx.TransportError)
 
 
-class OllamaProvider:
+def health_key(settings: LLMSettings) -> str:
+    """Where a preflight's memo keeps the server's health."""
+    return f"ollama:{settings.ollama_host}"
+
+
+def server_health(settings: LLMSettings, memo: Memo) -> OllamaHealth:
+    """The Ollama server's health, probed once per preflight (kept in `memo` by host)."""
+    key = health_key(settings)
+    if key not in memo:
+        memo[key] = check_ollama_sync(settings.ollama_host)
+    return memo[key]
+
+
+class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
     """Chats with one Ollama server, at most `SIMENGINE_OLLAMA_PARALLEL` requests at once."""
 
     name = "ollama"
+    context_chars = 6_000  # Ollama's default context is a few thousand tokens
 
-    def __init__(self, settings: LLMSettings, limiter: SlotLimiter | None = None) -> None:
-        self.settings = settings
-        self.host = settings.ollama_host
-        self.limiter = limiter or slot_limiter(
-            f"ollama:{self.host}",
-            settings.ollama_parallel,
-            redis_url=settings.redis_url,
-            lease_seconds=settings.slot_lease_seconds,
-        )
-        self.policy = RetryPolicy(
-            retries=settings.ollama_retries,
-            backoff=settings.retry_backoff,
-            backoff_max=settings.retry_backoff_max,
-            should_retry=is_retryable,
-        )
-        self._clients: PerLoop[ollama.AsyncClient] = PerLoop(self._make_client)
+    @property
+    def host(self) -> str:
+        """The server's normalised OLLAMA_HOST."""
+        return self.settings.ollama_host
 
-    def _make_client(self) -> ollama.AsyncClient:
+    def slot_name(self) -> str:
+        """One limiter per Ollama server."""
+        return f"ollama:{self.settings.ollama_host}"
+
+    def slot_count(self) -> int:
+        """SIMENGINE_OLLAMA_PARALLEL."""
+        return self.settings.ollama_parallel
+
+    def retries(self) -> int:
+        """SIMENGINE_OLLAMA_RETRIES."""
+        return self.settings.ollama_retries
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        """Connection failures and 5xx; not timeouts or 4xx."""
+        return is_retryable(exc)
+
+    def make_client(self) -> ollama.AsyncClient:
+        """A client with the read and connect timeouts of the settings."""
         timeout = httpx.Timeout(
             self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout
         )
         return ollama.AsyncClient(host=self.host, timeout=timeout)
 
-    def _request(self, call: LLMCall) -> dict[str, Any]:
+    def build_request(self, call: LLMCall) -> dict[str, Any]:
+        """`chat()` arguments: system first, the schema as `format`, seed and temperature."""
         messages = [{"role": "system", "content": call.system}] if call.system else []
         messages += [dict(m) for m in call.messages]
         options: dict[str, Any] = {"num_predict": call.max_tokens or self.settings.max_tokens}
@@ -79,21 +103,12 @@ class OllamaProvider:
             "keep_alive": self.settings.ollama_keep_alive,
         }
 
-    async def _chat_once(self, call: LLMCall, request: dict[str, Any]) -> ollama.ChatResponse:
-        queued = time.perf_counter()
-        async with self.limiter.slot():
-            call.meter.wait_ms += (time.perf_counter() - queued) * 1000
-            return await self._clients.get().chat(**request)
+    async def send(self, client: ollama.AsyncClient, request: dict[str, Any]) -> Any:
+        """One `chat` request."""
+        return await client.chat(**request)
 
-    async def generate(self, call: LLMCall) -> ProviderAnswer:
-        """Send one chat request (retrying transient failures) and return its text and usage."""
-        request = self._request(call)
-        try:
-            response = await with_retries(
-                lambda: self._chat_once(call, request), self.policy, call.meter
-            )
-        except Exception as exc:
-            raise self._translate(exc, call) from exc
+    def translate_response(self, response: ollama.ChatResponse) -> ProviderAnswer:
+        """The message text, token counts and Ollama's timings."""
         return ProviderAnswer(
             text=response.message.content or "",
             tokens_in=response.prompt_eval_count or 0,
@@ -107,7 +122,8 @@ class OllamaProvider:
             },
         )
 
-    def _translate(self, exc: Exception, call: LLMCall) -> LLMError:
+    def translate_error(self, exc: Exception, call: LLMCall) -> LLMError:
+        """Not pulled -> `ollama pull`; refused -> OLLAMA_HOST; slow -> the timeout setting."""
         retries = call.meter.retries
         after = f" after {retries} retries" if retries else ""
         if isinstance(exc, ollama.ResponseError):
@@ -140,11 +156,19 @@ class OllamaProvider:
             )
         return LLMError(f"Ollama call failed: {exc!r}", retries=retries)
 
-    async def aclose(self) -> None:
-        """Close this loop's HTTP client (and its Redis connection, if any)."""
-        client = self._clients.pop()
-        if client is not None:
-            await client.close()
-        close = getattr(self.limiter, "aclose", None)
-        if close is not None:
-            await close()
+    @classmethod
+    def preflight(cls, model: str, settings: LLMSettings, memo: Memo) -> Readiness:
+        """Reachable and the model pulled (one health probe per host and preflight)."""
+        host = settings.ollama_host
+        state = server_health(settings, memo)
+        if not state.reachable:
+            return Readiness(False, state.error or unreachable_message(host))
+        if not state.has_model(model):
+            return Readiness(False, not_pulled_message(host, model))
+        return Readiness(True, f"ready on Ollama {state.version} at {host}")
+
+    @classmethod
+    def offered_models(cls, settings: LLMSettings, memo: Memo) -> Iterable[str]:
+        """Every model pulled on the server (`:latest` left off)."""
+        state = server_health(settings, memo)
+        return [f"ollama/{name.removesuffix(':latest')}" for name in state.models]

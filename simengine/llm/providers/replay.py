@@ -5,27 +5,26 @@ from __future__ import annotations
 import asyncio
 
 from ..errors import ProviderUnavailableError, ReplayMissingError
-from ..replay import ReplaySource
+from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
+from .base import Memo, Provider, Readiness
 
 
-class ReplayProvider:
-    """Looks each call up by (run, agent, tick, purpose) in a `ReplaySource`."""
+class ReplayProvider(Provider):
+    """Looks each call up by (run, agent, tick, purpose) in the client's `ReplaySource`."""
 
     name = "replay"
-
-    def __init__(self, source: ReplaySource | None) -> None:
-        self.source = source
+    context_chars = 24_000
 
     async def generate(self, call: LLMCall) -> ProviderAnswer:
         """The recorded text; a missing entry is an error, so the agent no-ops as it did."""
-        if self.source is None:
+        if self.replay is None:
             raise ProviderUnavailableError(
                 f"{call.model_id} needs a replay source: replays are started from a recorded run"
             )
         ctx = call.context
         text = await asyncio.to_thread(
-            self.source.lookup, call.model, ctx.agent_id, ctx.tick, ctx.purpose
+            self.replay.lookup, call.model, ctx.agent_id, ctx.tick, ctx.purpose
         )
         if text is None:
             raise ReplayMissingError(
@@ -34,5 +33,7 @@ class ReplayProvider:
             )
         return ProviderAnswer(text=text)
 
-    async def aclose(self) -> None:
-        """Nothing to close."""
+    @classmethod
+    def preflight(cls, model: str, settings: LLMSettings, memo: Memo) -> Readiness:
+        """Always ready: a missing recording fails the one call, as it did when recorded."""
+        return Readiness(True, f"replays the responses recorded in run {model}")
