@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -9,7 +10,7 @@ from tests.services import require_redis
 
 
 @pytest.fixture
-def redis_url() -> str:
+def redis_url() -> Iterator[str]:
     """A Redis URL on a db index of this test process's own, flushed before and after the test.
 
     The index comes from the process id, so test processes running side by side on one
