@@ -66,6 +66,7 @@ class Comparison:
     rank_biserial: float | None
 
     def to_json(self) -> dict[str, Any]:
+        """The comparison as JSON data."""
         return asdict(self)
 
 
@@ -151,6 +152,7 @@ class ParameterEffect:
     p_value: float | None  # Mann-Whitney U, lowest against highest level
 
     def to_json(self) -> dict[str, Any]:
+        """The effect as JSON data."""
         return asdict(self)
 
 

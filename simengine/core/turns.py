@@ -1,7 +1,7 @@
-"""Carrying out one tick: decisions into actions and messages, world notices into
-memories and emotions, the environment's phase, and token budgets.
+"""Carrying out one tick: decisions, world notices, the environment's phase, budgets.
 
-`Turns` is the tick's working set; `TickLog` collects what the tick produced.
+Decisions become actions and messages; world notices become memories and emotions.
+`Turns` works on the run's `SimulationState`; `TickLog` collects what the tick produced.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class TickLog:
     calls: list[LLMCallRecord] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
+        """Record an event as JSON."""
         self.events.append(event.to_json())
 
     def message(self, message: Message) -> None:
+        """Record a delivered message as JSON."""
         self.messages.append(message.to_json())
 
 
@@ -84,6 +86,7 @@ class Turns:
         agent.pending_commands.clear()
 
     def impulse(self, impulse: Impulse) -> None:
+        """Nudge an agent's emotion and trust (ignored for unknown or terminated agents)."""
         agent = self.run.agents.get(impulse.agent)
         if agent is None or agent.status == AgentStatus.TERMINATED:
             return
@@ -109,6 +112,7 @@ class Turns:
 
     # -- decisions --
     def apply_decision(self, name: str, outcome: DecisionOutcome) -> None:
+        """Log an agent's decision, blend its emotion, then carry out its actions and message."""
         agent = self.run.agents[name]
         decision = outcome.decision
         self.log.add(
@@ -260,6 +264,7 @@ class Turns:
             self.notice(notice, source=source, record=True)
 
     def relax_emotions(self) -> None:
+        """Let every living agent's emotion drift back toward its temperament."""
         for agent in self.run.agents.values():
             if agent.kind != "environment" and agent.status != AgentStatus.TERMINATED:
                 agent.emotion.relax(agent.spec.emotion)
