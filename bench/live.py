@@ -42,12 +42,14 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, daemon=True, name="bench-watcher")
 
     def start(self, timeout: float = 30) -> Watcher:
+        """Connect in a background thread; raise if the WebSocket does not open in time."""
         self._thread.start()
         if not self._connected.wait(timeout):
             raise RuntimeError(f"the WebSocket client could not connect: {self.error!r}")
         return self
 
     def join(self, timeout: float = 30) -> dict[int, float]:
+        """Stop watching; the arrival time of each tick seen."""
         self._done.set()
         self._thread.join(timeout)
         return dict(self.arrivals)
@@ -92,6 +94,7 @@ def latencies(
 
 
 def summary(values: Sequence[float], expected: int) -> dict[str, float | int]:
+    """Tick count and latency percentiles of one watched run."""
     if not values:
         return {"ticks": 0, "expected": expected}
     return {

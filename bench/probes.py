@@ -184,6 +184,7 @@ def _time_slot_holding() -> None:
 
 
 def install_from_env() -> None:
+    """Install the probes when the bench asked for them (BENCH_PROBE_KEY set)."""
     key = os.environ.get("BENCH_PROBE_KEY")
     if key:
         install(key, os.environ["BENCH_PROBE_REDIS_URL"])
@@ -194,6 +195,8 @@ def install_from_env() -> None:
 
 @dataclass(frozen=True)
 class Totals:
+    """Per phase: wall seconds, CPU seconds and call counts, over a pool's processes."""
+
     seconds: dict[str, float]
     cpu: dict[str, float]
     counts: dict[str, int]
@@ -201,6 +204,8 @@ class Totals:
 
 @dataclass(frozen=True)
 class RssSample:
+    """One worker process's resident memory after one task, with the run and step."""
+
     pid: int
     run_id: int
     step: int
@@ -216,6 +221,7 @@ class ProbeReader:
         self.key = key
 
     def clear(self) -> None:
+        """Forget everything published so far."""
         keys = list(self.client.scan_iter(match=f"{self.key}:*", count=1000))
         if keys:
             self.client.delete(*keys)
@@ -253,6 +259,7 @@ class ProbeReader:
         return found
 
     def rss(self) -> list[RssSample]:
+        """Every resident-memory sample published, in order."""
         samples = []
         for line in self.client.lrange(f"{self.key}:rss", 0, -1):
             pid, run_id, step, rss, at = _text(line).split()
