@@ -21,7 +21,7 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        """ "meets", "SHORT", or blank for a row without a target."""
+        """The row's verdict: meets, SHORT, or blank for a row without a target."""
         return {True: "meets", False: "SHORT", None: ""}[self.meets]
 
 
