@@ -1,5 +1,8 @@
-"""The console: scores and narrative on the run page, analysis and the next sweep on the batch
-page, and "design from a brief" in the scenario designer."""
+"""The console's evaluation panels: run scores, batch analysis and sweep, design from a brief.
+
+Scores and narrative on the run page, analysis and the next sweep on the batch page, and
+"design from a brief" in the scenario designer.
+"""
 
 import html as html_lib
 import json
