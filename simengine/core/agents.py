@@ -30,6 +30,7 @@ MAX_ENTRY = 240
 
 class AgentStatus(StrEnum):
     """An agent's run-time status, as the console and the Agent rows show it."""
+
     ACTIVE = "active"
     PAUSED = "paused"
     MUTED = "muted"
@@ -95,6 +96,7 @@ class Emotion:
 @dataclass
 class MemoryEntry:
     """One remembered line: when, what kind of thing, and its text."""
+
     tick: int
     kind: str  # action | refusal | message | said | world | command
     text: str

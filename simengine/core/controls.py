@@ -28,30 +28,35 @@ class Control:
 @dataclass(frozen=True)
 class PauseAgent(Control):
     """Stop an agent deciding until it is resumed (its messages still arrive)."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class ResumeAgent(Control):
     """Let a paused or muted agent act and be heard again."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class MuteAgent(Control):
     """Let an agent act but deliver none of its messages."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class UnmuteAgent(Control):
     """Deliver a muted agent's messages again."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class TerminateAgent(Control):
     """Remove an agent from the run for good (its unread inbox is dropped)."""
+
     agent: str
 
 

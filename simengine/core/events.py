@@ -46,6 +46,7 @@ def json_safe(value: Any) -> Any:
 @dataclass(frozen=True)
 class RunStarted(Event):
     """The first tick began: the scenario, seed, mode, world kind and roster."""
+
     scenario: str
     seed: int
     mode: str
@@ -56,6 +57,7 @@ class RunStarted(Event):
 @dataclass(frozen=True)
 class ControlApplied(Event):
     """An operator control took effect at a tick boundary."""
+
     control: dict[str, Any]
     detail: str
 
@@ -63,6 +65,7 @@ class ControlApplied(Event):
 @dataclass(frozen=True)
 class ControlRejected(Event):
     """An operator control could not be applied (unknown agent, bad value...)."""
+
     control: dict[str, Any]
     reason: str
 
@@ -70,6 +73,7 @@ class ControlRejected(Event):
 @dataclass(frozen=True)
 class AgentDecided(Event):
     """An agent's decision as the engine received it (fallback: why it was replaced)."""
+
     model: str
     thought: str
     actions: list[dict[str, Any]]
@@ -81,6 +85,7 @@ class AgentDecided(Event):
 @dataclass(frozen=True)
 class DecisionFailed(Event):
     """The decision maker raised; the agent waited this tick."""
+
     model: str
     error: str
 
@@ -88,6 +93,7 @@ class DecisionFailed(Event):
 @dataclass(frozen=True)
 class AgentActed(Event):
     """One action was carried out, with the world's account of it."""
+
     action: dict[str, Any]
     result: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +102,7 @@ class AgentActed(Event):
 @dataclass(frozen=True)
 class ActionRejected(Event):
     """One action was refused (not allowed, invalid, or beyond the per-tick limit)."""
+
     action: dict[str, Any]
     reason: str
 
@@ -103,6 +110,7 @@ class ActionRejected(Event):
 @dataclass(frozen=True)
 class MessageSent(Event):
     """A message reached its recipients."""
+
     message_id: str
     channel: str
     to: str
@@ -113,6 +121,7 @@ class MessageSent(Event):
 @dataclass(frozen=True)
 class MessageSuppressed(Event):
     """A message was not delivered because its sender is muted."""
+
     to: str
     text: str
     reason: str
@@ -121,6 +130,7 @@ class MessageSuppressed(Event):
 @dataclass(frozen=True)
 class EnvironmentEvent(Event):
     """A world notice: a scripted or triggered event, or the world's own dynamics."""
+
     kind: str
     text: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +139,7 @@ class EnvironmentEvent(Event):
 @dataclass(frozen=True)
 class BudgetExceeded(Event):
     """An agent or the whole run spent its token budget and moved to the offline policy."""
+
     scope: str  # "agent" | "run"
     used: int
     limit: int
@@ -138,6 +149,7 @@ class BudgetExceeded(Event):
 @dataclass(frozen=True)
 class RunEnded(Event):
     """The run ended: the reason (see termination.END_REASONS), why, and final metrics."""
+
     reason: str
     detail: str
     metrics: dict[str, Any] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from scipy import stats as scipy_stats
 @dataclass(frozen=True)
 class MetricSummary:
     """One metric across runs: sample size, mean, sample std and the CI of the mean."""
+
     n: int
     mean: float
     std: float
