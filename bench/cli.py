@@ -20,6 +20,7 @@ QUICK_RESULTS = ROOT / "bench" / "results-quick.json"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line: --quick, --output and the figure selection."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shrink every scenario (smoke test)")
     parser.add_argument(
@@ -32,6 +33,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, write the JSON results and print the table; the exit status."""
     args = parse(argv)
     sizes = QUICK if args.quick else FULL
     output = args.output or (QUICK_RESULTS if args.quick else RESULTS)
@@ -77,14 +79,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write(output: Path, results: dict[str, Any]) -> None:
+    """Write the results as indented JSON."""
     output.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
 def log(message: str) -> None:
+    """A timestamped progress line on stderr."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
+    """Measure every figure in turn on one bench environment; the figures by name."""
     from bench.batch import measure_batch
     from bench.engine import engine_ms_per_decision
     from bench.growth import measure_growth
@@ -216,6 +221,7 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
 
 
 def scaling(sizes: Sizes) -> dict[str, Any]:
+    """Engine milliseconds per decision at each agent count, and the largest/smallest ratio."""
     from bench.engine import engine_ms_per_decision
 
     details = [

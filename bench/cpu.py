@@ -126,6 +126,7 @@ def matching(*words: str) -> set[int]:
 
 
 def named(command: str) -> set[int]:
+    """Processes whose command name (from /proc/PID/stat) is `command`."""
     return {pid for pid in _pids() if (_stat(pid) or ("",))[0] == command}
 
 
@@ -229,6 +230,7 @@ PRODUCT = ("workers", "postgres", "postgres background", "redis", "daphne")
 def product_meter(
     *, workers: Callable[[], set[int]], database: str, daphne_port: int | None = None
 ) -> CpuMeter:
+    """A CPU meter that splits the machine's busy time between the product's processes."""
     return CpuMeter(
         {
             "workers": workers,

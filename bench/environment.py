@@ -53,10 +53,12 @@ class BenchEnvironment:
 
     @property
     def database(self) -> str:
+        """The bench's own PostgreSQL database name (from its tag)."""
         return self.tag.replace("-", "_").replace("bench", "simengine_bench", 1)
 
     @property
     def database_url(self) -> str:
+        """The URL of the bench's own database on the admin server."""
         return urlunparse(urlparse(self.admin_url)._replace(path=f"/{self.database}"))
 
     def open(self) -> None:
@@ -98,6 +100,7 @@ class BenchEnvironment:
         )
 
     def forget_redis_keys(self, *patterns: str) -> None:
+        """Delete the bench's Redis keys matching any of the glob patterns."""
         import redis
 
         client = redis.Redis.from_url(self.redis_url)
@@ -110,6 +113,7 @@ class BenchEnvironment:
             client.close()
 
     def redis(self):
+        """A Redis client on the bench's Redis (decoding answers to text)."""
         import redis
 
         return redis.Redis.from_url(self.redis_url, decode_responses=True)

@@ -17,12 +17,14 @@ from bench.scenarios import flood_version
 
 
 def database_bytes() -> int:
+    """The size of the current PostgreSQL database in bytes."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         return cursor.fetchone()[0]
 
 
 def cpu_meter(pool: WorkerPool, daphne: str | None = None) -> CpuMeter:
+    """A CPU meter over this pool's workers, the bench database and optionally Daphne."""
     return product_meter(
         workers=pool.pids,
         database=settings.DATABASES["default"]["NAME"],

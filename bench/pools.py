@@ -32,10 +32,12 @@ class WorkerPool:
 
     @property
     def processes(self) -> int:
+        """The number of Celery pool processes across the nodes."""
         return self.nodes * self.concurrency
 
     @property
     def probe_key(self) -> str:
+        """The Redis key prefix under which the pool's probes publish."""
         return f"{self.queue}:probe"
 
     def launch(self) -> WorkerPool:
@@ -73,6 +75,7 @@ class WorkerPool:
         return self
 
     def wait_ready(self, timeout: float = 90) -> None:
+        """Block until every node has logged that it is ready."""
         for child in self.children:
             child.wait_for_log("ready.", timeout=timeout)
 
@@ -81,9 +84,11 @@ class WorkerPool:
         settings.SIMENGINE_CELERY_QUEUE = self.queue
 
     def probes(self, client) -> ProbeReader:
+        """A reader for the timings this pool's probes publish."""
         return ProbeReader(client, self.probe_key)
 
     def stop(self, *, keep_logs: bool = False) -> None:
+        """Stop every node, deleting its log unless `keep_logs`."""
         for child in self.children:
             child.stop()
             if not keep_logs:
@@ -97,10 +102,12 @@ class WorkerPool:
         return descendants(child.pid for child in self.children)
 
     def logs(self) -> str:
+        """The tail of every node's log, for an error message."""
         return "\n".join(child.log()[-3000:] for child in self.children)
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.25, what: str = "") -> None:
+    """Poll `predicate` every `interval` seconds; TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

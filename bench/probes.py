@@ -10,9 +10,11 @@ Celery task, so a tick pays two `perf_counter` calls per phase and nothing else.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +47,7 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * PAGE_SIZE
 
 
-def _timed_async(phase: str, fn):
+def _timed_async(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     async def wrapper(*args, **kwargs):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -57,7 +59,7 @@ def _timed_async(phase: str, fn):
     return wrapper
 
 
-def _timed(phase: str, fn):
+def _timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -67,6 +69,18 @@ def _timed(phase: str, fn):
             _add(phase, wall, cpu)
 
     return wrapper
+
+
+def _patch(owner: object, name: str, wrap: Callable[[Callable[..., Any]], Any]) -> None:
+    """Replace `owner.name` (a module's function or a class's method) by `wrap(original)`.
+
+    A classmethod is unwrapped first and stays a classmethod.
+    """
+    original = inspect.getattr_static(owner, name)
+    if isinstance(original, classmethod):
+        setattr(owner, name, classmethod(wrap(original.__func__)))
+    else:
+        setattr(owner, name, wrap(original))
 
 
 def install(key: str, redis_url: str) -> None:
@@ -79,11 +93,11 @@ def install(key: str, redis_url: str) -> None:
     from simengine.llm.decider import LLMDecisionMaker
 
     client = redis.Redis.from_url(redis_url)
-    Simulation.step = _timed_async("step", Simulation.step)
-    LLMDecisionMaker.decide = _timed_async("decide", LLMDecisionMaker.decide)
+    _patch(Simulation, "step", functools.partial(_timed_async, "step"))
+    _patch(LLMDecisionMaker, "decide", functools.partial(_timed_async, "decide"))
     commit = execution.commit_tick
 
-    def commit_tick(run_id, result, *args, **kwargs):
+    def commit_tick(run_id: int, result: Any, *args: Any, **kwargs: Any) -> Any:
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             return commit(run_id, result, *args, **kwargs)
@@ -91,17 +105,20 @@ def install(key: str, redis_url: str) -> None:
             _add("commit", wall, cpu)
             _last_step[run_id] = result.tick
 
-    execution.commit_tick = commit_tick
-    execution._state = _timed("state", execution._state)
-    execution.run_spec = _timed("spec", execution.run_spec)
-    execution.decision_maker_for_run = _timed("maker", execution.decision_maker_for_run)
-    execution.run_finish = _timed("finish", execution.run_finish)
-    execution.enqueue_slice = _timed("enqueue", execution.enqueue_slice)
-    Simulation.create = classmethod(_timed("load", Simulation.create.__func__))
-    Simulation.restore = classmethod(_timed("load", Simulation.restore.__func__))
+    _patch(execution, "commit_tick", lambda _: commit_tick)
+    for name, phase in (
+        ("_state", "state"),
+        ("run_spec", "spec"),
+        ("decision_maker_for_run", "maker"),
+        ("run_finish", "finish"),
+        ("enqueue_slice", "enqueue"),
+    ):
+        _patch(execution, name, functools.partial(_timed, phase))
+    _patch(Simulation, "create", functools.partial(_timed, "load"))
+    _patch(Simulation, "restore", functools.partial(_timed, "load"))
     broadcast = sink.broadcast_to_run
 
-    def broadcast_to_run(run_id, payload):
+    def broadcast_to_run(run_id: int, payload: dict[str, Any]) -> Any:
         committed = time.time()  # called from on_commit: the tick has just committed
         wall, cpu = time.perf_counter(), time.process_time()
         try:
@@ -111,7 +128,7 @@ def install(key: str, redis_url: str) -> None:
             if payload.get("type") == "run.tick":
                 _commits.append(f"{run_id} {payload['step']} {committed:.6f}")
 
-    sink.broadcast_to_run = broadcast_to_run
+    _patch(sink, "broadcast_to_run", lambda _: broadcast_to_run)
     _time_slot_holding()
 
     @task_prerun.connect(weak=False)
@@ -150,23 +167,24 @@ def _time_slot_holding() -> None:
     granted: dict[str, float] = {}
     acquire, release = RedisSlotLimiter._acquire_shared, RedisSlotLimiter._release_shared
 
-    async def _acquire_shared(self):
+    async def _acquire_shared(self: RedisSlotLimiter) -> str:
         token = await acquire(self)
         granted[token] = time.perf_counter()
         return token
 
-    async def _release_shared(self, token):
+    async def _release_shared(self: RedisSlotLimiter, token: str) -> Any:
         started = granted.pop(token, None)
         if started is not None:
             _seconds["slot_held"] += time.perf_counter() - started
             _counts["slot_held"] += 1
         return await release(self, token)
 
-    RedisSlotLimiter._acquire_shared = _acquire_shared
-    RedisSlotLimiter._release_shared = _release_shared
+    _patch(RedisSlotLimiter, "_acquire_shared", lambda _: _acquire_shared)
+    _patch(RedisSlotLimiter, "_release_shared", lambda _: _release_shared)
 
 
 def install_from_env() -> None:
+    """Install the probes when the bench asked for them (BENCH_PROBE_KEY set)."""
     key = os.environ.get("BENCH_PROBE_KEY")
     if key:
         install(key, os.environ["BENCH_PROBE_REDIS_URL"])
@@ -177,6 +195,8 @@ def install_from_env() -> None:
 
 @dataclass(frozen=True)
 class Totals:
+    """Per phase: wall seconds, CPU seconds and call counts, over a pool's processes."""
+
     seconds: dict[str, float]
     cpu: dict[str, float]
     counts: dict[str, int]
@@ -184,6 +204,8 @@ class Totals:
 
 @dataclass(frozen=True)
 class RssSample:
+    """One worker process's resident memory after one task, with the run and step."""
+
     pid: int
     run_id: int
     step: int
@@ -199,6 +221,7 @@ class ProbeReader:
         self.key = key
 
     def clear(self) -> None:
+        """Forget everything published so far."""
         keys = list(self.client.scan_iter(match=f"{self.key}:*", count=1000))
         if keys:
             self.client.delete(*keys)
@@ -236,6 +259,7 @@ class ProbeReader:
         return found
 
     def rss(self) -> list[RssSample]:
+        """Every resident-memory sample published, in order."""
         samples = []
         for line in self.client.lrange(f"{self.key}:rss", 0, -1):
             pid, run_id, step, rss, at = _text(line).split()

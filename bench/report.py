@@ -10,6 +10,8 @@ from bench.cpu import PRODUCT
 
 @dataclass(frozen=True)
 class Row:
+    """One line of the benchmark table: measured against ideal and target."""
+
     figure: str
     measured: str
     ideal: str
@@ -19,6 +21,7 @@ class Row:
 
     @property
     def verdict(self) -> str:
+        """The row's verdict: meets, SHORT, or blank for a row without a target."""
         return {True: "meets", False: "SHORT", None: ""}[self.meets]
 
 
@@ -27,6 +30,7 @@ def _n(value: float, digits: int = 2) -> str:
 
 
 def rows(figures: dict[str, Any]) -> list[Row]:
+    """The table's rows from the measured figures."""
     out: list[Row] = []
     sat, single = figures["saturation"], figures["saturation_single"]
     loop = figures["minimal_loop"]
@@ -215,6 +219,7 @@ HEADER = ("Figure", "Measured", "Ideal (same run)", "Ratio", "Target", "Verdict"
 
 
 def markdown(table: list[Row]) -> str:
+    """The table as Markdown (as in the README)."""
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
     for row in table:
         cells = (row.figure, row.measured, row.ideal, row.ratio, row.target, row.verdict)
@@ -223,4 +228,5 @@ def markdown(table: list[Row]) -> str:
 
 
 def as_json(table: list[Row]) -> list[dict[str, Any]]:
+    """The table as JSON data, each row with its verdict."""
     return [{**asdict(row), "verdict": row.verdict} for row in table]

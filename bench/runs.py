@@ -20,11 +20,13 @@ def create_paused(version, count: int, *, first_seed: int = 1) -> list[Run]:
 
 
 def start_all(runs: Sequence[Run]) -> None:
+    """Start every run (created with `create_paused`) through the run service."""
     for run in runs:
         run_start(run=run)
 
 
 def wait_final(runs: Sequence[Run], *, timeout: float) -> list[Run]:
+    """Wait until every run reaches a final status; the runs reloaded."""
     ids = [r.pk for r in runs]
 
     def done() -> bool:
@@ -73,9 +75,12 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class Stopwatch:
+    """Wall-clock seconds since it was made."""
+
     def __init__(self) -> None:
         self.started = time.perf_counter()
 
     @property
     def seconds(self) -> float:
+        """Seconds elapsed so far."""
         return time.perf_counter() - self.started

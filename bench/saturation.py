@@ -25,6 +25,8 @@ MODEL = "ollama/llama3.2"
 
 @dataclass(frozen=True)
 class Sample:
+    """One reading of the stand-in: when, calls completed, and busy slot-seconds."""
+
     at: float
     completed: int
     busy: float

@@ -64,4 +64,5 @@ def flood_version(*, agents: int, ticks: int, model: str = "offline/heuristic"):
 
 
 def deciding_agents(spec) -> int:
+    """How many agents of a spec take turns (every agent but the environment)."""
     return sum(1 for a in spec.agents(()) if a.kind != "environment")

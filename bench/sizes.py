@@ -8,6 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     # 1 + 5. saturation, calls and queueing: LLM stand-in with P slots and latency L
+    """The size of every benchmark scenario (FULL for the figures, QUICK for the smoke test)."""
+
     slots: int
     latency: float
     saturation_runs: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -15,11 +16,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 _DEV_SECRET_KEY = "dev-only-not-secret-simengine-local-console-key-0123456789"
 
 
-def _database_config(url: str) -> dict:
+def _database_config(url: str) -> dict[str, Any]:
     if "://" not in url:
         raise EnvError(f"DATABASE_URL={url!r} is not a URL: expected e.g. postgres://user@host/db")
     try:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     except Exception as exc:  # dj-database-url raises several kinds for bad URLs
         raise EnvError(f"DATABASE_URL={url!r} is not a database URL we can use: {exc}") from None
     if not config.get("NAME"):

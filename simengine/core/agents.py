@@ -29,6 +29,8 @@ MAX_ENTRY = 240
 
 
 class AgentStatus(StrEnum):
+    """An agent's run-time status, as the console and the Agent rows show it."""
+
     ACTIVE = "active"
     PAUSED = "paused"
     MUTED = "muted"
@@ -36,6 +38,7 @@ class AgentStatus(StrEnum):
 
 
 def clamp(value: float) -> float:
+    """`value` clamped to [0, 1] and rounded to 4 places (stable snapshots)."""
     return round(min(1.0, max(0.0, float(value))), 4)
 
 
@@ -50,6 +53,7 @@ class Emotion:
     trust: dict[str, float] = field(default_factory=dict)
 
     def feelings(self) -> dict[str, float]:
+        """The four feelings by name (trust left out)."""
         return {key: getattr(self, key) for key in EMOTION_KEYS}
 
     def nudge(self, deltas: Mapping[str, float], trust: Mapping[str, float] | None = None) -> None:
@@ -80,20 +84,25 @@ class Emotion:
             self.trust[other] = clamp(value + (NEUTRAL_TRUST - value) * TRUST_RELAX_RATE)
 
     def to_json(self) -> dict[str, Any]:
+        """Feelings and trust as JSON data."""
         return {**self.feelings(), "trust": dict(self.trust)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Emotion:
+        """Rebuild from `to_json()` output."""
         return cls(**{k: float(data[k]) for k in EMOTION_KEYS}, trust=dict(data.get("trust", {})))
 
 
 @dataclass
 class MemoryEntry:
+    """One remembered line: when, what kind of thing, and its text."""
+
     tick: int
     kind: str  # action | refusal | message | said | world | command
     text: str
 
     def line(self) -> str:
+        """The entry as a prompt line, prefixed with its tick."""
         return f"t{self.tick} {self.text}"
 
 
@@ -109,6 +118,7 @@ class Memory:
     highlights: list[str] = field(default_factory=list)
 
     def remember(self, tick: int, kind: str, text: str) -> None:
+        """Keep a new entry (whitespace collapsed, long text cut), folding the oldest away."""
         text = " ".join(text.split())
         if len(text) > MAX_ENTRY:
             text = text[: MAX_ENTRY - 1] + "…"
@@ -124,6 +134,7 @@ class Memory:
             self.highlights = [*self.highlights, entry.line()][-HIGHLIGHTS:]
 
     def lines(self) -> tuple[str, ...]:
+        """The recent entries as prompt lines, oldest first."""
         return tuple(entry.line() for entry in self.recent)
 
     def summary(self) -> str:
@@ -147,6 +158,7 @@ class Memory:
         return text
 
     def to_json(self) -> dict[str, Any]:
+        """The memory as JSON data."""
         return {
             "capacity": self.capacity,
             "recent": [[e.tick, e.kind, e.text] for e in self.recent],
@@ -158,6 +170,7 @@ class Memory:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Memory:
+        """Rebuild from `to_json()` output."""
         return cls(
             capacity=data["capacity"],
             recent=[MemoryEntry(t, k, x) for t, k, x in data["recent"]],
@@ -185,10 +198,12 @@ class AgentState:
 
     @property
     def name(self) -> str:
+        """The agent's unique name in the run."""
         return self.spec.name
 
     @property
     def kind(self) -> str:
+        """human, environment, designer or evaluator."""
         return self.spec.kind
 
     @property
@@ -202,13 +217,16 @@ class AgentState:
         return self.kind != "environment" and self.running
 
     def switch_model(self, model: str) -> None:
+        """Decide with another model from now on (override or budget fallback)."""
         self.profile = replace(self.profile, model=model)
 
     def count_action(self, action_type: str) -> None:
+        """Tally one carried-out action of this type (for the metrics)."""
         self.actions_done[action_type] = self.actions_done.get(action_type, 0) + 1
 
     @classmethod
     def create(cls, spec: AgentSpec, others: list[str], model: str) -> AgentState:
+        """A fresh agent at tick 0, trusting every other agent neutrally."""
         return cls(
             spec=spec,
             profile=profile_for(spec, model),
@@ -218,6 +236,7 @@ class AgentState:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The agent's mutable state as JSON data (its spec is not included)."""
         return {
             "id": self.spec.id,
             "name": self.name,
@@ -234,6 +253,7 @@ class AgentState:
 
     @classmethod
     def from_json(cls, spec: AgentSpec, data: Mapping[str, Any]) -> AgentState:
+        """Rebuild from `to_json()` output and the agent's spec."""
         return cls(
             spec=spec,
             profile=profile_for(spec, data["model"]),
@@ -249,6 +269,7 @@ class AgentState:
 
 
 def profile_for(spec: AgentSpec, model: str) -> AgentProfile:
+    """What a decision maker is told about the agent, deciding with `model`."""
     return AgentProfile(
         id=spec.id,
         name=spec.name,

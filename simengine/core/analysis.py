@@ -66,6 +66,7 @@ class Comparison:
     rank_biserial: float | None
 
     def to_json(self) -> dict[str, Any]:
+        """The comparison as JSON data."""
         return asdict(self)
 
 
@@ -87,7 +88,7 @@ def cohens_d(a: Sequence[float], b: Sequence[float]) -> float | None:
     """(mean A - mean B) / pooled sample standard deviation; None when undefined."""
     n1, n2 = len(a), len(b)
     (m1, s1), (m2, s2) = _mean_std(a), _mean_std(b)
-    if n1 < 2 or n2 < 2 or s1 is None or s2 is None:
+    if n1 < 2 or n2 < 2 or m1 is None or m2 is None or s1 is None or s2 is None:
         return None
     pooled = math.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
     return (m1 - m2) / pooled if _varies(pooled, max(abs(m1), abs(m2))) else None
@@ -151,10 +152,13 @@ class ParameterEffect:
     p_value: float | None  # Mann-Whitney U, lowest against highest level
 
     def to_json(self) -> dict[str, Any]:
+        """The effect as JSON data."""
         return asdict(self)
 
 
-def spearman_with_ci(x: Sequence[float], y: Sequence[float]) -> tuple[float | None, ...]:
+def spearman_with_ci(
+    x: Sequence[float], y: Sequence[float]
+) -> tuple[float | None, float | None, float | None]:
     """Spearman's rho with a 95% CI from Fisher's z (Fieller's 1.06 / sqrt(n - 3) error)."""
     if len(x) < 4 or len(set(x)) < 2 or len(set(y)) < 2:
         return None, None, None
@@ -213,7 +217,7 @@ def _effect(
     p = None
     if low and high:
         p = _finite(scipy_stats.mannwhitneyu(high, low, alternative="two-sided").pvalue)
-    rho = (None, None, None)
+    rho: tuple[float | None, float | None, float | None] = (None, None, None)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in levels):
         xs = [float(level) for level, v in zip(levels, values, strict=True) for _ in v]
         rho = spearman_with_ci(xs, [y for v in values for y in v])
@@ -232,8 +236,8 @@ def scores_by_cell(
     for key, params, evaluator, scores in rows:
         cells.setdefault(key, {"params": dict(params), "evaluators": {}})
         samples.setdefault((key, evaluator), []).append(scores)
-    for (key, evaluator), scores in sorted(samples.items()):
-        cells[key]["evaluators"][evaluator] = summarize(scores)
+    for (key, evaluator), cell_scores in sorted(samples.items()):
+        cells[key]["evaluators"][evaluator] = summarize(cell_scores)
     return dict(sorted(cells.items()))
 
 

@@ -43,6 +43,7 @@ class Message:
         }.get(self.channel, f"local:{self.recipient}")
 
     def to_json(self) -> dict[str, Any]:
+        """The message as JSON data (as persisted and traced)."""
         return {
             "id": self.id,
             "tick": self.tick,
@@ -56,9 +57,11 @@ class Message:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Message:
+        """Rebuild from `to_json()` output."""
         return cls(**{**data, "recipients": tuple(data["recipients"])})
 
     def seen_by_recipient(self) -> InboxMessage:
+        """The message as it reaches a prompt: sender fixed by the engine, text as data."""
         channel = {"direct": "direct", "all": "all", "local": "local"}.get(
             self.channel, f"room:{self.recipient}"
         )
@@ -92,6 +95,7 @@ class MessageBus:
         self._seq = 0
 
     def rooms_of(self, name: str) -> list[str]:
+        """The ids of the rooms `name` belongs to."""
         return [room for room, members in self.rooms.items() if name in members]
 
     def post(
@@ -194,6 +198,7 @@ class MessageBus:
         self.inboxes[name] = []
 
     def to_json(self) -> dict[str, Any]:
+        """Unread inboxes and counters as JSON data (rooms come from the spec)."""
         return {
             "inboxes": {n: [m.to_json() for m in msgs] for n, msgs in self.inboxes.items()},
             "dropped": dict(self.dropped),

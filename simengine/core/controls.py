@@ -17,34 +17,46 @@ class Control:
 
     @property
     def kind(self) -> str:
+        """The control's snake_case name (e.g. "pause_agent")."""
         return _KIND_BY_CLASS[type(self)]
 
     def to_json(self) -> dict[str, Any]:
+        """The control as JSON data, tagged with its kind."""
         return {"kind": self.kind, **asdict(self)}
 
 
 @dataclass(frozen=True)
 class PauseAgent(Control):
+    """Stop an agent deciding until it is resumed (its messages still arrive)."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class ResumeAgent(Control):
+    """Let a paused or muted agent act and be heard again."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class MuteAgent(Control):
+    """Let an agent act but deliver none of its messages."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class UnmuteAgent(Control):
+    """Deliver a muted agent's messages again."""
+
     agent: str
 
 
 @dataclass(frozen=True)
 class TerminateAgent(Control):
+    """Remove an agent from the run for good (its unread inbox is dropped)."""
+
     agent: str
 
 
@@ -121,7 +133,9 @@ def control_from_json(data: dict[str, Any]) -> Control:
 class ControlSource(Protocol):
     """Where controls come from between ticks (the web layer's queue, a test, a script)."""
 
-    def poll(self) -> list[Control]: ...
+    def poll(self) -> list[Control]:
+        """The controls queued since the last poll (empty when there are none)."""
+        ...
 
 
 class QueuedControls:
@@ -131,8 +145,10 @@ class QueuedControls:
         self._queue: list[Control] = []
 
     def put(self, *controls: Control) -> None:
+        """Queue controls for the next poll."""
         self._queue.extend(controls)
 
     def poll(self) -> list[Control]:
+        """Take every queued control, oldest first."""
         taken, self._queue = self._queue, []
         return taken

@@ -21,9 +21,11 @@ class Event:
 
     @property
     def type(self) -> str:
+        """The event's type name, as written in traces (its class name)."""
         return type(self).__name__
 
     def to_json(self) -> dict[str, Any]:
+        """`{"tick", "type", "agent", "data"}` with every other field in `data`."""
         data = {
             f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("tick", "agent")
         }
@@ -43,6 +45,8 @@ def json_safe(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class RunStarted(Event):
+    """The first tick began: the scenario, seed, mode, world kind and roster."""
+
     scenario: str
     seed: int
     mode: str
@@ -52,18 +56,24 @@ class RunStarted(Event):
 
 @dataclass(frozen=True)
 class ControlApplied(Event):
+    """An operator control took effect at a tick boundary."""
+
     control: dict[str, Any]
     detail: str
 
 
 @dataclass(frozen=True)
 class ControlRejected(Event):
+    """An operator control could not be applied (unknown agent, bad value...)."""
+
     control: dict[str, Any]
     reason: str
 
 
 @dataclass(frozen=True)
 class AgentDecided(Event):
+    """An agent's decision as the engine received it (fallback: why it was replaced)."""
+
     model: str
     thought: str
     actions: list[dict[str, Any]]
@@ -74,12 +84,16 @@ class AgentDecided(Event):
 
 @dataclass(frozen=True)
 class DecisionFailed(Event):
+    """The decision maker raised; the agent waited this tick."""
+
     model: str
     error: str
 
 
 @dataclass(frozen=True)
 class AgentActed(Event):
+    """One action was carried out, with the world's account of it."""
+
     action: dict[str, Any]
     result: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -87,12 +101,16 @@ class AgentActed(Event):
 
 @dataclass(frozen=True)
 class ActionRejected(Event):
+    """One action was refused (not allowed, invalid, or beyond the per-tick limit)."""
+
     action: dict[str, Any]
     reason: str
 
 
 @dataclass(frozen=True)
 class MessageSent(Event):
+    """A message reached its recipients."""
+
     message_id: str
     channel: str
     to: str
@@ -102,6 +120,8 @@ class MessageSent(Event):
 
 @dataclass(frozen=True)
 class MessageSuppressed(Event):
+    """A message was not delivered because its sender is muted."""
+
     to: str
     text: str
     reason: str
@@ -109,6 +129,8 @@ class MessageSuppressed(Event):
 
 @dataclass(frozen=True)
 class EnvironmentEvent(Event):
+    """A world notice: a scripted or triggered event, or the world's own dynamics."""
+
     kind: str
     text: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -116,6 +138,8 @@ class EnvironmentEvent(Event):
 
 @dataclass(frozen=True)
 class BudgetExceeded(Event):
+    """An agent or the whole run spent its token budget and moved to the offline policy."""
+
     scope: str  # "agent" | "run"
     used: int
     limit: int
@@ -124,6 +148,8 @@ class BudgetExceeded(Event):
 
 @dataclass(frozen=True)
 class RunEnded(Event):
+    """The run ended: the reason (see termination.END_REASONS), why, and final metrics."""
+
     reason: str
     detail: str
     metrics: dict[str, Any] = field(default_factory=dict)

@@ -81,15 +81,12 @@ async def arun_headless(
     run_id = run_id or default_run_id(spec, seed)
     simulation = Simulation.create(spec, seed=seed, run_id=run_id, model_override=model_override)
     trace: list[dict[str, Any]] = []
-    tokens_in = tokens_out = calls = 0
+    used: Counter[str] = Counter()
     while not simulation.finished:
         result = await simulation.step(decision_maker, controls.poll() if controls else ())
         if keep_trace:
             trace.extend(result.events)
-        for call in result.calls:
-            tokens_in += call.tokens_in
-            tokens_out += call.tokens_out
-        calls += len(result.calls)
+        used.update(_usage(result))
         if on_tick is not None:
             on_tick(result)
     return RunSummary(
@@ -99,10 +96,19 @@ async def arun_headless(
         end_reason=simulation.end_reason,
         end_detail=simulation.end_detail,
         metrics=simulation.metrics,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-        llm_calls=calls,
+        tokens_in=used["tokens_in"],
+        tokens_out=used["tokens_out"],
+        llm_calls=used["calls"],
         trace=trace,
+    )
+
+
+def _usage(result: TickResult) -> Counter[str]:
+    """Tokens and model calls one tick spent."""
+    return Counter(
+        tokens_in=sum(c.tokens_in for c in result.calls),
+        tokens_out=sum(c.tokens_out for c in result.calls),
+        calls=len(result.calls),
     )
 
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from simengine.core.agents import AgentState, AgentStatus
-from simengine.core.bus import MessageBus
+from simengine.core.agents import AgentState
 from simengine.core.clock import derive_seed, due_agents, seeded_order
 from simengine.core.controls import Control
 from simengine.core.decision import (
@@ -25,14 +24,14 @@ from simengine.core.decision import (
     LLMCallRecord,
 )
 from simengine.core.events import DecisionFailed, RunStarted
-from simengine.core.metrics import AgentTally, MetricContext, compute_metrics
+from simengine.core.run_state import SNAPSHOT_VERSION, SimulationState
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.steering import apply_control
 from simengine.core.termination import check_termination
 from simengine.core.turns import TickLog, Turns
-from simengine.core.worlds import WorldContext, get_world_kind
+from simengine.core.worlds import WorldContext
 
-SNAPSHOT_VERSION = 1
+__all__ = ["SNAPSHOT_VERSION", "AgentView", "Simulation", "SimulationFinished", "TickResult"]
 
 
 class SimulationFinished(RuntimeError):
@@ -73,36 +72,15 @@ class AgentView:
 
 
 class Simulation:
-    """A run in progress: world state, agents, message bus and clock."""
+    """A run in progress: composes the run's state with the tick's helpers.
 
-    def __init__(self, spec: ScenarioSpec, *, seed: int, run_id: str, model_override: str | None):
-        self.spec = spec
-        self.seed = seed
-        self.run_id = run_id
-        self.kind = get_world_kind(spec.world.kind)
-        specs = spec.agents(tuple(self.kind.actions))
-        self.roster = [a.name for a in specs]
-        deciders = [a.name for a in specs if a.kind != "environment"]
-        self._agents: dict[str, AgentState] = {}
-        for agent in specs:
-            model = agent.model
-            if model_override and agent.kind != "environment":
-                model = model_override
-            others = [n for n in deciders if n != agent.name]
-            self._agents[agent.name] = AgentState.create(agent, others, model)
-        self.state: Any = self.kind.initial_state(spec, specs)
-        self.bus = MessageBus(run_id, self._agents, spec.room_members())
-        self._tick = 0
-        self._finished = False
-        self._end_reason: str | None = None
-        self._end_detail = ""
-        self._metrics: dict[str, Any] = {}
-        self.woken: set[str] = set()
-        self.fired_events: list[int] = []
-        self.run_tokens = 0
-        self.run_budget_exceeded = False
+    The state lives in one `SimulationState`; `Turns`, `apply_control` and
+    `check_termination` receive it explicitly, and this class only sequences them.
+    """
+
+    def __init__(self, state: SimulationState) -> None:
+        self._run = state
         self._schemas: dict[tuple[str, ...], dict[str, Any]] = {}
-        self.stop_reason: str | None = None
 
     # -- construction --
     @classmethod
@@ -110,9 +88,9 @@ class Simulation:
         cls, spec: ScenarioSpec, *, seed: int, run_id: str, model_override: str | None = None
     ) -> Simulation:
         """A fresh run at tick 0."""
-        simulation = cls(spec, seed=seed, run_id=run_id, model_override=model_override)
-        simulation._metrics = simulation._compute_metrics()
-        return simulation
+        state = SimulationState.build(spec, seed=seed, run_id=run_id, model_override=model_override)
+        state.metrics = state.compute_metrics()
+        return cls(state)
 
     @classmethod
     def restore(
@@ -124,85 +102,73 @@ class Simulation:
         model_override: str | None = None,
     ) -> Simulation:
         """The run as it was when `snapshot()` was taken (from a TickResult or earlier)."""
-        if snapshot.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"unsupported snapshot version {snapshot.get('version')!r}")
-        simulation = cls(spec, seed=snapshot["seed"], run_id=run_id, model_override=model_override)
-        simulation.state = simulation.kind.load_state(snapshot["world"])
-        for name, data in snapshot["agents"].items():
-            current = simulation._agents[name]
-            restored = AgentState.from_json(current.spec, data)
-            if not restored.budget_exceeded:
-                restored.switch_model(current.profile.model)
-            simulation._agents[name] = restored
-        simulation.bus.agents = simulation._agents
-        simulation.bus.load(snapshot["bus"])
-        simulation._tick = snapshot["tick"]
-        simulation._finished = snapshot["finished"]
-        simulation._end_reason = snapshot["end_reason"]
-        simulation._end_detail = snapshot.get("end_detail", "")
-        simulation.woken = set(snapshot["woken"])
-        simulation.fired_events = list(snapshot["fired_events"])
-        simulation.run_tokens = snapshot["run_tokens"]
-        simulation.run_budget_exceeded = snapshot["run_budget_exceeded"]
-        simulation._metrics = dict(snapshot["metrics"])
-        return simulation
+        state = SimulationState.from_snapshot(
+            spec, snapshot, run_id=run_id, model_override=model_override
+        )
+        return cls(state)
 
     def snapshot(self) -> dict[str, Any]:
         """The whole run state as JSON-serialisable data (a deep copy)."""
-        return {
-            "version": SNAPSHOT_VERSION,
-            "run_id": self.run_id,
-            "seed": self.seed,
-            "tick": self._tick,
-            "mode": self.spec.mode,
-            "world_kind": self.kind.name,
-            "finished": self._finished,
-            "end_reason": self._end_reason,
-            "end_detail": self._end_detail,
-            "world": self.state.to_json(),
-            "agents": {name: agent.to_json() for name, agent in self._agents.items()},
-            "bus": self.bus.to_json(),
-            "woken": sorted(self.woken),
-            "fired_events": list(self.fired_events),
-            "run_tokens": self.run_tokens,
-            "run_budget_exceeded": self.run_budget_exceeded,
-            "metrics": dict(self._metrics),
-        }
+        return self._run.to_snapshot()
 
     # -- reading --
     @property
+    def spec(self) -> ScenarioSpec:
+        """The scenario this run plays."""
+        return self._run.spec
+
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return self._run.seed
+
+    @property
+    def run_id(self) -> str:
+        """The id the run was created with."""
+        return self._run.run_id
+
+    @property
     def tick(self) -> int:
         """The number of ticks completed (0 before the first `step`)."""
-        return self._tick
+        return self._run.tick
 
     @property
     def finished(self) -> bool:
-        return self._finished
+        """True once the run has ended; `step` then raises SimulationFinished."""
+        return self._run.finished
 
     @property
     def end_reason(self) -> str | None:
         """success, failure, max_ticks, no_active_agents, idle or stopped; None while running."""
-        return self._end_reason
+        return self._run.end_reason
 
     @property
     def end_detail(self) -> str:
-        return self._end_detail
+        """A human-readable line on why the run ended (blank while running)."""
+        return self._run.end_detail
 
     @property
     def metrics(self) -> dict[str, Any]:
-        return dict(self._metrics)
+        """The metrics after the last completed tick (a copy)."""
+        return dict(self._run.metrics)
+
+    @property
+    def state(self) -> Any:
+        """The world kind's (mutable) state object, for the engine's helpers and tests."""
+        return self._run.world
 
     @property
     def agents(self) -> dict[str, AgentView]:
-        return {name: self._view(agent) for name, agent in self._agents.items()}
+        """A read-only view of every agent, keyed by name."""
+        return {name: self._view(agent) for name, agent in self._run.agents.items()}
 
     @property
     def states(self) -> dict[str, AgentState]:
         """The engine's own (mutable) agent states, for the engine's helpers and tests."""
-        return self._agents
+        return self._run.agents
 
     def _view(self, agent: AgentState) -> AgentView:
-        details = self.kind.agent_details(self.state, agent.name)
+        details = self._run.kind.agent_details(self._run.world, agent.name)
         return AgentView(
             id=agent.spec.id,
             name=agent.name,
@@ -216,7 +182,7 @@ class Simulation:
             location=details.get("location"),
             details=details,
             tokens_used=agent.tokens_used,
-            rooms=self.bus.rooms_of(agent.name),
+            rooms=self._run.bus.rooms_of(agent.name),
         )
 
     # -- advancing --
@@ -224,41 +190,42 @@ class Simulation:
         self, decision_maker: DecisionMaker, controls: Sequence[Control] = ()
     ) -> TickResult:
         """Advance one tick: controls, concurrent decisions, seeded application, dynamics."""
-        if self._finished:
-            raise SimulationFinished(f"run {self.run_id} has ended ({self._end_reason})")
-        tick = self._tick + 1
+        run = self._run
+        if run.finished:
+            raise SimulationFinished(f"run {run.run_id} has ended ({run.end_reason})")
+        tick = run.tick + 1
         log = TickLog(tick)
-        ctx = WorldContext(tick=tick, seed=self.seed)
-        turns = Turns(self, log, ctx)
-        if self._tick == 0:
-            log.add(self._started())
+        turns = Turns(run, log, WorldContext(tick=tick, seed=run.seed))
+        if run.tick == 0:
+            log.add(_started(run))
         for control in controls:
-            apply_control(self, turns, control)
-        if self.stop_reason is None:
+            apply_control(run, turns, control)
+        if run.stop_reason is None:
             await self._decide_and_act(decision_maker, turns)
             turns.environment_phase()
             turns.relax_emotions()
-        self._tick = tick
-        self._metrics = self._compute_metrics()
-        check_termination(self, log)
+        run.tick = tick
+        run.metrics = run.compute_metrics()
+        check_termination(run, log)
         return TickResult(
             tick=tick,
             messages=log.messages,
             events=log.events,
             calls=log.calls,
-            metrics=dict(self._metrics),
-            snapshot=self.snapshot(),
-            finished=self._finished,
-            end_reason=self._end_reason,
+            metrics=dict(run.metrics),
+            snapshot=run.to_snapshot(),
+            finished=run.finished,
+            end_reason=run.end_reason,
         )
 
     async def _decide_and_act(self, decision_maker: DecisionMaker, turns: Turns) -> None:
+        run = self._run
         tick = turns.log.tick
-        deciders = [n for n in self.roster if self._agents[n].decides]
-        due = due_agents(deciders, mode=self.spec.mode, tick=tick, woken=self.woken)
-        self.woken -= set(due)
+        deciders = [n for n in run.roster if run.agents[n].decides]
+        due = due_agents(deciders, mode=run.spec.mode, tick=tick, woken=run.woken)
+        run.woken -= set(due)
         requests = [self._request(name, tick, turns) for name in due]
-        outcomes = await asyncio.gather(*(self._decide(decision_maker, r) for r in requests))
+        outcomes = await asyncio.gather(*(_decide(decision_maker, r) for r in requests))
         by_name: dict[str, DecisionOutcome] = {}
         for request, (outcome, error) in zip(requests, outcomes, strict=True):
             name = request.agent.name
@@ -266,32 +233,33 @@ class Simulation:
             if error is not None:
                 turns.log.add(DecisionFailed(tick, name, model=request.agent.model, error=error))
             turns.log.calls.extend(_attributed(outcome.calls, request))
-        for name in seeded_order(due, self.seed, tick):
+        for name in seeded_order(due, run.seed, tick):
             turns.apply_decision(name, by_name[name])
         turns.account_tokens(by_name)
 
     def _request(self, name: str, tick: int, turns: Turns) -> DecisionRequest:
-        agent = self._agents[name]
+        run = self._run
+        agent = run.agents[name]
         allowed = agent.spec.actions
         if allowed not in self._schemas:
-            self._schemas[allowed] = self.kind.decision_schema(self.state, allowed)
+            self._schemas[allowed] = run.kind.decision_schema(run.world, allowed)
         observation = {
             "tick": tick,
-            **self.kind.observe(self.state, name),
+            **run.kind.observe(run.world, name),
             "your_actions": list(allowed),
-            "rooms": self.bus.rooms_of(name),
+            "rooms": run.bus.rooms_of(name),
             "trust": dict(agent.emotion.trust),
         }
-        inbox = self.bus.drain(name)
+        inbox = run.bus.drain(name)
         request = DecisionRequest(
-            run_id=self.run_id,
+            run_id=run.run_id,
             tick=tick,
-            seed=derive_seed(self.seed, tick, name),
+            seed=derive_seed(run.seed, tick, name),
             agent=agent.profile,
-            scenario_name=self.spec.name,
-            scenario_description=self.spec.description,
-            world_kind=self.kind.name,
-            rules=self.kind.rules(self.state),
+            scenario_name=run.spec.name,
+            scenario_description=run.spec.description,
+            world_kind=run.kind.name,
+            rules=run.kind.rules(run.world),
             action_schema=self._schemas[allowed],
             observation=observation,
             memory_summary=agent.memory.summary(),
@@ -303,60 +271,27 @@ class Simulation:
         turns.consumed(name, inbox)
         return request
 
-    @staticmethod
-    async def _decide(
-        decision_maker: DecisionMaker, request: DecisionRequest
-    ) -> tuple[DecisionOutcome, str | None]:
-        try:
-            return await decision_maker.decide(request), None
-        except Exception as exc:  # a maker must not raise; if one does, the run goes on
-            error = f"{type(exc).__name__}: {exc}"
-            return DecisionOutcome(Decision.noop(error), fallback="error"), error
 
-    def _started(self) -> RunStarted:
-        return RunStarted(
-            0,
-            None,
-            scenario=self.spec.name,
-            seed=self.seed,
-            mode=self.spec.mode,
-            world_kind=self.kind.name,
-            agents=list(self.roster),
-        )
+async def _decide(
+    decision_maker: DecisionMaker, request: DecisionRequest
+) -> tuple[DecisionOutcome, str | None]:
+    try:
+        return await decision_maker.decide(request), None
+    except Exception as exc:  # a maker must not raise; if one does, the run goes on
+        error = f"{type(exc).__name__}: {exc}"
+        return DecisionOutcome(Decision.noop(error), fallback="error"), error
 
-    def _compute_metrics(self) -> dict[str, Any]:
-        tallies = {
-            name: AgentTally(
-                kind=agent.kind,
-                status=agent.status.value,
-                actions=dict(agent.actions_done),
-                messages_to_others=agent.messages_to_others,
-            )
-            for name, agent in self._agents.items()
-        }
-        return compute_metrics(
-            MetricContext(
-                world_kind=self.kind.name,
-                tick=self._tick,
-                state=self.state,
-                agents=tallies,
-                messages_sent=self.bus.messages_sent,
-                cooperative_actions=self.kind.cooperative_actions,
-            )
-        )
 
-    def end(self, reason: str, detail: str) -> None:
-        self._finished = True
-        self._end_reason = reason
-        self._end_detail = detail
-
-    def active_agents(self) -> list[str]:
-        """Non-environment agents that have not been terminated."""
-        return [
-            n
-            for n, a in self._agents.items()
-            if a.kind != "environment" and a.status != AgentStatus.TERMINATED
-        ]
+def _started(run: SimulationState) -> RunStarted:
+    return RunStarted(
+        0,
+        None,
+        scenario=run.spec.name,
+        seed=run.seed,
+        mode=run.spec.mode,
+        world_kind=run.kind.name,
+        agents=list(run.roster),
+    )
 
 
 def _attributed(calls: Sequence[LLMCallRecord], request: DecisionRequest) -> list[LLMCallRecord]:

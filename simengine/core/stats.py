@@ -11,6 +11,8 @@ from scipy import stats as scipy_stats
 
 @dataclass(frozen=True)
 class MetricSummary:
+    """One metric across runs: sample size, mean, sample std and the CI of the mean."""
+
     n: int
     mean: float
     std: float
@@ -18,6 +20,7 @@ class MetricSummary:
     ci_high: float
 
     def to_json(self) -> dict[str, float]:
+        """The summary as JSON data."""
         return asdict(self)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from simengine.core.agents import AgentState, AgentStatus
 from simengine.core.controls import (
@@ -19,12 +19,10 @@ from simengine.core.controls import (
     UnmuteAgent,
 )
 from simengine.core.events import ControlApplied, ControlRejected
+from simengine.core.run_state import SimulationState
+from simengine.core.turns import Turns
 from simengine.core.worlds.params import check_params
 from simengine.core.worlds.paths import set_state_value
-
-if TYPE_CHECKING:
-    from simengine.core.simulation import Simulation
-    from simengine.core.turns import Turns
 
 _STATUS_CHANGES: dict[type[Control], tuple[AgentStatus, tuple[AgentStatus, ...], str]] = {
     # control: (new status, statuses it applies to, past-tense verb)
@@ -40,11 +38,11 @@ _STATUS_CHANGES: dict[type[Control], tuple[AgentStatus, tuple[AgentStatus, ...],
 }
 
 
-def apply_control(sim: Simulation, turns: Turns, control: Control) -> None:
+def apply_control(run: SimulationState, turns: Turns, control: Control) -> None:
     """Apply one control now, logging what happened (never raises for a bad control)."""
     agent = getattr(control, "agent", None)
     try:
-        detail = _apply(sim, turns, control)
+        detail = _apply(run, turns, control)
     except ValueError as exc:
         turns.log.add(
             ControlRejected(turns.tick, agent, control=control.to_json(), reason=str(exc))
@@ -53,9 +51,9 @@ def apply_control(sim: Simulation, turns: Turns, control: Control) -> None:
     turns.log.add(ControlApplied(turns.tick, agent, control=control.to_json(), detail=detail))
 
 
-def _apply(sim: Simulation, turns: Turns, control: Control) -> str:
+def _apply(run: SimulationState, turns: Turns, control: Control) -> str:
     if type(control) in _STATUS_CHANGES:
-        return _change_status(sim, turns, control)
+        return _change_status(run, turns, control)
     match control:
         case InjectMessage(to=to, text=text):
             posted = turns.operator_message(to, text)
@@ -64,59 +62,59 @@ def _apply(sim: Simulation, turns: Turns, control: Control) -> str:
             reached = len(posted.message.recipients)
             return f"operator message to {posted.message.to} reached {reached} agent(s)"
         case InjectCommand(agent=name, text=text):
-            agent = _agent(sim, name)
+            agent = _agent(run, name)
             if not text.strip():
                 raise ValueError("the command is empty")
             agent.pending_commands.append(text.strip())
-            sim.woken.add(name)
+            run.woken.add(name)
             return f"command queued for {name}'s next decision"
         case SetWorldValue(path=path, value=value):
-            sim.state, old = set_state_value(sim.kind, sim.state, path, value)
+            run.world, old = set_state_value(run.kind, run.world, path, value)
             return f"{path} set to {value!r} (was {old!r})"
         case TriggerEvent(type=kind, params=params):
-            return _trigger(sim, turns, kind, params)
+            return _trigger(run, turns, kind, params)
         case StopRun(reason=reason):
-            sim.stop_reason = reason or "stopped by operator"
+            run.stop_reason = reason or "stopped by operator"
             return "the run stops at the end of this tick"
     raise ValueError(f"unsupported control {type(control).__name__}")
 
 
-def _change_status(sim: Simulation, turns: Turns, control: Control) -> str:
+def _change_status(run: SimulationState, turns: Turns, control: Control) -> str:
     name = control.agent  # type: ignore[attr-defined]
-    agent = _agent(sim, name)
+    agent = _agent(run, name)
     status, allowed, verb = _STATUS_CHANGES[type(control)]
     if agent.status not in allowed:
         raise ValueError(f"{name} is {agent.status.value}: cannot be {verb}")
     agent.status = status
     if status == AgentStatus.TERMINATED:
-        sim.bus.discard(name)
+        run.bus.discard(name)
     elif status == AgentStatus.ACTIVE:
-        sim.woken.add(name)
+        run.woken.add(name)
     return f"{name} {verb}"
 
 
-def _trigger(sim: Simulation, turns: Turns, kind: str, params: dict) -> str:
-    definitions = sim.kind.events.get(kind)
+def _trigger(run: SimulationState, turns: Turns, kind: str, params: dict[str, Any]) -> str:
+    definitions = run.kind.events.get(kind)
     if definitions is None:
-        known = ", ".join(sim.kind.events) or "none"
+        known = ", ".join(run.kind.events) or "none"
         raise ValueError(
-            f"unknown event type {kind!r} for world kind {sim.kind.name!r} (known: {known})"
+            f"unknown event type {kind!r} for world kind {run.kind.name!r} (known: {known})"
         )
     problems = check_params(params, definitions, "params", f"event '{kind}'")
     if problems:
         raise ValueError("; ".join(problems))
     try:
-        notices = sim.kind.apply_event(sim.state, kind, params, turns.ctx)
+        notices = run.kind.apply_event(run.world, kind, params, turns.ctx)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"event {kind!r} could not be applied: {exc}") from None
-    environment = [n for n, a in sim.states.items() if a.kind == "environment"]
+    environment = run.environment_agents()
     for notice in notices:
         turns.notice(notice, source=environment[0] if environment else None, record=True)
     return f"event {kind} triggered"
 
 
-def _agent(sim: Simulation, name: str) -> AgentState:
-    agent = sim.states.get(name)
+def _agent(run: SimulationState, name: str) -> AgentState:
+    agent = run.agents.get(name)
     if agent is None:
         raise ValueError(f"unknown agent {name!r}")
     return agent

@@ -1,7 +1,7 @@
-"""Carrying out one tick: decisions into actions and messages, world notices into
-memories and emotions, the environment's phase, and token budgets.
+"""Carrying out one tick: decisions, world notices, the environment's phase, budgets.
 
-`Turns` is the tick's working set; `TickLog` collects what the tick produced.
+Decisions become actions and messages; world notices become memories and emotions.
+`Turns` works on the run's `SimulationState`; `TickLog` collects what the tick produced.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simengine.core.agents import OFFLINE_MODEL, AgentState, AgentStatus
 from simengine.core.bus import OPERATOR, Message, Posted
@@ -25,10 +25,8 @@ from simengine.core.events import (
     MessageSuppressed,
     json_safe,
 )
+from simengine.core.run_state import SimulationState
 from simengine.core.worlds import Impulse, Speech, WorldContext, WorldNotice
-
-if TYPE_CHECKING:
-    from simengine.core.simulation import Simulation
 
 QUIET_ACTIONS = frozenset({"wait", "say", "broadcast"})  # acting this way does not wake you
 REFUSAL_STRESS = 0.03
@@ -48,17 +46,19 @@ class TickLog:
     calls: list[LLMCallRecord] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
+        """Record an event as JSON."""
         self.events.append(event.to_json())
 
     def message(self, message: Message) -> None:
+        """Record a delivered message as JSON."""
         self.messages.append(message.to_json())
 
 
 class Turns:
-    """Applies a tick's decisions and world changes to a simulation."""
+    """Applies a tick's decisions and world changes to a run's state."""
 
-    def __init__(self, simulation: Simulation, log: TickLog, ctx: WorldContext) -> None:
-        self.sim = simulation
+    def __init__(self, run: SimulationState, log: TickLog, ctx: WorldContext) -> None:
+        self.run = run
         self.log = log
         self.ctx = ctx
         self.tick = log.tick
@@ -66,16 +66,16 @@ class Turns:
     # -- perception --
     def perceive(self, name: str, kind: str, text: str, *, wake: bool = True) -> None:
         """Record something in an agent's memory; in event mode it wakes the agent."""
-        agent = self.sim.states[name]
+        agent = self.run.agents[name]
         if agent.kind == "environment" or agent.status == AgentStatus.TERMINATED:
             return
         agent.memory.remember(self.tick, kind, text)
         if wake:
-            self.sim.woken.add(name)
+            self.run.woken.add(name)
 
     def consumed(self, name: str, inbox: list[Message]) -> None:
         """After a request is built: its inbox and operator commands move into memory."""
-        agent = self.sim.states[name]
+        agent = self.run.agents[name]
         for message in inbox:
             channel = message.seen_by_recipient().channel
             self.perceive(
@@ -86,7 +86,8 @@ class Turns:
         agent.pending_commands.clear()
 
     def impulse(self, impulse: Impulse) -> None:
-        agent = self.sim.states.get(impulse.agent)
+        """Nudge an agent's emotion and trust (ignored for unknown or terminated agents)."""
+        agent = self.run.agents.get(impulse.agent)
         if agent is None or agent.status == AgentStatus.TERMINATED:
             return
         agent.emotion.nudge(impulse.emotion, impulse.trust)
@@ -103,7 +104,7 @@ class Turns:
                     details=dict(notice.details),
                 )
             )
-        witnesses = notice.witnesses if notice.witnesses is not None else self.sim.active_agents()
+        witnesses = notice.witnesses if notice.witnesses is not None else self.run.active_agents()
         for name in witnesses:
             self.perceive(name, "world", notice.text)
         for impulse in notice.impulses:
@@ -111,7 +112,8 @@ class Turns:
 
     # -- decisions --
     def apply_decision(self, name: str, outcome: DecisionOutcome) -> None:
-        agent = self.sim.states[name]
+        """Log an agent's decision, blend its emotion, then carry out its actions and message."""
+        agent = self.run.agents[name]
         decision = outcome.decision
         self.log.add(
             AgentDecided(
@@ -130,7 +132,7 @@ class Turns:
             )
         )
         agent.emotion.blend(decision.emotion)
-        limit = self.sim.kind.max_actions
+        limit = self.run.kind.max_actions
         for index, action in enumerate(decision.actions):
             if index >= limit:
                 self._reject(agent, dict(action), f"only {limit} actions per tick are carried out")
@@ -148,7 +150,7 @@ class Turns:
             allowed = ", ".join(agent.spec.actions)
             self._reject(agent, dict(action), f"'{kind}' is not one of your actions ({allowed})")
             return
-        outcome = self.sim.kind.apply_action(self.sim.state, agent.name, action, self.ctx)
+        outcome = self.run.kind.apply_action(self.run.world, agent.name, action, self.ctx)
         if outcome.ok:
             agent.count_action(kind)
             self.log.add(
@@ -182,20 +184,20 @@ class Turns:
         if not isinstance(message.to, str) or not isinstance(message.text, str):
             self._reject(agent, {"type": "message"}, "a message needs a text 'to' and 'text'")
             return
-        posted = self.sim.bus.post(
+        posted = self.run.bus.post(
             self.tick, agent.name, message.to, message.text, {"source": "decision"}
         )
         self._delivered(agent, posted, message.to, message.text)
 
     def _speak(self, agent: AgentState, speech: Speech) -> None:
         if speech.channel == "local":
-            location = self.sim.kind.agent_details(self.sim.state, agent.name).get("location")
-            posted = self.sim.bus.speak(
+            location = self.run.kind.agent_details(self.run.world, agent.name).get("location")
+            posted = self.run.bus.speak(
                 self.tick, agent.name, location or "", speech.recipients, speech.text
             )
             self._delivered(agent, posted, f"local:{location}", speech.text)
         else:
-            posted = self.sim.bus.post(
+            posted = self.run.bus.post(
                 self.tick, agent.name, "all", speech.text, {"source": "action"}
             )
             self._delivered(agent, posted, "all", speech.text)
@@ -231,11 +233,11 @@ class Turns:
                 text=message.text,
             )
         )
-        self.sim.woken.update(message.recipients)
+        self.run.woken.update(message.recipients)
 
     def operator_message(self, to: str, text: str) -> Posted:
         """Post an operator message (an InjectMessage control)."""
-        posted = self.sim.bus.post(self.tick, OPERATOR, to, text, {"source": "operator"})
+        posted = self.run.bus.post(self.tick, OPERATOR, to, text, {"source": "operator"})
         if posted.message is not None:
             self._logged(posted.message)
         return posted
@@ -247,38 +249,39 @@ class Turns:
         The environment agent drives this phase: while every environment agent is paused
         or terminated the world stands still.
         """
-        sim = self.sim
-        environment = [a for a in sim.states.values() if a.kind == "environment"]
+        run = self.run
+        environment = [a for a in run.agents.values() if a.kind == "environment"]
         if environment and not any(a.running for a in environment):
             return
         source = environment[0].name if environment else None
-        for index, event in enumerate(sim.spec.events):
-            if index in sim.fired_events or event.at_tick > self.tick:
+        for index, event in enumerate(run.spec.events):
+            if index in run.fired_events or event.at_tick > self.tick:
                 continue
-            sim.fired_events.append(index)
-            for notice in sim.kind.apply_event(sim.state, event.type, event.params, self.ctx):
+            run.fired_events.append(index)
+            for notice in run.kind.apply_event(run.world, event.type, event.params, self.ctx):
                 self.notice(notice, source=source, record=True)
-        for notice in sim.kind.advance(sim.state, self.ctx):
+        for notice in run.kind.advance(run.world, self.ctx):
             self.notice(notice, source=source, record=True)
 
     def relax_emotions(self) -> None:
-        for agent in self.sim.states.values():
+        """Let every living agent's emotion drift back toward its temperament."""
+        for agent in self.run.agents.values():
             if agent.kind != "environment" and agent.status != AgentStatus.TERMINATED:
                 agent.emotion.relax(agent.spec.emotion)
 
     def account_tokens(self, outcomes: Mapping[str, DecisionOutcome]) -> None:
         """Count tokens; agents (or the run) over budget switch to the offline policy."""
-        sim = self.sim
+        run = self.run
         for name, outcome in outcomes.items():
             used = sum(c.tokens_in + c.tokens_out for c in outcome.calls)
-            sim.states[name].tokens_used += used
-            sim.run_tokens += used
-        budget = sim.spec.budget
+            run.agents[name].tokens_used += used
+            run.run_tokens += used
+        budget = run.spec.budget
         if budget is None:
             return
         if budget.tokens_per_agent is not None:
             for name in outcomes:
-                agent = sim.states[name]
+                agent = run.agents[name]
                 if not agent.budget_exceeded and agent.tokens_used > budget.tokens_per_agent:
                     self._over_budget([agent])
                     self.log.add(
@@ -292,15 +295,15 @@ class Turns:
                         )
                     )
         limit = budget.tokens_per_run
-        if limit is not None and not sim.run_budget_exceeded and sim.run_tokens > limit:
-            sim.run_budget_exceeded = True
-            self._over_budget([a for a in sim.states.values() if a.kind != "environment"])
+        if limit is not None and not run.run_budget_exceeded and run.run_tokens > limit:
+            run.run_budget_exceeded = True
+            self._over_budget([a for a in run.agents.values() if a.kind != "environment"])
             self.log.add(
                 BudgetExceeded(
                     self.tick,
                     None,
                     scope="run",
-                    used=sim.run_tokens,
+                    used=run.run_tokens,
                     limit=limit,
                     model=OFFLINE_MODEL,
                 )

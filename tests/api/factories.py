@@ -53,10 +53,16 @@ def make_user(username: str = "ana"):
     return get_user_model().objects.create_user(username)  # no password: hashing is slow
 
 
-def token_client(user=None) -> APIClient:
+class TokenClient(APIClient):
+    """An API client that remembers the user its token belongs to."""
+
+    user: Any
+
+
+def token_client(user=None) -> TokenClient:
     user = user or make_user()
     token, _ = Token.objects.get_or_create(user=user)
-    client = APIClient()
+    client = TokenClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     client.user = user
     return client

@@ -70,6 +70,7 @@ def test_it_lists_batches_and_filters_them(api):
 def test_batch_detail_shows_progress(api):
     batch = batch_create(version=make_version(), seeds_per_cell=3)
     first = batch.runs.order_by("id").first()
+    assert first is not None
     Run.objects.filter(pk=first.pk).update(status=RunStatus.COMPLETED)
     response = api.get(f"/api/batches/{batch.pk}/")
     assert response.status_code == 200

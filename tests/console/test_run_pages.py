@@ -147,6 +147,7 @@ def test_live_update_never_sends_a_row_twice(done_run):
     html, cursor = live_update(done_run.pk, LiveCursor(step=0))
     assert cursor.step == done_run.current_step
     first = Event.objects.filter(run=done_run).order_by("id").first()
+    assert first is not None
     assert f'id="ev-{first.pk}"' in html
     again, cursor = live_update(done_run.pk, cursor)
     assert 'id="ev-' not in again.split('id="timeline-body"')[1].split("</tbody>")[0]
@@ -166,6 +167,7 @@ def test_timeline_filter_chat_and_decision_detail(admin_client, done_run):
     ).content.decode()
     assert 'id="chat-log"' in chat and "agent:Mayor" in chat
     decision = Event.objects.filter(run=done_run, type="AgentDecided").first()
+    assert decision is not None
     detail = admin_client.get(
         reverse("runs:event_detail", args=[done_run.pk, decision.pk])
     ).content.decode()

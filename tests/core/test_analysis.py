@@ -1,6 +1,7 @@
 """Cross-run statistics against scipy and against values worked out by hand."""
 
 import math
+from typing import Any
 
 import pytest
 from scipy import stats
@@ -40,6 +41,7 @@ def test_separated_samples_give_the_textbook_effect_sizes():
     assert result.welch_df == pytest.approx(8.0)
     assert result.cohens_d == pytest.approx(-5 / math.sqrt(2.5))  # pooled sd sqrt(2.5)
     correction = 1 - 3 / (4 * 10 - 9)
+    assert result.hedges_g is not None
     assert result.hedges_g == pytest.approx(-5 / math.sqrt(2.5) * correction)
     se = math.sqrt(10 / 25 + result.hedges_g**2 / 20)
     assert result.g_ci_low == pytest.approx(result.hedges_g - 1.959964 * se, abs=1e-5)
@@ -56,7 +58,9 @@ def test_rank_biserial_is_the_common_language_effect_rescaled():
 
 def test_hedges_g_equals_cohens_d_times_the_small_sample_correction():
     g, low, high = hedges_g(X, Y)
-    assert g == pytest.approx(cohens_d(X, Y) * (1 - 3 / (4 * 12 - 9)))
+    d = cohens_d(X, Y)
+    assert g is not None and d is not None
+    assert g == pytest.approx(d * (1 - 3 / (4 * 12 - 9)))
     assert low < g < high
 
 
@@ -70,8 +74,14 @@ def test_tiny_or_constant_samples_give_no_statistic_rather_than_nan():
 
 
 def test_conditions_are_compared_on_every_metric_both_sides_have():
-    a = [{"casualties": 3, "rescued": 10, "label": "x"}, {"casualties": 5, "rescued": 12}]
-    b = [{"casualties": 1, "rescued": 20}, {"casualties": 2, "rescued": 22, "only_b": 1}]
+    a: list[dict[str, Any]] = [
+        {"casualties": 3, "rescued": 10, "label": "x"},
+        {"casualties": 5, "rescued": 12},
+    ]
+    b: list[dict[str, Any]] = [
+        {"casualties": 1, "rescued": 20},
+        {"casualties": 2, "rescued": 22, "only_b": 1},
+    ]
     names = [c.metric for c in compare_conditions(a, b)]
     assert names == ["casualties", "rescued"]
 
@@ -86,6 +96,9 @@ def test_parameter_effects_find_a_monotone_parameter():
     rain = effects[("rain", "casualties")]
     assert [level["value"] for level in rain.levels] == [0.2, 0.5, 0.8]
     assert (rain.low, rain.high) == (0.2, 0.8)
+    assert rain.hedges_g is not None and rain.g_ci_low is not None
+    assert rain.spearman_rho is not None
+    assert rain.rho_ci_low is not None and rain.rho_ci_high is not None
     assert rain.hedges_g > 5 and rain.g_ci_low > 0
     assert rain.spearman_rho == pytest.approx(
         stats.spearmanr(
@@ -96,12 +109,14 @@ def test_parameter_effects_find_a_monotone_parameter():
     assert rain.p_value == pytest.approx(
         stats.mannwhitneyu([8.0, 8.1, 8.2, 8.3], [2.0, 2.1, 2.2, 2.3]).pvalue
     )
-    assert abs(effects[("noise", "casualties")].hedges_g) < abs(rain.hedges_g)
+    noise = effects[("noise", "casualties")].hedges_g
+    assert noise is not None and abs(noise) < abs(rain.hedges_g)
 
 
 def test_spearman_interval_uses_fishers_z_with_fiellers_error():
     x, y = [1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 4, 3, 6, 5, 8, 7]
     rho, low, high = spearman_with_ci(x, y)
+    assert rho is not None
     se = 1.06 / math.sqrt(len(x) - 3)
     assert rho == pytest.approx(stats.spearmanr(x, y).statistic)
     assert low == pytest.approx(math.tanh(math.atanh(rho) - 1.959964 * se), abs=1e-5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import jsonschema
 import pytest
@@ -18,11 +19,13 @@ class Recording(OfflineDecisionMaker):
     """The offline maker, keeping every request and answer."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[DecisionRequest, dict]] = []
+        self.seen: list[tuple[DecisionRequest, dict[str, Any]]] = []
 
     async def decide(self, request: DecisionRequest):
         outcome = await super().decide(request)
-        self.seen.append((request, outcome.calls[0].parsed))
+        parsed = outcome.calls[0].parsed
+        assert parsed is not None  # the offline policy always answers valid JSON
+        self.seen.append((request, parsed))
         return outcome
 
 

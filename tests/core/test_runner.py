@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from simengine.core.controls import QueuedControls, StopRun
 from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.runner import default_run_id, run_headless, run_many
@@ -42,7 +44,7 @@ def test_many_runs_aggregate_every_metric_with_a_confidence_interval() -> None:
 
 
 def test_worker_processes_give_the_same_results_as_one_loop() -> None:
-    options = dict(
+    options: dict[str, Any] = dict(
         seed=1, runs=4, decision_maker=OfflineDecisionMaker(), concurrency=2, max_ticks=10
     )
     in_loop = run_many(sample("riverside_flood.yaml"), **options)

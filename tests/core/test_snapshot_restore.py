@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from simengine.core.controls import InjectMessage, PauseAgent
+from simengine.core.controls import Control, InjectMessage, PauseAgent
 from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.simulation import Simulation, SimulationFinished
 from simengine.core.spec import TerminationSpec
@@ -23,7 +23,7 @@ def test_ten_ticks_then_restore_then_ten_equals_twenty_straight(scenario: str) -
     spec = sample(scenario)
     spec = spec.model_copy(update={"termination": TerminationSpec(max_ticks=40)})
     maker = OfflineDecisionMaker()
-    controls = {
+    controls: dict[int, list[Control]] = {
         3: [PauseAgent(agent=spec.agents()[1].name)],
         12: [InjectMessage(to="all", text="Hold")],
     }

@@ -57,6 +57,6 @@ def test_across_runs_the_alpha_and_mean_distance_are_reported():
     [row] = batch_agreement(runs, [Dimension("ethics", "")])
     assert row.evaluators == 2
     assert row.mean_abs_diff == pytest.approx(2 / 3, abs=1e-4)
-    units = [[2, 3], [8, 8], [5, 4], [9, None]]
+    units: list[list[float | None]] = [[2, 3], [8, 8], [5, 4], [9, None]]
     assert row.alpha == krippendorff_alpha(units)
-    assert row.alpha > 0.9
+    assert row.alpha is not None and row.alpha > 0.9

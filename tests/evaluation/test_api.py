@@ -1,5 +1,8 @@
-"""The API: POST /api/evaluations/, /api/batches/{id}/analysis/ and sweep-proposal/, and
-POST /api/scenarios/design/."""
+"""The evaluation and design API.
+
+POST /api/evaluations/, /api/batches/{id}/analysis/ and sweep-proposal/, and
+POST /api/scenarios/design/.
+"""
 
 import pytest
 

@@ -1,5 +1,8 @@
-"""The console: scores and narrative on the run page, analysis and the next sweep on the batch
-page, and "design from a brief" in the scenario designer."""
+"""The console's evaluation panels: run scores, batch analysis and sweep, design from a brief.
+
+Scores and narrative on the run page, analysis and the next sweep on the batch page, and
+"design from a brief" in the scenario designer.
+"""
 
 import html as html_lib
 import json
@@ -19,14 +22,21 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def found(pattern: str, text: str, group: int = 0, flags: int = 0) -> str:
+    """A group of the first match of `pattern` (the test fails when there is none)."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"{pattern!r} not found"
+    return match.group(group)
+
+
 def attribute(html: str, element_id: str, name: str) -> str:
     """An attribute of the element with this id (fragments carry no test context)."""
-    tag = re.search(rf'<[^>]*id="{element_id}"[^>]*>', html).group(0)
-    return html_lib.unescape(re.search(rf'{name}="([^"]*)"', tag).group(1))
+    tag = found(rf'<[^>]*id="{element_id}"[^>]*>', html)
+    return html_lib.unescape(found(rf'{name}="([^"]*)"', tag, 1))
 
 
 def option_values(html: str, select_name: str) -> list[str]:
-    select = re.search(rf'<select name="{select_name}".*?</select>', html, re.S).group(0)
+    select = found(rf'<select name="{select_name}".*?</select>', html, flags=re.S)
     return [html_lib.unescape(v) for v in re.findall(r'<option value="([^"]*)"', select)]
 
 
@@ -143,9 +153,9 @@ def test_a_sweep_is_proposed_then_started_only_on_confirmation(admin_client, bat
     html = response.content.decode()
     assert 'id="sweep-table"' in html and 'id="start-sweep"' in html
     assert Batch.objects.count() == 1
-    grid = attribute(html, "sweep-start-form", "hx-post") and re.search(
-        r'name="grid" value="([^"]*)"', html
-    ).group(1)
+    grid = attribute(html, "sweep-start-form", "hx-post") and found(
+        r'name="grid" value="([^"]*)"', html, 1
+    )
     grid = html_lib.unescape(grid)
 
     started = admin_client.post(

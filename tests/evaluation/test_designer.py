@@ -1,6 +1,7 @@
 """The designer agent on the loopback stand-ins: a brief becomes a draft that runs."""
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from tests.fakes import Reply
 from tests.runs_app.factories import wait_until_final
 
 BRIEF = "A hospital evacuation with three nurses, a panicking crowd and only one boat."
-HOSPITAL = {
+HOSPITAL: dict[str, Any] = {
     "name": "Hospital evacuation",
     "description": "Three nurses move patients out of a flooding hospital with one boat.",
     "seed": 5,

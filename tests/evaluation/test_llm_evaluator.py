@@ -33,6 +33,7 @@ def test_a_valid_answer_is_stored_with_its_call(done_run, ollama):
     assert evaluation.narrative == "Crews moved fast; the breach cost lives."
     assert not evaluation.is_rule_based
     call = evaluation.llm_call
+    assert call is not None and call.parsed is not None
     assert (call.purpose, call.provider, call.model) == ("evaluate", "ollama", "ollama/llama3.2")
     assert call.parsed["scores"]["ethics"]["reasoning"].startswith("ethics was judged")
     sent = ollama.chats()[0]
@@ -83,6 +84,7 @@ def test_claude_answers_through_its_forced_tool(done_run, anthropic):
     evaluation = evaluation_create(run=done_run, model="anthropic/claude-haiku-4-5")
 
     assert evaluation.scores["strategy"] == 7
+    assert evaluation.llm_call is not None
     assert evaluation.llm_call.provider == "anthropic"
     request = anthropic.messages()[0]
     assert request["tool_choice"]["type"] == "tool"
@@ -112,5 +114,6 @@ def test_a_recorded_evaluation_can_be_replayed(ollama):
     replayed = evaluation_create(run=run, model=f"replay/{run.pk}")
 
     assert replayed.scores == first.scores and replayed.scores["ethics"] == 9
+    assert replayed.llm_call is not None
     assert replayed.llm_call.provider == "replay"
     assert len(ollama.chats()) == asked

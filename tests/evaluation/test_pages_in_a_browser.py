@@ -1,5 +1,7 @@
-"""In Chromium: the run page draws the evaluators' scores, narrative and chart; the batch page
-draws its analysis. Screenshots go to tests/e2e/artifacts/."""
+"""In Chromium: the run page draws the evaluators' scores, narrative and chart.
+
+The batch page draws its analysis. Screenshots go to tests/e2e/artifacts/.
+"""
 
 import re
 from concurrent.futures import ThreadPoolExecutor

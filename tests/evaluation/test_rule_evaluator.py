@@ -104,6 +104,7 @@ def test_scenario_dimension_objects_resolve_to_dimensions():
             },
         }
     )
+    assert spec.evaluation is not None
     dims = resolve_dimensions(spec.evaluation.dimensions)
     assert dims[1] == Dimension("honesty", "No lies.", 0, 10)
     assert spec.to_dict()["evaluation"]["dimensions"][0] == "strategy"
@@ -128,5 +129,7 @@ def test_the_service_stores_a_rule_based_evaluation_with_its_record(done_run):
     evaluation = evaluation_create(run=done_run, model="offline/heuristic")
     assert evaluation.is_rule_based and evaluation.evaluator_model == "offline/heuristic"
     assert set(evaluation.scores) == {d.name for d in DEFAULT_DIMENSIONS}
-    assert evaluation.llm_call.provider == "offline"
-    assert "Rule-based" in evaluation.llm_call.parsed["scores"]["cooperation"]["reasoning"]
+    call = evaluation.llm_call
+    assert call is not None and call.parsed is not None
+    assert call.provider == "offline"
+    assert "Rule-based" in call.parsed["scores"]["cooperation"]["reasoning"]

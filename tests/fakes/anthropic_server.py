@@ -26,7 +26,8 @@ def _tokens(text: str) -> int:
 
 
 def _text_of(body: dict[str, Any]) -> str:
-    parts = [body.get("system") if isinstance(body.get("system"), str) else ""]
+    system = body.get("system")
+    parts = [system if isinstance(system, str) else ""]
     for message in body.get("messages", []):
         content = message.get("content", "")
         parts.append(content if isinstance(content, str) else json.dumps(content))

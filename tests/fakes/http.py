@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
 Headers = dict[str, str]
 
@@ -114,7 +114,7 @@ class LoopbackServer:
         """`http://127.0.0.1:<port>`."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> LoopbackServer:
+    def start(self) -> Self:
         """Start serving in a background thread; returns self."""
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -158,7 +158,7 @@ class LoopbackServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,7 @@ from .http import Headers, LoopbackServer, Reply, Request, json_response
 from .schema_example import example_for_schema
 
 DEFAULT_MODELS = ("llama3.2:latest", "qwen2.5:7b")
-FALLBACK_DECISION = {
+FALLBACK_DECISION: dict[str, Any] = {
     "thought": "Waiting (stand-in).",
     "actions": [{"type": "wait"}],
     "message": None,

@@ -52,7 +52,7 @@ def test_the_api_key_is_sent_and_a_missing_key_says_which_variable_to_set(anthro
 
     maker = LLMDecisionMaker(LLMClient(settings_for()))
     [outcome] = decide(maker, decision_request(model=CLAUDE))
-    assert outcome.calls[0].error.startswith("ANTHROPIC_API_KEY is not set")
+    assert (outcome.calls[0].error or "").startswith("ANTHROPIC_API_KEY is not set")
 
 
 def test_a_rejected_key_is_reported_plainly():

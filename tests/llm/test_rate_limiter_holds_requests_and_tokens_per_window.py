@@ -1,6 +1,6 @@
 import asyncio
 
-from simengine.llm.limits import RateLimiter
+from simengine.llm.limits import RateLimiter, Reservation
 
 
 class Clock:
@@ -30,6 +30,7 @@ def test_tokens_count_against_the_window_and_settle_to_real_usage():
     limiter = RateLimiter(100, 1000, clock=clock)
 
     first = limiter._try_admit(900)
+    assert isinstance(first, Reservation)
     assert not admitted_now(limiter, 200)
     limiter.settle(first, 300)
     assert admitted_now(limiter, 200)

@@ -34,7 +34,8 @@ def test_a_slot_held_by_a_killed_process_comes_back_when_its_lease_runs_out(redi
 
         assert asyncio.run(blocked_while_renewed())
     finally:
-        os.kill(holder.pid, signal.SIGKILL)
+        if holder.pid is not None:
+            os.kill(holder.pid, signal.SIGKILL)
         holder.join()
 
     async def acquire_after_death() -> float:

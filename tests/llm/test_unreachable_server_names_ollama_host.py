@@ -33,7 +33,7 @@ def test_the_health_check_and_preflight_name_ollama_host_when_nothing_listens():
     [status] = preflight(["ollama/llama3.2"], settings_for(server))
 
     assert (health.reachable, health.version, health.models) == (False, None, ())
-    assert f"OLLAMA_HOST={server.url}" in health.error
+    assert f"OLLAMA_HOST={server.url}" in (health.error or "")
     assert status.ok is False
     assert status.message == health.error
 

@@ -31,4 +31,5 @@ def test_json_wrapped_in_a_code_fence_after_prose_is_accepted(ollama_server):
 
     assert outcome.fallback is None
     assert len(outcome.calls) == 1
+    assert outcome.decision.message is not None
     assert outcome.decision.message.text == "Heading to the school."

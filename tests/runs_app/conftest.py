@@ -28,18 +28,18 @@ def celery_broker(redis_url: str, settings) -> Iterator[Broker]:
     """Runs in this test go to Celery workers on a private Redis db and queue."""
     queue = f"test-{uuid.uuid4().hex[:10]}"
     saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.broker_transport_options = {"visibility_timeout": 10}
+    celery_app.conf["broker_url"] = redis_url
+    celery_app.conf["broker_transport_options"] = {"visibility_timeout": 10}
     _forget_connections()
     settings.SIMENGINE_EXECUTOR = "celery"
     settings.SIMENGINE_CELERY_QUEUE = queue
     yield Broker(url=redis_url, queue=queue, worker_env=dict(FAST_REDELIVERY))
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+    celery_app.conf["broker_url"], celery_app.conf["broker_transport_options"] = saved
     _forget_connections()
 
 
 def _forget_connections() -> None:
     """Drop cached broker connections so the next send uses the current broker URL."""
     kombu_pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]  # Celery's private connection caches
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]

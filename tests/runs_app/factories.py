@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-from runs_app.models import Run
+from runs_app.models import Batch, Run
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
 
@@ -73,7 +74,12 @@ def small_flood_version(
     return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
 
 
-def wait_for_run(run: Run, predicate, *, timeout: float = 60.0) -> Run:
+RunOrBatch = TypeVar("RunOrBatch", Run, Batch)
+
+
+def wait_for_run(
+    run: RunOrBatch, predicate: Callable[[RunOrBatch], bool], *, timeout: float = 60.0
+) -> RunOrBatch:
     deadline = time.monotonic() + timeout
     while True:
         run.refresh_from_db()
@@ -82,7 +88,8 @@ def wait_for_run(run: Run, predicate, *, timeout: float = 60.0) -> Run:
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"run {run.pk} did not reach the expected state in {timeout}s: "
-                f"status={run.status} step={run.current_step} error={run.error!r}"
+                f"status={run.status} step={getattr(run, 'current_step', None)} "
+                f"error={getattr(run, 'error', '')!r}"
             )
         time.sleep(0.05)
 
