@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from runs_app.models import Run
+from runs_app.models import FINAL_RUN_STATUSES, Run
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
 
@@ -88,6 +88,4 @@ def wait_for_run(run: Run, predicate, *, timeout: float = 60.0) -> Run:
 
 
 def wait_until_final(run: Run, *, timeout: float = 60.0) -> Run:
-    return wait_for_run(
-        run, lambda r: r.status in ("completed", "stopped", "failed"), timeout=timeout
-    )
+    return wait_for_run(run, lambda r: r.status in FINAL_RUN_STATUSES, timeout=timeout)
