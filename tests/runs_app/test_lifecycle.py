@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from runs_app import executor
@@ -313,3 +316,28 @@ def test_celery_tasks_are_registered_under_the_names_the_executor_sends():
     assert (run_slice.name, evaluate_run.name) == (executor.SLICE_TASK, executor.EVALUATION_TASK)
     assert run_slice.acks_late and run_slice.reject_on_worker_lost
     assert evaluate_run.acks_late and evaluate_run.reject_on_worker_lost
+
+
+def _final_status_names(node: ast.AST) -> set[str]:
+    """The final statuses a literal element names, as a string or as `RunStatus.<NAME>`."""
+    finals = {str(status) for status in FINAL_RUN_STATUSES}
+    if isinstance(node, ast.Constant) and node.value in finals:
+        return {node.value}
+    if isinstance(node, ast.Attribute) and node.attr.lower() in finals:
+        return {node.attr.lower()}
+    return set()
+
+
+def test_no_module_writes_its_own_list_of_final_statuses():
+    root = Path(__file__).resolve().parents[2]
+    own_lists = []
+    for package in ("runs_app", "agents_app", "scenarios_app", "simengine", "bench"):
+        for path in (root / package).rglob("*.py"):
+            if path == root / "runs_app" / "models.py" or "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Tuple | ast.List | ast.Set):
+                    named = set().union(*(_final_status_names(e) for e in node.elts))
+                    if len(named) >= 2:
+                        own_lists.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert own_lists == []
