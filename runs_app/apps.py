@@ -1,10 +1,24 @@
+"""The runs app's start-up wiring: Celery, the in-process executor and run events."""
+
 from django.apps import AppConfig
 
 
 class RunsAppConfig(AppConfig):
+    """Connects what the run services announce or enqueue to whoever handles it."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "runs_app"
 
     def ready(self) -> None:
+        """Bind the tasks, register their in-process handlers, connect the receivers."""
         # Bind shared tasks to our configured Celery app in every process that runs Django.
         import simengine.celery  # noqa: F401
+        from runs_app import executor
+        from runs_app.services.batches import batch_on_run_finished
+        from runs_app.services.evaluation import evaluation_auto
+        from runs_app.services.execution import execute_slice
+        from runs_app.signals import run_finished
+
+        executor.register_in_process(executor.SLICE_TASK, execute_slice)
+        executor.register_in_process(executor.EVALUATION_TASK, evaluation_auto)
+        run_finished.connect(batch_on_run_finished, dispatch_uid="runs_app.batch_on_run_finished")

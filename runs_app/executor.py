@@ -1,80 +1,80 @@
-"""Where a run's next slice executes: Celery workers when a broker is set, else a thread pool."""
+"""Where a run's next slice or evaluation executes: Celery workers or an in-process pool.
+
+The executor only enqueues and imports no service. With a broker, tasks are sent by
+name to SIMENGINE_CELERY_QUEUE; without one, the callables registered under those names
+at app start (see runs_app.apps) run in bounded thread pools inside this process.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from celery import current_app
 from django.conf import settings
 from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-_pool: ThreadPoolExecutor | None = None
-_evaluation_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+SLICE_TASK = "runs.run_slice"
+EVALUATION_TASK = "runs.evaluate_run"
 EVALUATION_THREADS = 2  # evaluations wait for models; they must not hold run slices back
+
+# Per task: the thread-name prefix of its in-process pool and what a failure logs.
+_IN_PROCESS = {
+    SLICE_TASK: ("simengine-run", "slice of run %s failed"),
+    EVALUATION_TASK: ("simengine-evaluate", "automatic evaluation of run %s failed"),
+}
+_handlers: dict[str, Callable[[int], object]] = {}
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pool_lock = threading.Lock()
+
+
+def register_in_process(task_name: str, handler: Callable[[int], object]) -> None:
+    """Name the callable the in-process pool runs for `task_name` when no broker is set."""
+    _handlers[task_name] = handler
 
 
 def enqueue_slice(run_id: int) -> None:
     """Schedule the next slice of a run; call it from `transaction.on_commit`."""
-    if settings.SIMENGINE_EXECUTOR == "celery":
-        from runs_app.tasks import run_slice
-
-        run_slice.apply_async(args=(run_id,), queue=settings.SIMENGINE_CELERY_QUEUE)
-    else:
-        _thread_pool().submit(_run_slice_in_thread, run_id)
-
-
-def _thread_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=settings.SIMENGINE_MAX_CONCURRENT_RUNS + 2,
-                thread_name_prefix="simengine-run",
-            )
-        return _pool
-
-
-def _run_slice_in_thread(run_id: int) -> None:
-    from runs_app.services.execution import execute_slice
-
-    try:
-        execute_slice(run_id)
-    except Exception:
-        logger.exception("slice of run %s failed", run_id)
-    finally:
-        connections.close_all()
+    _enqueue(SLICE_TASK, run_id)
 
 
 def enqueue_evaluation(run_id: int) -> None:
     """Evaluate a completed run in the background; call it from `transaction.on_commit`."""
+    _enqueue(EVALUATION_TASK, run_id)
+
+
+def _enqueue(task_name: str, run_id: int) -> None:
     if settings.SIMENGINE_EXECUTOR == "celery":
-        from runs_app.tasks import evaluate_run
+        current_app.send_task(task_name, args=(run_id,), queue=settings.SIMENGINE_CELERY_QUEUE)
+        return
+    handler = _handlers.get(task_name)
+    if handler is None:
+        raise LookupError(f"no in-process handler registered for task {task_name!r}")
+    _pool(task_name).submit(_call_in_thread, task_name, handler, run_id)
 
-        evaluate_run.apply_async(args=(run_id,), queue=settings.SIMENGINE_CELERY_QUEUE)
-    else:
-        _evaluation_threads().submit(_evaluate_in_thread, run_id)
 
-
-def _evaluation_threads() -> ThreadPoolExecutor:
-    global _evaluation_pool
+def _pool(task_name: str) -> ThreadPoolExecutor:
     with _pool_lock:
-        if _evaluation_pool is None:
-            _evaluation_pool = ThreadPoolExecutor(
-                max_workers=EVALUATION_THREADS, thread_name_prefix="simengine-evaluate"
+        if task_name not in _pools:
+            threads = (
+                EVALUATION_THREADS
+                if task_name == EVALUATION_TASK
+                else settings.SIMENGINE_MAX_CONCURRENT_RUNS + 2
             )
-        return _evaluation_pool
+            _pools[task_name] = ThreadPoolExecutor(
+                max_workers=threads, thread_name_prefix=_IN_PROCESS[task_name][0]
+            )
+        return _pools[task_name]
 
 
-def _evaluate_in_thread(run_id: int) -> None:
-    from runs_app.services.evaluation import evaluation_auto
-
+def _call_in_thread(task_name: str, handler: Callable[[int], object], run_id: int) -> None:
     try:
-        evaluation_auto(run_id)
+        handler(run_id)
     except Exception:
-        logger.exception("automatic evaluation of run %s failed", run_id)
+        logger.exception(_IN_PROCESS[task_name][1], run_id)
     finally:
         connections.close_all()

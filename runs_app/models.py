@@ -14,8 +14,10 @@ class RunStatus(models.TextChoices):
     FAILED = "failed"
 
 
-ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.STOPPING)
+# The one list of each kind of status: everything else imports these.
 FINAL_RUN_STATUSES = (RunStatus.STOPPED, RunStatus.COMPLETED, RunStatus.FAILED)
+EXECUTING_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.STOPPING)  # holding an execution slot
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, *EXECUTING_RUN_STATUSES)
 
 
 class BatchStatus(models.TextChoices):

@@ -7,6 +7,8 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
+from runs_app.services.lifecycle import runs_recover_in_process
+
 logger = logging.getLogger(__name__)
 
 
@@ -14,8 +16,6 @@ def resume_in_process_runs() -> None:
     """With the in-process executor, resume the runs the previous process was executing."""
     if settings.SIMENGINE_EXECUTOR != "thread":
         return
-    from runs_app.services.scheduling import runs_recover_in_process
-
     try:
         resumed = runs_recover_in_process()
     except DatabaseError as exc:  # e.g. not migrated yet: serving must not fail for it

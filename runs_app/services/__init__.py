@@ -1,1 +1,1 @@
-"""Run services: the only place that changes runs; reads live in selectors."""
+"""Run services: the only place that changes runs (writes here, reads in selectors)."""

@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from runs_app.models import Batch, BatchStatus, Run, RunStatus
+from runs_app.models import FINAL_RUN_STATUSES, Batch, BatchStatus, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_runs
 from runs_app.services.config import build_run_spec
 from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import InvalidRunConfig
-from runs_app.services.scheduling import runs_admit
+from runs_app.services.lifecycle import runs_admit
 from scenarios_app.models import ScenarioVersion
 from simengine.core.stats import summarize
 
@@ -112,7 +112,7 @@ def batch_create(
 
 def batch_progress(batch: Batch) -> dict[str, int]:
     counts = dict(batch.runs.values_list("status").annotate(n=Count("id")).order_by())
-    done = sum(counts.get(s, 0) for s in ("completed", "stopped", "failed"))
+    done = sum(counts.get(s, 0) for s in FINAL_RUN_STATUSES)
     return {
         "total": batch.total_runs,
         "done": done,
@@ -142,12 +142,16 @@ def batch_run_finished(batch_id: int) -> None:
         batch = Batch.objects.select_for_update().get(pk=batch_id)
         if batch.status != BatchStatus.RUNNING:
             return
-        unfinished = batch.runs.exclude(
-            status__in=(RunStatus.COMPLETED, RunStatus.STOPPED, RunStatus.FAILED)
-        )
+        unfinished = batch.runs.exclude(status__in=FINAL_RUN_STATUSES)
         if unfinished.exists():
             return
         batch.aggregates = batch_aggregates(batch)
         batch.status = BatchStatus.COMPLETED
         batch.finished_at = timezone.now()
         batch.save(update_fields=["aggregates", "status", "finished_at"])
+
+
+def batch_on_run_finished(*, batch_id: int | None, **_: object) -> None:
+    """Receiver of `run_finished` (wired in runs_app.apps): a batch run's end may close it."""
+    if batch_id is not None:
+        batch_run_finished(batch_id)

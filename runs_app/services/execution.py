@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection
 
-from runs_app.broadcast import broadcast_to_run, status_changed_payload
-from runs_app.executor import enqueue_evaluation, enqueue_slice
-from runs_app.models import PendingControl, Run, RunStatus, Step
+from runs_app.executor import enqueue_slice
+from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus, Step
 from runs_app.services.adapters import control_from_row
 from runs_app.services.config import run_spec
 from runs_app.services.decisions import decision_maker_for_run
-from runs_app.services.scheduling import runs_admit
+from runs_app.services.lifecycle import run_fail, run_finish, run_halt
 from runs_app.services.sink import commit_tick
 from simengine.core.simulation import Simulation
 
@@ -71,7 +69,7 @@ def execute_slice(run_id: int, *, max_ticks: int | None = None) -> str:
         outcome = _advance(run, max_ticks or settings.SIMENGINE_SLICE_TICKS)
     except Exception as exc:  # an engine bug must fail the run, not loop forever
         logger.exception("run %s failed", run_id)
-        run_finish(run_id, status=RunStatus.FAILED, reason="error", error=repr(exc))
+        run_fail(run_id, error=repr(exc))
         return "failed"
     if outcome == "continue":
         enqueue_slice(run_id)
@@ -91,7 +89,7 @@ def _advance(run: Run, tick_budget: int) -> str:
             spec, last.snapshot, run_id=str(run.pk), model_override=override
         )
     if simulation.finished:
-        run_finish(run.pk, status=RunStatus.COMPLETED, reason=simulation.end_reason or "")
+        run_finish(run.pk, reason=simulation.end_reason or "")
         return "finished"
     with asyncio.Runner() as runner:
         decision_maker = decision_maker_for_run()
@@ -106,7 +104,7 @@ def _advance_ticks(run, simulation, decision_maker, runner, tick_budget: int) ->
     for _ in range(tick_budget):
         state = _state(run.pk)
         if state.status == RunStatus.STOPPING:
-            run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
+            run_halt(run.pk)
             return "stopped"
         if not _may_advance(state):
             return "paused" if state.status == RunStatus.PAUSED else "idle"
@@ -119,7 +117,7 @@ def _advance_ticks(run, simulation, decision_maker, runner, tick_budget: int) ->
             logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
             return "duplicate"
         if result.finished:
-            run_finish(run.pk, status=RunStatus.COMPLETED, reason=result.end_reason or "")
+            run_finish(run.pk, reason=result.end_reason or "")
             return "finished"
         if stepping:
             if state.pending_steps <= 1:
@@ -163,35 +161,6 @@ def _state_sql() -> str:
 
 
 def _may_advance(state: _RunState) -> bool:
-    if state.status in (RunStatus.RUNNING, RunStatus.STOPPING):
+    if state.status in EXECUTING_RUN_STATUSES:
         return True
     return state.status == RunStatus.PAUSED and state.pending_steps > 0
-
-
-def run_finish(run_id: int, *, status: str, reason: str, error: str = "") -> None:
-    """Move a run to a final status, record why, free its slot and admit queued runs."""
-    with transaction.atomic():
-        run = Run.objects.select_for_update().get(pk=run_id)
-        if run.status in (RunStatus.COMPLETED, RunStatus.STOPPED, RunStatus.FAILED):
-            return
-        run.status = status
-        run.end_reason = reason
-        run.error = error
-        run.pending_steps = 0
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "end_reason", "error", "pending_steps", "finished_at"])
-        run.events.create(
-            step=run.current_step, type="run_ended", data={"status": status, "reason": reason}
-        )
-        payload = status_changed_payload(
-            run_id=run_id, status=status, step=run.current_step, reason=reason
-        )
-        transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
-        if status == RunStatus.COMPLETED:
-            transaction.on_commit(lambda: enqueue_evaluation(run_id))
-        if run.batch_id is not None:
-            from runs_app.services.batches import batch_run_finished
-
-            batch_id = run.batch_id
-            transaction.on_commit(lambda: batch_run_finished(batch_id))
-    runs_admit()

@@ -1,4 +1,8 @@
-"""Creating runs and steering them: every control the console, API and CLI share."""
+"""Creating runs and steering them: every control the console, API and CLI share.
+
+The controls that change a run's status live in runs_app.services.lifecycle and are
+re-exported here, beside creation and the controls queued for the next tick.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,37 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from runs_app.broadcast import broadcast_to_run, status_changed_payload
-from runs_app.executor import enqueue_slice
 from runs_app.models import ControlKind, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_run
 from runs_app.services.config import build_run_spec
 from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import ControlRefused
-from runs_app.services.scheduling import runs_admit
+from runs_app.services.lifecycle import (
+    refuse_if_final,
+    run_pause,
+    run_resume,
+    run_start,
+    run_step,
+    run_stop,
+    runs_admit,
+)
 from scenarios_app.models import ScenarioVersion
 
-FINAL = (RunStatus.STOPPED, RunStatus.COMPLETED, RunStatus.FAILED)
+__all__ = [
+    "agent_set_status",
+    "run_create",
+    "run_duplicate",
+    "run_inject_command",
+    "run_inject_message",
+    "run_pause",
+    "run_reset",
+    "run_resume",
+    "run_set_world_value",
+    "run_start",
+    "run_step",
+    "run_stop",
+    "run_trigger_event",
+]
 
 
 def run_create(
@@ -65,95 +89,6 @@ def _locked(run: Run) -> Run:
     return Run.objects.select_for_update().get(pk=run.pk)
 
 
-def _announce(run: Run) -> None:
-    payload = status_changed_payload(run_id=run.pk, status=run.status, step=run.current_step)
-    transaction.on_commit(lambda: broadcast_to_run(run.pk, payload))
-
-
-def _record_control(run: Run, action: str, user: AbstractBaseUser | None, **data: Any) -> None:
-    who = getattr(user, "username", "") or "system"
-    run.events.create(
-        step=run.current_step, type="control", data={"action": action, "by": who, **data}
-    )
-
-
-def _refuse_if_final(run: Run, action: str) -> None:
-    if run.status in FINAL:
-        raise ControlRefused(f"cannot {action} run {run.pk}: it is {run.status}")
-
-
-def run_start(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
-    """Start a run that was created without starting (or resume a paused one)."""
-    return run_resume(run=run, user=user, action="start")
-
-
-def run_pause(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
-    with transaction.atomic():
-        run = _locked(run)
-        _refuse_if_final(run, "pause")
-        if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
-            raise ControlRefused(f"cannot pause run {run.pk}: it is {run.status}")
-        run.status = RunStatus.PAUSED
-        run.save(update_fields=["status", "updated_at"])
-        _record_control(run, "pause", user)
-        _announce(run)
-    transaction.on_commit(runs_admit)
-    return run
-
-
-def run_resume(*, run: Run, user: AbstractBaseUser | None = None, action: str = "resume") -> Run:
-    with transaction.atomic():
-        run = _locked(run)
-        _refuse_if_final(run, action)
-        if run.status != RunStatus.PAUSED:
-            raise ControlRefused(f"cannot {action} run {run.pk}: it is {run.status}, not paused")
-        if run.pending_steps:
-            raise ControlRefused(f"cannot {action} run {run.pk}: a single step is in progress")
-        run.status = RunStatus.QUEUED
-        run.save(update_fields=["status", "updated_at"])
-        _record_control(run, action, user)
-        _announce(run)
-        transaction.on_commit(runs_admit)
-    return run
-
-
-def run_step(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
-    """Advance a paused run by exactly one tick."""
-    with transaction.atomic():
-        run = _locked(run)
-        _refuse_if_final(run, "step")
-        if run.status != RunStatus.PAUSED:
-            raise ControlRefused(
-                f"cannot step run {run.pk}: it is {run.status}; pause it first to step"
-            )
-        if run.pending_steps:
-            raise ControlRefused(f"cannot step run {run.pk}: the previous step is still running")
-        run.pending_steps = 1
-        run.save(update_fields=["pending_steps", "updated_at"])
-        _record_control(run, "step", user, from_step=run.current_step)
-        transaction.on_commit(lambda: enqueue_slice(run.pk))
-    return run
-
-
-def run_stop(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
-    from runs_app.services.execution import run_finish
-
-    with transaction.atomic():
-        run = _locked(run)
-        _refuse_if_final(run, "stop")
-        _record_control(run, "stop", user)
-        if run.status == RunStatus.RUNNING:
-            run.status = RunStatus.STOPPING
-            run.save(update_fields=["status", "updated_at"])
-            _announce(run)
-            return run
-        if run.status == RunStatus.STOPPING:
-            return run
-    run_finish(run.pk, status=RunStatus.STOPPED, reason="stopped by operator")
-    run.refresh_from_db()
-    return run
-
-
 def run_duplicate(
     *,
     run: Run,
@@ -197,7 +132,7 @@ def _queue_control(
 ) -> PendingControl:
     with transaction.atomic():
         run = _locked(run)
-        _refuse_if_final(run, kind.replace("_", " "))
+        refuse_if_final(run, kind.replace("_", " "))
         return PendingControl.objects.create(run=run, kind=kind, payload=payload, created_by=user)
 
 

@@ -18,7 +18,7 @@ from runs_app.selectors import (
 )
 from runs_app.views.evaluation import evaluation_context
 
-LIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.STOPPING, RunStatus.PAUSED)
+LIVE_STATUSES = tuple(status for status in RunStatus if status not in FINAL_RUN_STATUSES)
 
 
 def run_controls(run: Run) -> dict[str, bool]:

@@ -4,7 +4,7 @@ import pytest
 
 from runs_app.models import Run
 from runs_app.services import execution
-from runs_app.services.scheduling import runs_admit
+from runs_app.services.lifecycle import runs_admit
 from tests.api.factories import make_version
 
 pytestmark = pytest.mark.django_db

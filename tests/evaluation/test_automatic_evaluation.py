@@ -9,6 +9,7 @@ from runs_app.models import Evaluation, Event
 from runs_app.services.evaluation import evaluation_auto
 from runs_app.services.runs import run_create
 from runs_app.tasks import evaluate_run
+from simengine.celery import app as celery_app
 from tests.evaluation.conftest import (
     finished_run,
     flood_version,
@@ -70,11 +71,13 @@ def test_evaluating_again_skips_the_models_that_already_did(no_ollama):
 def test_with_celery_the_evaluation_is_a_task_on_the_run_queue(settings, monkeypatch, no_ollama):
     run = finished_run(flood_version(), ticks=3)
     sent = []
-    monkeypatch.setattr(evaluate_run, "apply_async", lambda args, queue: sent.append((args, queue)))
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args, queue: sent.append((name, args, queue))
+    )
     settings.SIMENGINE_EXECUTOR = "celery"
 
     enqueue_evaluation(run.pk)
 
-    assert sent == [((run.pk,), settings.SIMENGINE_CELERY_QUEUE)]
+    assert sent == [("runs.evaluate_run", (run.pk,), settings.SIMENGINE_CELERY_QUEUE)]
     assert evaluate_run.name == "runs.evaluate_run"
     assert evaluate_run.run(run.pk) == 1  # the task body: the rule baseline (Ollama is down)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from runs_app.models import Batch, Run
+from runs_app.models import FINAL_RUN_STATUSES, Batch, Run
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
 
@@ -95,6 +95,4 @@ def wait_for_run(
 
 
 def wait_until_final(run: Run, *, timeout: float = 60.0) -> Run:
-    return wait_for_run(
-        run, lambda r: r.status in ("completed", "stopped", "failed"), timeout=timeout
-    )
+    return wait_for_run(run, lambda r: r.status in FINAL_RUN_STATUSES, timeout=timeout)

@@ -1,8 +1,8 @@
 import pytest
 
 from runs_app.models import Run, RunStatus, Step
+from runs_app.services.lifecycle import runs_recover_in_process
 from runs_app.services.runs import run_create, run_step
-from runs_app.services.scheduling import runs_recover_in_process
 from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
