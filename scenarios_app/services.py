@@ -17,11 +17,12 @@ from django.db.models import ProtectedError
 from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+from simengine.errors import ConflictError
 
 logger = logging.getLogger(__name__)
 
 
-class ScenarioConflict(Exception):
+class ScenarioConflict(ConflictError):
     """The scenario's state forbids the change (it has runs, or no version); the API says 409."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from runs_app.selectors import run_list
+
 register = template.Library()
 
 _STATUS_CLASSES = {
@@ -83,6 +85,12 @@ def percent(value: object, total: object) -> int:
         return round(100 * float(value) / float(total)) if float(total) else 0
     except (TypeError, ValueError):
         return 0
+
+
+@register.inclusion_tag("runs_app/_run_table.html")
+def scenario_runs(scenario_id: int, limit: int = 20) -> dict:
+    """The newest runs of a scenario as the run table, for the scenario page (which knows no run)."""
+    return {"runs": run_list(scenario=scenario_id)[:limit]}
 
 
 @register.filter

@@ -23,8 +23,8 @@ from runs_app.services.analysis import (
     sweep_grid_from_text,
 )
 from runs_app.services.errors import InvalidRunConfig
-from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
+from simengine.web.offload import off_the_shared_thread
 
 SIGNIFICANCE = 0.05
 MAX_EFFECT_ROWS = 40

@@ -21,9 +21,9 @@ from runs_app.services.evaluation import (
     run_agreement_rows,
     run_dimensions,
 )
-from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
 from simengine.core.evaluation import Dimension, resolve_dimensions
+from simengine.web.offload import off_the_shared_thread
 
 PENDING_FOR = timedelta(minutes=10)  # how long the panel polls for an automatic evaluation
 
