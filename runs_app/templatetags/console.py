@@ -89,7 +89,7 @@ def percent(value: object, total: object) -> int:
 
 @register.inclusion_tag("runs_app/_run_table.html")
 def scenario_runs(scenario_id: int, limit: int = 20) -> dict:
-    """The newest runs of a scenario as the run table, for the scenario page (which knows no run)."""
+    """The newest runs of a scenario as the run table, for the scenario page (it knows no run)."""
     return {"runs": run_list(scenario=scenario_id)[:limit]}
 
 
