@@ -149,6 +149,11 @@ def _step_range(queryset: QuerySet, field: str, low: int | None, high: int | Non
 # -- console reads: live updates, the timeline, decisions, comparisons --
 
 
+def run_exists(*, pk: int) -> bool:
+    """Whether a run with this id exists (a watcher of an unknown run is refused)."""
+    return Run.objects.filter(pk=pk).exists()
+
+
 def run_get(*, pk: int) -> Run:
     return Run.objects.select_related("scenario_version__scenario", "batch", "created_by").get(
         pk=pk
