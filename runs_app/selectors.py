@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
+from runs_app.services.config import run_spec
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
@@ -68,8 +69,6 @@ def batch_completed_finals(*, batch: Batch) -> Iterator[tuple[str, dict, dict]]:
 
 def run_rooms_of_agent(*, run: Run, agent_name: str) -> list[str]:
     """Ids of the rooms `agent_name` belongs to in this run (templates expanded)."""
-    from runs_app.services.config import run_spec
-
     members = run_spec(run).room_members()
     return [room for room, names in members.items() if agent_name in names]
 

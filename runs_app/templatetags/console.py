@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.utils.html import format_html
 
@@ -192,16 +194,12 @@ def _action_text(action: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
-    import json
-
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
 
 @register.filter
 def tojson(value: object) -> str:
     """Compact JSON for a data attribute (autoescaping quotes it safely)."""
-    import json
-
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
