@@ -7,14 +7,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from runs_app.models import Event, Run
-from runs_app.selectors import chat_messages, decision_calls, timeline_list
+from runs_app.selectors import chat_messages, decision_calls, run_exists, timeline_list
 from runs_app.services.live import LiveCursor, live_update
 from runs_app.views.context import chat_accept
 
 
 def run_since(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     """Everything after `step` as out-of-band fragments (the socket-less catch-up)."""
-    if not Run.objects.filter(pk=pk).exists():
+    if not run_exists(pk=pk):
         raise Http404(f"no run {pk}")
     html, _ = live_update(pk, LiveCursor(step=step))
     return HttpResponse(html)
