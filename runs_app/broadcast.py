@@ -1,10 +1,15 @@
-"""Every payload pushed to a run's WebSocket group, typed in one place."""
+"""Every payload pushed to a run's WebSocket group, typed in one place, and the group's name.
+
+A payload's `type` names the consumer handler that forwards it (`run.tick` -> `run_tick`);
+the consumer sends the payload to the browser unchanged, as JSON.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -16,33 +21,87 @@ logger = logging.getLogger(__name__)
 _consumer_loop: asyncio.AbstractEventLoop | None = None
 
 
+class TickMessage(TypedDict):
+    """A message sent during the tick, as the console shows it."""
+
+    id: str
+    sender: str
+    channel: str
+    recipient: str
+    text: str
+
+
+class RunTickPayload(TypedDict):
+    """A tick was committed: its index, the run's status and metrics, its messages."""
+
+    type: Literal["run.tick"]
+    run: int
+    step: int
+    status: str
+    metrics: dict[str, Any]
+    messages: list[TickMessage]
+
+
+class RunStatusPayload(TypedDict):
+    """The run's status changed (started, paused, finished ...), with why when it ended."""
+
+    type: Literal["run.status"]
+    run: int
+    status: str
+    step: int
+    reason: str
+
+
+RunPayload = RunTickPayload | RunStatusPayload
+
+
 def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the event loop serving WebSockets (in-memory layer sends must run on it)."""
     global _consumer_loop
     _consumer_loop = loop
 
 
 def run_group_name(run_id: int) -> str:
+    """The channel-layer group of everyone watching one run."""
     return f"run-{run_id}"
 
 
 def tick_committed_payload(
-    *, run_id: int, step: int, status: str, metrics: dict[str, Any], messages: list[dict]
-) -> dict[str, Any]:
+    *,
+    run_id: int,
+    step: int,
+    status: str,
+    metrics: dict[str, Any],
+    messages: Sequence[Mapping[str, Any]],
+) -> RunTickPayload:
+    """The payload announcing a committed tick (each message cut to `TickMessage`'s keys)."""
     return {
         "type": "run.tick",
         "run": run_id,
         "step": step,
         "status": status,
         "metrics": metrics,
-        "messages": messages,
+        "messages": [
+            {
+                "id": m["id"],
+                "sender": m["sender"],
+                "channel": m["channel"],
+                "recipient": m["recipient"],
+                "text": m["text"],
+            }
+            for m in messages
+        ],
     }
 
 
-def status_changed_payload(*, run_id: int, status: str, step: int, reason: str = "") -> dict:
+def status_changed_payload(
+    *, run_id: int, status: str, step: int, reason: str = ""
+) -> RunStatusPayload:
+    """The payload announcing a status change."""
     return {"type": "run.status", "run": run_id, "status": status, "step": step, "reason": reason}
 
 
-def broadcast_to_run(run_id: int, payload: dict[str, Any]) -> None:
+def broadcast_to_run(run_id: int, payload: RunPayload) -> None:
     """Send a payload to everyone watching a run; never fails the caller."""
     layer = get_channel_layer()
     if layer is None:

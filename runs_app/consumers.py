@@ -1,46 +1,59 @@
 """WebSocket consumers: authorise, join the run's group, forward its payloads.
 
-A console that sends `{"type": "catch_up", "since": <step>}` also receives, after that and
-after every payload, the HTML fragments it is missing since that step (read from the
-database, so a reconnecting page loses nothing).
+Payloads are the `TypedDict`s of `runs_app.broadcast`; each handler is named after a
+payload `type` and sends it on unchanged. A console that sends `{"type": "catch_up",
+"since": <step>}` also receives, after that and after every payload, the HTML fragments it
+is missing since that step (rendered by `runs_app.services.live` from the database, so a
+reconnecting page loses nothing).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from runs_app.broadcast import register_consumer_loop, run_group_name
-from runs_app.models import Run
-from runs_app.views.live import LiveCursor, live_update
+from runs_app.broadcast import (
+    RunStatusPayload,
+    RunTickPayload,
+    register_consumer_loop,
+    run_group_name,
+)
+from runs_app.selectors import run_exists
+from runs_app.services.live import LiveCursor, live_update
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
+    """One browser watching one run (`/ws/runs/<run_id>/`)."""
+
     async def connect(self) -> None:
+        """Refuse anonymous users and unknown runs; join the run's group."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
-        if not await database_sync_to_async(Run.objects.filter(pk=self.run_id).exists)():
+        if not await database_sync_to_async(run_exists)(pk=self.run_id):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         register_consumer_loop(asyncio.get_running_loop())
         self.group = run_group_name(self.run_id)
-        self.cursor = None
+        self.cursor: LiveCursor | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        """Leave the run's group."""
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content: dict, **kwargs) -> None:
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """`catch_up`: from now on, also send the fragments missed since `since`."""
         if isinstance(content, dict) and content.get("type") == "catch_up":
             try:
                 since = max(0, int(content.get("since", 0)))
@@ -49,12 +62,14 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             self.cursor = LiveCursor(step=since)
             await self._push_fragments()
 
-    async def run_tick(self, event: dict) -> None:
+    async def run_tick(self, event: RunTickPayload) -> None:
+        """Forward a committed tick (and the fragments it brings to a catching-up page)."""
         await self.send_json(event)
         if self.cursor is not None and int(event.get("step", 0)) > self.cursor.step:
             await self._push_fragments()
 
-    async def run_status(self, event: dict) -> None:
+    async def run_status(self, event: RunStatusPayload) -> None:
+        """Forward a status change (and the redrawn fragments)."""
         await self.send_json(event)
         await self._push_fragments()
 

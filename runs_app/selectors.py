@@ -1,10 +1,15 @@
+"""Reads of runs, batches and their records: the run list filters, console reads, comparisons."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, Step
+from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
+from runs_app.services.config import run_spec
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
@@ -19,8 +24,12 @@ def run_list(
     batch: int | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    seed: int | None = None,
+    param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status and a creation time range."""
+    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one
+    parameter `(name, value)` (a batch grid cell's or the run's own override).
+    """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
         runs = runs.filter(scenario_version__scenario_id=scenario)
@@ -34,6 +43,13 @@ def run_list(
         runs = runs.filter(created_at__gte=created_after)
     if created_before is not None:
         runs = runs.filter(created_at__lt=created_before)
+    if seed is not None:
+        runs = runs.filter(seed=seed)
+    if param is not None:
+        name, value = param
+        runs = runs.filter(
+            Q(**{f"grid_cell__{name}": value}) | Q(**{f"overrides__params__{name}": value})
+        )
     return runs
 
 
@@ -46,10 +62,14 @@ def batch_list(*, scenario: int | None = None, status: str | None = None) -> Que
     return batches
 
 
+def batch_completed_finals(*, batch: Batch) -> Iterator[tuple[str, dict, dict]]:
+    """`(cell_key, grid_cell, final metrics)` of the batch's completed runs, cell by cell."""
+    rows = batch.runs.filter(status=RunStatus.COMPLETED).order_by("cell_key", "seed")
+    return rows.values_list("cell_key", "grid_cell", "metrics").iterator(chunk_size=500)
+
+
 def run_rooms_of_agent(*, run: Run, agent_name: str) -> list[str]:
     """Ids of the rooms `agent_name` belongs to in this run (templates expanded)."""
-    from runs_app.services.config import run_spec
-
     members = run_spec(run).room_members()
     return [room for room, names in members.items() if agent_name in names]
 
@@ -147,6 +167,11 @@ def _step_range(queryset: QuerySet, field: str, low: int | None, high: int | Non
 
 
 # -- console reads: live updates, the timeline, decisions, comparisons --
+
+
+def run_exists(*, pk: int) -> bool:
+    """Whether a run with this id exists (a watcher of an unknown run is refused)."""
+    return Run.objects.filter(pk=pk).exists()
 
 
 def run_get(*, pk: int) -> Run:

@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
-from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.forms.brief import DesignBriefForm
 from scenarios_app.selectors import llm_model_options
 from scenarios_app.services import DesignFailed, design_from_brief
+from simengine.web.offload import off_the_shared_thread
 
 
 def _initial_model(models: list[str]) -> str:

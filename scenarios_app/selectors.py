@@ -46,6 +46,14 @@ def scenario_versions_with_usage(*, scenario: Scenario) -> QuerySet[ScenarioVers
     )
 
 
+def scenario_usage(*, scenario: Scenario) -> tuple[int, int]:
+    """How many runs and batches use any version of the scenario (they keep it from deletion)."""
+    versions = scenario.versions.all()
+    runs = versions.aggregate(n=Count("runs"))["n"]
+    batches = versions.aggregate(n=Count("batches"))["n"]
+    return runs, batches
+
+
 @dataclass(frozen=True)
 class DiffLine:
     kind: str  # "hunk" | "add" | "del" | "same"

@@ -18,12 +18,13 @@ from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.designer import DesignResult, design_scenario
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+from simengine.errors import ConflictError
 from simengine.llm import ModelAsker, model_problem
 
 logger = logging.getLogger(__name__)
 
 
-class ScenarioConflict(Exception):
+class ScenarioConflict(ConflictError):
     """The scenario's state forbids the change (it has runs, or no version); the API says 409."""
 
 

@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from runs_app.models import Batch, Run
 from scenarios_app.forms import ScenarioDesigner, apply_row_op
 from scenarios_app.forms.values import to_yaml
 from scenarios_app.models import Scenario, ScenarioVersion
 from scenarios_app.selectors import (
     llm_model_options,
     scenario_list,
+    scenario_usage,
     scenario_version_diff,
     scenario_versions_with_usage,
 )
@@ -45,13 +45,10 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(Scenario, pk=pk)
     versions = list(scenario_versions_with_usage(scenario=scenario))
     latest = versions[0] if versions else None
-    runs = Run.objects.filter(scenario_version__scenario=scenario).select_related(
-        "scenario_version__scenario", "batch"
-    )[:20]
     return render(
         request,
         "scenarios_app/scenario_detail.html",
-        {"scenario": scenario, "versions": versions, "latest": latest, "runs": runs},
+        {"scenario": scenario, "versions": versions, "latest": latest},
     )
 
 
@@ -224,8 +221,7 @@ def scenario_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
 def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, then delete; a scenario whose versions runs use is kept (runs keep versions)."""
     scenario = get_object_or_404(Scenario, pk=pk)
-    run_count = Run.objects.filter(scenario_version__scenario=scenario).count()
-    batch_count = Batch.objects.filter(scenario_version__scenario=scenario).count()
+    run_count, batch_count = scenario_usage(scenario=scenario)
     if request.method == "POST":
         try:
             delete_scenario(scenario=scenario)

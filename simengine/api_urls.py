@@ -5,13 +5,12 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
-from agents_app import api as agents
-from runs_app.api import analysis, batches, evaluations, history, runs
-from runs_app.views.offload import off_the_shared_thread
+from runs_app.api import agents, analysis, batches, evaluations, history, runs
 from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
 from simengine.api.base import NotFoundApi
 from simengine.api.errors import api_exception_handler
+from simengine.web.offload import off_the_shared_thread
 
 
 class IdConverter:

@@ -1,5 +1,6 @@
 """/api/batches/{id}/analysis/ and /api/batches/{id}/sweep-proposal/: cross-run statistics of
-a batch, and the next sweep it suggests (started by POSTing its grid to /api/batches/)."""
+a batch, and the next sweep it suggests (started by POSTing its grid to /api/batches/).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-class ControlRefused(Exception):
+from simengine.errors import ConflictError, InvalidInputError
+
+
+class ControlRefused(ConflictError):
     """A control that the run's current state does not allow (the API answers 409)."""
 
     def __init__(self, reason: str) -> None:
@@ -6,7 +9,7 @@ class ControlRefused(Exception):
         self.reason = reason
 
 
-class InvalidRunConfig(Exception):
+class InvalidRunConfig(InvalidInputError):
     """Overrides or a grid that do not produce a valid scenario; carries every error line."""
 
     def __init__(self, errors: list[str]) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.utils.html import format_html
+
+from runs_app.selectors import run_list
 
 register = template.Library()
 
@@ -83,6 +87,12 @@ def percent(value: object, total: object) -> int:
         return round(100 * float(value) / float(total)) if float(total) else 0
     except (TypeError, ValueError):
         return 0
+
+
+@register.inclusion_tag("runs_app/_run_table.html")
+def scenario_runs(scenario_id: int, limit: int = 20) -> dict:
+    """The newest runs of a scenario as the run table, for the scenario page (it knows no run)."""
+    return {"runs": run_list(scenario=scenario_id)[:limit]}
 
 
 @register.filter
@@ -184,16 +194,12 @@ def _action_text(action: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
-    import json
-
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
 
 @register.filter
 def tojson(value: object) -> str:
     """Compact JSON for a data attribute (autoescaping quotes it safely)."""
-    import json
-
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 

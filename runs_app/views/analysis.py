@@ -1,5 +1,6 @@
 """A batch's analysis fragment (comparisons, effects, scores, behaviours) and the next sweep:
-proposed on request, started only when the researcher confirms it."""
+proposed on request, started only when the researcher confirms it.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from runs_app.services.analysis import (
     sweep_grid_from_text,
 )
 from runs_app.services.errors import InvalidRunConfig
-from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
+from simengine.web.offload import off_the_shared_thread
 
 SIGNIFICANCE = 0.05
 MAX_EFFECT_ROWS = 40

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from runs_app.forms import BatchCreateForm
-from runs_app.models import Batch, BatchStatus, RunStatus
+from runs_app.models import Batch, BatchStatus
 from runs_app.selectors import batch_list
 from runs_app.services.batches import batch_aggregates, batch_create, batch_progress
+from runs_app.services.comparison import batch_cell_tables, batch_spread
 from runs_app.services.errors import InvalidRunConfig
-from runs_app.templatetags.console import cell_label
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
 
@@ -72,8 +70,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "progress": progress,
         "running": batch.status == BatchStatus.RUNNING,
-        **_aggregate_tables(aggregates),
-        "spread": _spread(batch),
+        **batch_cell_tables(aggregates=aggregates),
+        "spread": batch_spread(batch=batch),
         "runs": batch.runs.select_related("scenario_version__scenario").order_by(
             "cell_key", "seed"
         )[:300],
@@ -81,60 +79,6 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "batch-progress":
         return render(request, "runs_app/batch_detail.html#progress", context)
     return render(request, "runs_app/batch_detail.html", context)
-
-
-def _aggregate_tables(aggregates: dict[str, Any]) -> dict[str, Any]:
-    """Rows per cell and chart data per metric (mean with its 95% CI across cells)."""
-    cells = list(aggregates.values())
-    metrics = list(OrderedDict.fromkeys(name for cell in cells for name in cell["metrics"]))
-    rows = [
-        {
-            "label": cell_label(cell["params"]),
-            "runs": cell["runs"],
-            "values": [cell["metrics"].get(name) for name in metrics],
-        }
-        for cell in cells
-    ]
-    chart = {
-        "labels": [row["label"] for row in rows],
-        "metrics": {
-            name: [
-                {
-                    "mean": _finite(cell["metrics"].get(name, {}).get("mean")),
-                    "low": _finite(cell["metrics"].get(name, {}).get("ci_low")),
-                    "high": _finite(cell["metrics"].get(name, {}).get("ci_high")),
-                    "n": cell["metrics"].get(name, {}).get("n", 0),
-                }
-                for cell in cells
-            ]
-            for name in metrics
-        },
-    }
-    return {"metric_names": metrics, "cell_rows": rows, "ci_chart": chart}
-
-
-def _spread(batch: Batch) -> dict[str, Any]:
-    """Final metric values of completed runs per cell, for box plots across seeds."""
-    cells: OrderedDict[str, dict[str, list[float]]] = OrderedDict()
-    labels: dict[str, str] = {}
-    rows = batch.runs.filter(status=RunStatus.COMPLETED).order_by("cell_key", "seed")
-    for key, cell, metrics in rows.values_list("cell_key", "grid_cell", "metrics").iterator(
-        chunk_size=500
-    ):
-        labels[key] = cell_label(cell)
-        slot = cells.setdefault(key, {})
-        for name, value in (metrics or {}).items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                slot.setdefault(name, []).append(value)
-    names = list(OrderedDict.fromkeys(n for slot in cells.values() for n in slot))
-    return {
-        "labels": [labels[key] for key in cells],
-        "values": {name: [slot.get(name, []) for slot in cells.values()] for name in names},
-    }
-
-
-def _finite(value: Any) -> float | None:
-    return value if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _int(value: Any) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from runs_app.forms import InjectForm
-from runs_app.models import FINAL_RUN_STATUSES, PendingControl, Run, RunStatus, Step
+from runs_app.models import Run
 from runs_app.selectors import (
     chat_messages,
     evaluation_list,
@@ -16,23 +16,8 @@ from runs_app.selectors import (
     run_rooms_of_agent,
     timeline_list,
 )
+from runs_app.services.live import LIVE_STATUSES, header_context
 from runs_app.views.evaluation import evaluation_context
-
-LIVE_STATUSES = tuple(status for status in RunStatus if status not in FINAL_RUN_STATUSES)
-
-
-def run_controls(run: Run) -> dict[str, bool]:
-    """Which control buttons apply to the run's current status."""
-    final = run.status in FINAL_RUN_STATUSES
-    paused = run.status == RunStatus.PAUSED
-    return {
-        "start": paused and run.current_step == 0 and not run.pending_steps,
-        "resume": paused and run.current_step > 0 and not run.pending_steps,
-        "pause": run.status in (RunStatus.RUNNING, RunStatus.QUEUED),
-        "step": paused and not run.pending_steps,
-        "stop": not final and run.status != RunStatus.STOPPING,
-        "final": final,
-    }
 
 
 def run_rooms(run: Run) -> list[str]:
@@ -59,18 +44,6 @@ def chat_accept(run: Run, target: str) -> str:
         rooms = run_rooms_of_agent(run=run, agent_name=name)
         return "|".join([f"agent:{name}", "all", *(f"room:{room}" for room in rooms)])
     return "*"
-
-
-def header_context(run: Run) -> dict[str, Any]:
-    latest = Step.objects.filter(run=run).order_by("-index").values_list("metrics", flat=True)
-    metrics = latest.first() or run.metrics or {}
-    return {
-        "run": run,
-        "controls": run_controls(run),
-        "metrics": {k: v for k, v in metrics.items() if isinstance(v, int | float) or v is None},
-        "progress": round(100 * run.current_step / run.max_ticks) if run.max_ticks else 0,
-        "pending": list(PendingControl.objects.filter(run=run, applied_step=None).order_by("id")),
-    }
 
 
 def console_context(

@@ -1,5 +1,6 @@
 """The run console's evaluation panel: scores, reasoning, narrative, chart, agreement, and
-the "Evaluate with model…" form."""
+the "Evaluate with model…" form.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from runs_app.services.evaluation import (
     run_agreement_rows,
     run_dimensions,
 )
-from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.selectors import llm_model_options
 from simengine.core.evaluation import Dimension, resolve_dimensions
+from simengine.web.offload import off_the_shared_thread
 
 PENDING_FOR = timedelta(minutes=10)  # how long the panel polls for an automatic evaluation
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,19 +47,13 @@ def run_list_page(request: HttpRequest) -> HttpResponse:
     runs = run_list()
     if form.is_valid():
         data = form.cleaned_data
-        if data["scenario"]:
-            runs = runs.filter(scenario_version__scenario=data["scenario"])
-        if data["status"]:
-            runs = runs.filter(status=data["status"])
-        if data["batch"]:
-            runs = runs.filter(batch=data["batch"])
-        if data["seed"] is not None:
-            runs = runs.filter(seed=data["seed"])
-        if data["param"]:
-            name, value = data["param"]
-            runs = runs.filter(
-                Q(**{f"grid_cell__{name}": value}) | Q(**{f"overrides__params__{name}": value})
-            )
+        runs = run_list(
+            scenario=data["scenario"].pk if data["scenario"] else None,
+            status=data["status"] or None,
+            batch=data["batch"].pk if data["batch"] else None,
+            seed=data["seed"],
+            param=data["param"] or None,
+        )
     page = Paginator(runs.prefetch_related("evaluations"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

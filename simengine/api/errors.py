@@ -1,5 +1,8 @@
 """One error format for the whole API, and the mapping of service exceptions to statuses.
 
+Services raise subclasses of `simengine.errors` (conflict: 409, invalid input: 400), so this
+module knows no app.
+
 Every error body is `{"detail": str, "errors": [{"path": str, "message": str}]}`; `errors`
 lists each bad field by its path (`overrides.max_ticks`, `spec.agent_templates[0].model`)
 and is present only for 400 answers about input.
@@ -16,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from runs_app.services.errors import ControlRefused, InvalidRunConfig
-from scenarios_app.services import ScenarioConflict, SpecError
+from simengine.core.spec import SpecError
+from simengine.errors import ConflictError, InvalidInputError
 
 INVALID_INPUT = "Invalid input."
 
@@ -70,11 +73,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def _translate(exc: Exception) -> Exception:
-    if isinstance(exc, ControlRefused):
-        return Conflict(exc.reason)
-    if isinstance(exc, ScenarioConflict):
+    if isinstance(exc, ConflictError):
         return Conflict(str(exc))
-    if isinstance(exc, InvalidRunConfig | SpecError):
+    if isinstance(exc, InvalidInputError | SpecError):
         return InvalidInput(exc.errors)
     if isinstance(exc, ObjectDoesNotExist):
         return exceptions.NotFound()

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from runs_app.models import Batch, Event, PendingControl, Run, RunStatus
-from runs_app.views.live import LiveCursor, live_update
+from runs_app.services.live import LiveCursor, live_update
 from tests.console.conftest import finished_run
 
 pytestmark = pytest.mark.django_db

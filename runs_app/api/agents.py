@@ -24,6 +24,8 @@ MAX_TEXT = 20_000
 
 
 class AgentSerializer(serializers.ModelSerializer):
+    """An agent of a run: who it is, its model, status, emotion, place and token use."""
+
     class Meta:
         model = Agent
         fields = [
@@ -45,21 +47,29 @@ class AgentSerializer(serializers.ModelSerializer):
 
 
 class AgentFilterSerializer(serializers.Serializer):
+    """Filters of the agent list."""
+
     status = serializers.ChoiceField(choices=AgentStatus.choices, required=False)
 
 
 class AgentStatusSerializer(serializers.Serializer):
+    """The status an operator sets on an agent."""
+
     status = serializers.ChoiceField(
         choices=AgentStatus.choices, help_text="Applied at the run's next tick boundary."
     )
 
 
 class AgentControlSerializer(serializers.Serializer):
+    """An agent and the control queued to change it."""
+
     agent = AgentSerializer()
     control = PendingControlSerializer()
 
 
 class InjectSerializer(serializers.Serializer):
+    """An operator message (to an agent, a room or all) or command (to one agent)."""
+
     kind = serializers.ChoiceField(
         choices=["message", "command"],
         help_text="`message`: delivered like any message, to `to`. `command`: an operator "
@@ -74,6 +84,7 @@ class InjectSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=MAX_TEXT)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A message needs a known recipient, a command a known agent of the run."""
         run: Run = self.context["run"]
         if data["kind"] == "message":
             if "to" not in data:
@@ -113,6 +124,8 @@ def _get_agent(run: Run, agent_id: int) -> Agent:
 
 
 class AgentListApi(ApiListView):
+    """A run's agents, paginated."""
+
     serializer_class = AgentSerializer
     filter_serializer_class = AgentFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -126,6 +139,8 @@ class AgentListApi(ApiListView):
 
 
 class AgentDetailApi(ApiView):
+    """One agent of a run; PATCH queues a status change."""
+
     may_conflict = True
 
     @extend_schema(tags=TAGS, summary="One agent of a run", responses=AgentSerializer)
@@ -155,6 +170,8 @@ class AgentDetailApi(ApiView):
 
 
 class AgentInjectApi(ApiView):
+    """Operator injections into a run."""
+
     may_conflict = True
 
     @extend_schema(

@@ -1,0 +1,107 @@
+"""Rendering the run console's live regions: the header, and the fragments since a step.
+
+A watcher holds a cursor: the last step it saw and the events and messages at or after it
+that it already has. `live_update` renders everything newer than the cursor as htmx
+out-of-band fragments (header, counters, agents, new timeline rows and chat messages, and
+the new per-tick metrics for the charts). The WebSocket consumer pushes these after every
+payload to a watcher that asked to catch up; `GET /runs/<id>/since/<step>/` serves the same
+for a client that lost its socket, so a reconnecting client catches up from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from runs_app.models import FINAL_RUN_STATUSES, PendingControl, Run, RunStatus, Step
+from runs_app.selectors import (
+    run_events_after,
+    run_get,
+    run_messages_after,
+    run_metric_series,
+)
+
+LIVE_STATUSES = tuple(status for status in RunStatus if status not in FINAL_RUN_STATUSES)
+
+
+@dataclass
+class LiveCursor:
+    """What one watcher has: the last step, and ids (-> step) of rows sent at or after it."""
+
+    step: int
+    events: dict[int, int] = field(default_factory=dict)
+    messages: dict[int, int] = field(default_factory=dict)
+    header: str = ""  # what the header showed; it is re-sent only when this changes
+
+
+def run_controls(run: Run) -> dict[str, bool]:
+    """Which control buttons apply to the run's current status."""
+    final = run.status in FINAL_RUN_STATUSES
+    paused = run.status == RunStatus.PAUSED
+    return {
+        "start": paused and run.current_step == 0 and not run.pending_steps,
+        "resume": paused and run.current_step > 0 and not run.pending_steps,
+        "pause": run.status in (RunStatus.RUNNING, RunStatus.QUEUED),
+        "step": paused and not run.pending_steps,
+        "stop": not final and run.status != RunStatus.STOPPING,
+        "final": final,
+    }
+
+
+def header_context(run: Run) -> dict[str, Any]:
+    """What the console header shows: controls, latest metrics, progress, pending controls."""
+    latest = Step.objects.filter(run=run).order_by("-index").values_list("metrics", flat=True)
+    metrics = latest.first() or run.metrics or {}
+    return {
+        "run": run,
+        "controls": run_controls(run),
+        "metrics": {k: v for k, v in metrics.items() if isinstance(v, int | float) or v is None},
+        "progress": round(100 * run.current_step / run.max_ticks) if run.max_ticks else 0,
+        "pending": list(PendingControl.objects.filter(run=run, applied_step=None).order_by("id")),
+    }
+
+
+def live_update(run_id: int, cursor: LiveCursor) -> tuple[str, LiveCursor]:
+    """The fragments a watcher at `cursor` is missing, and its cursor afterwards."""
+    run = run_get(pk=run_id)
+    series = run_metric_series(run_id=run_id, after=cursor.step)
+    events = run_events_after(run_id=run_id, step=cursor.step, exclude=set(cursor.events))
+    messages = run_messages_after(run_id=run_id, step=cursor.step, exclude=set(cursor.messages))
+    step = max([cursor.step, *(point["i"] for point in series)])
+    sent_events = {**cursor.events, **{e.id: e.step for e in events}}
+    sent_messages = {**cursor.messages, **{m.id: m.step for m in messages}}
+    header = header_context(run)
+    header_key = "|".join(
+        str(part)
+        for part in (
+            run.status,
+            run.pending_steps,
+            [control.pk for control in header["pending"]],
+            run.end_reason,
+            len(run.notes),
+            bool(run.error),
+        )
+    )
+    html = render_to_string(
+        "runs_app/run_console.html#live",
+        {
+            **header,
+            # Controls answered over HTTP also redraw the header, so it is only left
+            # alone while a running run ticks (its buttons stay clickable).
+            "header_changed": header_key != cursor.header or run.status != RunStatus.RUNNING,
+            "agents": list(run.agents.order_by("id")),
+            "new_events": events,
+            "new_messages": messages,
+            "new_series": series,
+            "cursor_step": step,
+            "live": run.status in LIVE_STATUSES,
+        },
+    )
+    return html, LiveCursor(
+        step=step,
+        events={k: s for k, s in sent_events.items() if s >= step},
+        messages={k: s for k, s in sent_messages.items() if s >= step},
+        header=header_key,
+    )

@@ -1,0 +1,195 @@
+"""The run WebSocket consumer on the in-memory channel layer: who may watch, what arrives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from runs_app.broadcast import (
+    RunStatusPayload,
+    RunTickPayload,
+    TickMessage,
+    run_group_name,
+    status_changed_payload,
+    tick_committed_payload,
+)
+from runs_app.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from runs_app.models import Event
+from runs_app.routing import websocket_urlpatterns
+from scenarios_app.services import scenario_import
+from tests.console.conftest import finished_run
+
+SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "riverside_flood.yaml"
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def run(transactional_db):
+    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
+    return finished_run(version, ticks=4)
+
+
+@pytest.fixture
+def user(transactional_db, django_user_model):
+    return django_user_model.objects.create_user("watcher", password="pw")
+
+
+def watching(run_id: int, user: Any) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/runs/{run_id}/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+def session(run_id: int, user: Any, body: Callable[[WebsocketCommunicator], Awaitable[Any]]):
+    """Connect as `user`, run `body`, always disconnect; returns what `body` returns."""
+
+    async def go() -> Any:
+        communicator = watching(run_id, user)
+        connected, _ = await communicator.connect()
+        assert connected
+        try:
+            return await body(communicator)
+        finally:
+            await communicator.disconnect()
+
+    return async_to_sync(go)()
+
+
+async def send_to_group(run_id: int, payload: dict[str, Any]) -> None:
+    await get_channel_layer().group_send(run_group_name(run_id), payload)
+
+
+def test_an_anonymous_watcher_is_refused_with_4401(run):
+    async def connect() -> tuple[bool, int | None]:
+        return await watching(run.pk, AnonymousUser()).connect()
+
+    assert async_to_sync(connect)() == (False, CLOSE_UNAUTHENTICATED)
+
+
+def test_a_watcher_of_an_unknown_run_is_refused_with_4404(user):
+    async def connect() -> tuple[bool, int | None]:
+        return await watching(999_999, user).connect()
+
+    assert async_to_sync(connect)() == (False, CLOSE_NOT_FOUND)
+
+
+def test_a_logged_in_watcher_joins_the_runs_group_and_leaves_it(run, user):
+    layer = get_channel_layer()
+
+    async def members(communicator: WebsocketCommunicator) -> set[str]:
+        return set(layer.groups.get(run_group_name(run.pk), {}))
+
+    assert len(session(run.pk, user, members)) == 1
+    assert not layer.groups.get(run_group_name(run.pk))
+
+
+def test_a_tick_payload_arrives_with_exactly_its_typed_shape(run, user):
+    payload = tick_committed_payload(
+        run_id=run.pk,
+        step=5,
+        status="running",
+        metrics={"rescued": 3},
+        messages=[
+            {
+                "id": "m1",
+                "sender": "Mayor",
+                "channel": "all",
+                "recipient": "",
+                "text": "go",
+                "tick": 5,  # not part of the payload: cut off
+            }
+        ],
+    )
+
+    async def receive(communicator: WebsocketCommunicator) -> dict[str, Any]:
+        await send_to_group(run.pk, payload)
+        return await communicator.receive_json_from()
+
+    received = session(run.pk, user, receive)
+    assert received == {
+        "type": "run.tick",
+        "run": run.pk,
+        "step": 5,
+        "status": "running",
+        "metrics": {"rescued": 3},
+        "messages": [
+            {"id": "m1", "sender": "Mayor", "channel": "all", "recipient": "", "text": "go"}
+        ],
+    }
+    assert set(received) == RunTickPayload.__required_keys__
+    assert set(received["messages"][0]) == TickMessage.__required_keys__
+
+
+def test_a_status_payload_arrives_with_exactly_its_typed_shape(run, user):
+    payload = status_changed_payload(run_id=run.pk, status="paused", step=4, reason="operator")
+
+    async def receive(communicator: WebsocketCommunicator) -> dict[str, Any]:
+        await send_to_group(run.pk, payload)
+        return await communicator.receive_json_from()
+
+    received = session(run.pk, user, receive)
+    assert received == {
+        "type": "run.status",
+        "run": run.pk,
+        "status": "paused",
+        "step": 4,
+        "reason": "operator",
+    }
+    assert set(received) == RunStatusPayload.__required_keys__
+
+
+def test_without_catch_up_a_watcher_gets_only_the_payloads(run, user):
+    async def receive(communicator: WebsocketCommunicator) -> tuple[dict, bool]:
+        await send_to_group(run.pk, status_changed_payload(run_id=run.pk, status="x", step=4))
+        first = await communicator.receive_json_from()
+        return first, await communicator.receive_nothing(timeout=0.3)
+
+    first, nothing_else = session(run.pk, user, receive)
+    assert first["type"] == "run.status" and nothing_else
+
+
+def test_catch_up_sends_exactly_the_missed_steps(run, user):
+    async def catch_up(communicator: WebsocketCommunicator) -> str:
+        await communicator.send_json_to({"type": "catch_up", "since": 2})
+        return await communicator.receive_from()
+
+    frame = session(run.pk, user, catch_up)
+    assert [point["i"] for point in chart_steps(frame)] == [3, 4]
+    assert 'id="timeline-body" hx-swap-oob="beforeend"' in frame
+    sent = {int(part.split('"')[0]) for part in frame.split('id="ev-')[1:]}
+    assert sent == set(Event.objects.filter(run=run, step__gte=2).values_list("pk", flat=True))
+
+
+def test_after_catch_up_each_payload_is_followed_by_the_new_fragments(run, user):
+    async def follow(communicator: WebsocketCommunicator) -> list[Any]:
+        await communicator.send_json_to({"type": "catch_up", "since": 4})
+        caught_up = await communicator.receive_from()
+        await send_to_group(run.pk, status_changed_payload(run_id=run.pk, status="x", step=4))
+        status = await communicator.receive_json_from()
+        fragments = await communicator.receive_from()
+        return [caught_up, status, fragments]
+
+    caught_up, status, fragments = session(run.pk, user, follow)
+    assert chart_steps(caught_up) == []
+    assert status["type"] == "run.status"
+    assert 'id="chart-frame"' in fragments and chart_steps(fragments) == []
+
+
+def chart_steps(frame: str) -> list[dict[str, Any]]:
+    steps = frame.split('data-steps="')[1].split('"')[0].replace("&quot;", '"')
+    return json.loads(steps)
