@@ -1,5 +1,6 @@
 """The shared ask path (`ModelAsker`): one call, one repair that shows the problem, then a
-recorded failure; the decider, the evaluator and the designer all go through it."""
+recorded failure; the decider, the evaluator and the designer all go through it.
+"""
 
 from __future__ import annotations
 

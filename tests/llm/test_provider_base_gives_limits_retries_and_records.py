@@ -1,6 +1,7 @@
 """A provider written only as request/send/translate functions on `ServedProvider` gets the
 slot limiter, retries, the call's meter and closing from the base, and its calls are recorded
-by the shared ask path like any other provider's."""
+by the shared ask path like any other provider's.
+"""
 
 from __future__ import annotations
 

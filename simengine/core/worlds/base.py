@@ -122,7 +122,8 @@ class WorldKind(ABC):
     # -- what the kind declares --
     def metric_defs(self) -> tuple[MetricDef, ...]:
         """Every metric of this kind: the common ones first (a kind may redefine one in
-        place), then its own in declaration order."""
+        place), then its own in declaration order.
+        """
         own = {metric.name: metric for metric in self.metrics}
         common = tuple(own.pop(metric.name, metric) for metric in COMMON_METRICS)
         return common + tuple(own.values())
