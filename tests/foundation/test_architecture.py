@@ -7,6 +7,7 @@ circle, even inside one package (lazy imports inside functions count too).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import grimp
@@ -78,3 +79,46 @@ def test_the_cycle_finder_reports_a_loop_and_nothing_else() -> None:
     graph.add_import(importer="pkg.c", imported="pkg.a")
     graph.add_import(importer="pkg.d", imported="pkg.a")
     assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
+
+
+CORE_DEPENDENCIES = {"pydantic", "yaml", "numpy", "scipy"}
+LLM_DEPENDENCIES = CORE_DEPENDENCIES | {
+    "ollama",
+    "anthropic",
+    "openai",
+    "httpx",
+    "redis",
+    "tenacity",
+    "jsonschema",
+}
+
+
+def third_party_imports_of(package: str) -> dict[str, list[str]]:
+    """Each outside package `package` imports, with the modules that import it."""
+    graph = grimp.build_graph("simengine", include_external_packages=True, cache_dir=None)
+    found: dict[str, list[str]] = {}
+    for module in graph.modules:
+        top = module.split(".")[0]
+        if top == "simengine" or top in sys.stdlib_module_names:
+            continue
+        importers = graph.find_modules_that_directly_import(module)
+        mine = sorted(i for i in importers if i == package or i.startswith(package + "."))
+        if mine:
+            found.setdefault(top, []).extend(mine)
+    return found
+
+
+def test_the_core_imports_only_the_standard_library_and_its_declared_dependencies(
+    monkeypatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    outside = third_party_imports_of("simengine.core")
+    undeclared = {k: v for k, v in outside.items() if k not in CORE_DEPENDENCIES}
+    assert not undeclared, f"simengine.core imports undeclared packages: {undeclared}"
+
+
+def test_the_llm_layer_imports_only_the_core_and_its_declared_dependencies(monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    outside = third_party_imports_of("simengine.llm")
+    undeclared = {k: v for k, v in outside.items() if k not in LLM_DEPENDENCIES}
+    assert not undeclared, f"simengine.llm imports undeclared packages: {undeclared}"
