@@ -10,6 +10,8 @@ import os
 import shutil
 import socket
 
+from typing import NoReturn
+
 import pytest
 
 CHROMIUM_PATH = os.environ.get("SIMENGINE_CHROMIUM", "/usr/bin/chromium")
@@ -19,7 +21,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def unavailable(what: str) -> None:
+def unavailable(what: str) -> NoReturn:
     """Skip, or fail under CI, because `what` is missing."""
     if in_ci():
         pytest.fail(f"{what} is required under CI=true but is not available", pytrace=False)

@@ -139,6 +139,8 @@ def _parse_metric(
         errors.append(f"{path}.value: expected a number, got {describe_value(value)}")
     if errors:
         return None, errors
+    # Every check above passed: the metric is a name, the operator known, the value a number.
+    assert isinstance(metric, str) and isinstance(op, str) and isinstance(value, int | float)
     return MetricCondition(metric=metric, op=op, value=value), []
 
 

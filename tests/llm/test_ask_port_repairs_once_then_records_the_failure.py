@@ -113,7 +113,7 @@ def test_a_provider_failure_is_recorded_and_not_repaired(ollama_server):
     [record] = outcome.records
     assert outcome.provider_failed and outcome.value is None
     assert outcome.error == record.error == outcome.problem
-    assert "ollama pull llama3.2" in record.error
+    assert record.error is not None and "ollama pull llama3.2" in record.error
 
 
 @pytest.fixture

@@ -123,11 +123,11 @@ class CrossChecker:
     ) -> None:
         names: set[str] = set()
         template_ids: set[str] = set()
-        for parsed in templates:
-            if parsed.good("id"):
-                template_ids.add(parsed.value.id)
-                if parsed.good("name") and parsed.good("count"):
-                    names.update(parsed.value.agent_names())
+        for template in templates:
+            if template.good("id"):
+                template_ids.add(template.value.id)
+                if template.good("name") and template.good("count"):
+                    names.update(template.value.agent_names())
         seen: set[str] = set()
         for index, parsed in enumerate(rooms):
             room, path = parsed.value, f"rooms[{index}]"
@@ -177,11 +177,12 @@ class CrossChecker:
         kind = self.kind
         for index, parsed in enumerate(events):
             event, path = parsed.value, f"events[{index}]"
-            late = termination is not None and event.at_tick > termination.max_ticks
+            last = termination.max_ticks if termination is not None else None
+            late = last is not None and event.at_tick > last
             if parsed.good("at_tick") and late:
                 self.errors.append(
                     f"{path}.at_tick: {event.at_tick} is after the last tick"
-                    f" (termination.max_ticks is {termination.max_ticks})"
+                    f" (termination.max_ticks is {last})"
                 )
             if kind is None or not parsed.good("type"):
                 continue

@@ -63,7 +63,7 @@ def parse_lenient(model: type[M], raw: Any, path: str, errors: list[str]) -> Par
 @cache
 def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     field = model.model_fields[name]
-    annotation = field.annotation
+    annotation: Any = field.annotation
     if field.metadata:
         annotation = Annotated[(annotation, *field.metadata)]
     return TypeAdapter(annotation)
