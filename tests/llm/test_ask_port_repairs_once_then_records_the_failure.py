@@ -1,5 +1,7 @@
-"""The shared ask path (`ModelAsker`): one call, one repair that shows the problem, then a
-recorded failure; the decider, the evaluator and the designer all go through it.
+"""The shared ask path (`ModelAsker`): one call, one repair, then a recorded failure.
+
+The repair prompt shows the problem; the decider, the evaluator and the designer all go
+through this path.
 """
 
 from __future__ import annotations

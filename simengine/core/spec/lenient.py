@@ -28,9 +28,11 @@ class Parsed(Generic[M]):
 
     @property
     def ok(self) -> bool:
+        """Whether every field validated."""
         return not self.bad
 
     def good(self, field: str) -> bool:
+        """Whether `field` validated, so cross-checks may rely on its value."""
         return field not in self.bad
 
 

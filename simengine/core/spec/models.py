@@ -47,6 +47,8 @@ class _Model(BaseModel):
 
 
 class EmotionSpec(_Model):
+    """An agent's starting feelings, each from 0 to 1."""
+
     fear: Unit = 0.2
     stress: Unit = 0.2
     hope: Unit = 0.5
@@ -91,6 +93,8 @@ class RouteSpec(_Model):
 
 
 class WorldSpec(_Model):
+    """The `world` section: the kind, its params, and the map and stocks of map kinds."""
+
     kind: Name
     params: dict[str, Any] = {}
     locations: tuple[LocationSpec, ...] = ()
@@ -121,6 +125,7 @@ class AgentTemplateSpec(_Model):
         return self.name or (f"{self.id} {{n}}" if self.count > 1 else self.id)
 
     def agent_names(self) -> list[str]:
+        """The names of the agents this template expands into, `{n}` counting from 1."""
         pattern = self.name_pattern()
         return [pattern.replace("{n}", str(n)) for n in range(1, self.count + 1)]
 
@@ -132,17 +137,23 @@ class AgentTemplateSpec(_Model):
 
 
 class RoomSpec(_Model):
+    """A chat room: its members are agent names or `template:<id>` for a whole template."""
+
     id: Name
     members: tuple[Name, ...]
 
 
 class ScriptedEventSpec(_Model):
+    """A world event the scenario fires at a fixed tick (a levee breach, an announcement)."""
+
     at_tick: PositiveInt
     type: Name
     params: dict[str, Any] = {}
 
 
 class TerminationSpec(_Model):
+    """When a run ends: after `max_ticks`, or as soon as the success or failure condition holds."""
+
     max_ticks: PositiveInt = 60
     success: Condition | None = None
     failure: Condition | None = None
@@ -200,6 +211,8 @@ def _unique_dimensions(dimensions: tuple[DimensionSpec, ...]) -> tuple[Dimension
 
 
 class EvaluationSpec(_Model):
+    """Who scores a finished run (a model id) and on which dimensions."""
+
     model: ModelId = DEFAULT_MODEL
     dimensions: Annotated[tuple[DimensionSpec, ...], AfterValidator(_unique_dimensions)] = tuple(
         DimensionSpec(name=name) for name in DEFAULT_DIMENSIONS
@@ -207,6 +220,8 @@ class EvaluationSpec(_Model):
 
 
 class BudgetSpec(_Model):
+    """Token caps for a run's model calls, in total and per agent (None: no cap)."""
+
     tokens_per_run: PositiveInt | None = None
     tokens_per_agent: PositiveInt | None = None
 

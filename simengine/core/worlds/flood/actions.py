@@ -1,8 +1,8 @@
-"""Flood actions: their parameter schema, and their effect, one agent at a time in the seeded
-order of the tick.
+"""Flood actions: their parameter schema, and their effect on the flood state.
 
-Conflicts resolve by that order: whoever acts first takes the last civilian, boat or
-medkit, and the loser's rejection names who got there first (tracked in `ctx.claims`).
+Actions apply one agent at a time in the seeded order of the tick. Conflicts resolve by
+that order: whoever acts first takes the last civilian, boat or medkit, and the loser's
+rejection names who got there first (tracked in `ctx.claims`).
 """
 
 from __future__ import annotations
