@@ -16,7 +16,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runs_app.broadcast import RunPayload
 
 # "slice": a runs.run_slice task; "task": any other task (e.g. a finished run's evaluation)
 PHASES = ("slice", "task", "step", "decide", "commit", "notify")
@@ -118,7 +121,7 @@ def install(key: str, redis_url: str) -> None:
     _patch(Simulation, "restore", functools.partial(_timed, "load"))
     broadcast = sink.broadcast_to_run
 
-    def broadcast_to_run(run_id: int, payload: dict[str, Any]) -> Any:
+    def broadcast_to_run(run_id: int, payload: RunPayload) -> Any:
         committed = time.time()  # called from on_commit: the tick has just committed
         wall, cpu = time.perf_counter(), time.process_time()
         try:

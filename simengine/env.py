@@ -14,6 +14,7 @@ class EnvError(Exception):
 
 
 def env_str(name: str, default: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The variable's trimmed value, or `default`; required (EnvError) when there is no default."""
     value = environ.get(name, "").strip()
     if value:
         return value
@@ -23,6 +24,7 @@ def env_str(name: str, default: str | None = None, environ: Mapping[str, str] = 
 
 
 def env_bool(name: str, default: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    """A flag written 1/0, true/false, yes/no or on/off (any case); unset gives `default`."""
     raw = environ.get(name, "").strip().lower()
     if not raw:
         return default
@@ -40,6 +42,7 @@ def env_int(
     minimum: int | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> int:
+    """A whole number, at least `minimum` when given; unset gives `default`."""
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -53,6 +56,7 @@ def env_int(
 
 
 def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Comma-separated items, trimmed, empty ones dropped; unset gives `default`."""
     raw = environ.get(name, "").strip()
     if not raw:
         return default

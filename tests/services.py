@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from typing import NoReturn
 
 import pytest
 
@@ -19,7 +20,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def unavailable(what: str) -> None:
+def unavailable(what: str) -> NoReturn:
     """Skip, or fail under CI, because `what` is missing."""
     if in_ci():
         pytest.fail(f"{what} is required under CI=true but is not available", pytrace=False)

@@ -33,9 +33,11 @@ class MetricCondition:
     value: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec form `{metric, op, value}`, which `parse_condition` reads back."""
         return {"metric": self.metric, "op": self.op, "value": self.value}
 
     def describe(self) -> str:
+        """The condition as the end reason states it, e.g. `rescued >= 10`."""
         return f"{self.metric} {self.op} {format_number(self.value)}"
 
 
@@ -46,9 +48,11 @@ class AllOf:
     conditions: tuple[Condition, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec form `{all: [...]}`, which `parse_condition` reads back."""
         return {"all": [c.to_dict() for c in self.conditions]}
 
     def describe(self) -> str:
+        """The inner conditions joined by `and`, in parentheses."""
         return "(" + " and ".join(c.describe() for c in self.conditions) + ")"
 
 
@@ -59,9 +63,11 @@ class AnyOf:
     conditions: tuple[Condition, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec form `{any: [...]}`, which `parse_condition` reads back."""
         return {"any": [c.to_dict() for c in self.conditions]}
 
     def describe(self) -> str:
+        """The inner conditions joined by `or`, in parentheses."""
         return "(" + " or ".join(c.describe() for c in self.conditions) + ")"
 
 
@@ -139,6 +145,8 @@ def _parse_metric(
         errors.append(f"{path}.value: expected a number, got {describe_value(value)}")
     if errors:
         return None, errors
+    # Every check above passed: the metric is a name, the operator known, the value a number.
+    assert isinstance(metric, str) and isinstance(op, str) and isinstance(value, int | float)
     return MetricCondition(metric=metric, op=op, value=value), []
 
 

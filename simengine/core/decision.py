@@ -41,6 +41,8 @@ class InboxMessage:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """The message an agent chose to send this tick; the engine stamps the sender."""
+
     to: str  # "agent:<name>" | "room:<id>" | "all"
     text: str
 
@@ -56,6 +58,7 @@ class Decision:
 
     @classmethod
     def noop(cls, reason: str) -> Decision:
+        """Wait this tick, with the reason as the thought (when no usable answer came)."""
         return cls(thought=f"(no-op: {reason})", actions=({"type": "wait"},))
 
     @classmethod
@@ -70,6 +73,7 @@ class Decision:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The decision object of the JSON contract; `from_json` reads it back."""
         return {
             "thought": self.thought,
             "actions": [dict(a) for a in self.actions],
@@ -121,6 +125,7 @@ class LLMCallRecord:
     tick: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as plain JSON, for the run's call log."""
         return {
             "provider": self.provider,
             "model": self.model,
@@ -141,6 +146,8 @@ class LLMCallRecord:
 
 @dataclass(frozen=True)
 class DecisionOutcome:
+    """A maker's answer: the decision, the model calls behind it, and any fallback taken."""
+
     decision: Decision
     calls: tuple[LLMCallRecord, ...] = ()
     fallback: str | None = None  # set when the decision is a no-op or an offline fallback
@@ -149,4 +156,5 @@ class DecisionOutcome:
 class DecisionMaker(Protocol):
     """Decides for one agent. Implementations must never raise for bad model output."""
 
-    async def decide(self, request: DecisionRequest) -> DecisionOutcome: ...
+    async def decide(self, request: DecisionRequest) -> DecisionOutcome:
+        """The agent's decision for this tick; bad model output becomes a fallback, not an error."""

@@ -1,5 +1,7 @@
-"""The shared ask path (`ModelAsker`): one call, one repair that shows the problem, then a
-recorded failure; the decider, the evaluator and the designer all go through it.
+"""The shared ask path (`ModelAsker`): one call, one repair, then a recorded failure.
+
+The repair prompt shows the problem; the decider, the evaluator and the designer all go
+through this path.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def test_a_provider_failure_is_recorded_and_not_repaired(ollama_server):
     [record] = outcome.records
     assert outcome.provider_failed and outcome.value is None
     assert outcome.error == record.error == outcome.problem
-    assert "ollama pull llama3.2" in record.error
+    assert record.error is not None and "ollama pull llama3.2" in record.error
 
 
 @pytest.fixture

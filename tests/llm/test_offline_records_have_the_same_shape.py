@@ -1,7 +1,7 @@
 from simengine.core.decision import DecisionRequest, LLMCallRecord
 from simengine.core.offline import OfflineDecisionMaker
 from simengine.llm import LLMClient, LLMDecisionMaker, preflight
-from simengine.llm.providers import PROVIDERS, OfflineProvider
+from simengine.llm.providers import PROVIDERS, OfflineProvider, ProviderFactory
 
 from .factories import decision_request, valid_decision
 from .flood import run_flood
@@ -29,7 +29,10 @@ def stand_in_policy(request: DecisionRequest) -> dict:
 
 
 def client_with_policy(policy=stand_in_policy, **settings) -> LLMClient:
-    providers = {**PROVIDERS, "offline": lambda s, replay: OfflineProvider(s, policy=policy)}
+    providers: dict[str, ProviderFactory] = {
+        **PROVIDERS,
+        "offline": lambda s, replay: OfflineProvider(s, policy=policy),
+    }
     return LLMClient(settings_for(**settings), providers=providers)
 
 

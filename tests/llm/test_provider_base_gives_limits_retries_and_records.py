@@ -1,6 +1,7 @@
-"""A provider written only as request/send/translate functions on `ServedProvider` gets the
-slot limiter, retries, the call's meter and closing from the base, and its calls are recorded
-by the shared ask path like any other provider's.
+"""A provider written only as request/send/translate functions gets the rest from its base.
+
+`ServedProvider` gives it the slot limiter, retries, the call's meter and closing, and the
+shared ask path records its calls like any other provider's.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The provider registry is the one list of providers: the client, preflight, the console's
-model list and the scenario spec's check all read it.
+"""The provider registry is the one list of providers.
+
+The client, preflight, the console's model list and the scenario spec's check all read it.
 """
 
 from __future__ import annotations

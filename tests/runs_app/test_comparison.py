@@ -40,9 +40,9 @@ def test_batch_cell_tables_give_rows_per_cell_and_drop_non_finite_bounds():
 def test_runs_side_by_side_mark_the_value_the_given_rule_calls_best():
     version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
     runs = [finished_run(version, ticks=2, seed=seed) for seed in (1, 2)]
-    comparison = runs_comparison(runs=runs, best=lambda metric, values: "picked")
+    comparison = runs_comparison(runs=runs, best=lambda metric, values: 42.0)
     assert comparison["overlaid"] and comparison["spread"]  # two seeds of one condition
     assert [group["n"] for group in comparison["groups"]] == [2]
     assert [len(line["points"]) for line in comparison["chart"]["lines"]] == [2, 2]
-    assert comparison["rows"] and all(row["best"] == "picked" for row in comparison["rows"])
+    assert comparison["rows"] and all(row["best"] == 42.0 for row in comparison["rows"])
     assert all(len(row["values"]) == 2 for row in comparison["rows"])

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from runs_app.broadcast import (
+    RunPayload,
     RunStatusPayload,
     RunTickPayload,
     TickMessage,
@@ -50,8 +51,12 @@ def user(transactional_db, django_user_model):
 
 
 def watching(run_id: int, user: Any) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/runs/{run_id}/")
-    communicator.scope["user"] = user
+    # channels-stubs type URLRouter's routes as its own pattern class, which Django's path()
+    # does not return; the routes are the project's, whatever their declared type.
+    routes: list[Any] = list(websocket_urlpatterns)
+    communicator = WebsocketCommunicator(URLRouter(routes), f"/ws/runs/{run_id}/")
+    # The stubs' test scope lists only ASGI keys; "user" is what AuthMiddleware would add.
+    communicator.scope["user"] = user  # type: ignore[typeddict-unknown-key]
     return communicator
 
 
@@ -70,26 +75,32 @@ def session(run_id: int, user: Any, body: Callable[[WebsocketCommunicator], Awai
     return async_to_sync(go)()
 
 
-async def send_to_group(run_id: int, payload: dict[str, Any]) -> None:
-    await get_channel_layer().group_send(run_group_name(run_id), payload)
+def memory_layer() -> InMemoryChannelLayer:
+    layer = get_channel_layer()
+    assert isinstance(layer, InMemoryChannelLayer)
+    return layer
+
+
+async def send_to_group(run_id: int, payload: RunPayload) -> None:
+    await memory_layer().group_send(run_group_name(run_id), dict(payload))
 
 
 def test_an_anonymous_watcher_is_refused_with_4401(run):
-    async def connect() -> tuple[bool, int | None]:
+    async def connect() -> tuple[bool, int | str | None]:
         return await watching(run.pk, AnonymousUser()).connect()
 
     assert async_to_sync(connect)() == (False, CLOSE_UNAUTHENTICATED)
 
 
 def test_a_watcher_of_an_unknown_run_is_refused_with_4404(user):
-    async def connect() -> tuple[bool, int | None]:
+    async def connect() -> tuple[bool, int | str | None]:
         return await watching(999_999, user).connect()
 
     assert async_to_sync(connect)() == (False, CLOSE_NOT_FOUND)
 
 
 def test_a_logged_in_watcher_joins_the_runs_group_and_leaves_it(run, user):
-    layer = get_channel_layer()
+    layer = memory_layer()
 
     async def members(communicator: WebsocketCommunicator) -> set[str]:
         return set(layer.groups.get(run_group_name(run.pk), {}))
@@ -166,7 +177,9 @@ def test_without_catch_up_a_watcher_gets_only_the_payloads(run, user):
 def test_catch_up_sends_exactly_the_missed_steps(run, user):
     async def catch_up(communicator: WebsocketCommunicator) -> str:
         await communicator.send_json_to({"type": "catch_up", "since": 2})
-        return await communicator.receive_from()
+        frame = await communicator.receive_from()
+        assert isinstance(frame, str)
+        return frame
 
     frame = session(run.pk, user, catch_up)
     assert [point["i"] for point in chart_steps(frame)] == [3, 4]

@@ -321,7 +321,7 @@ def test_celery_tasks_are_registered_under_the_names_the_executor_sends():
 def _final_status_names(node: ast.AST) -> set[str]:
     """The final statuses a literal element names, as a string or as `RunStatus.<NAME>`."""
     finals = {str(status) for status in FINAL_RUN_STATUSES}
-    if isinstance(node, ast.Constant) and node.value in finals:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in finals:
         return {node.value}
     if isinstance(node, ast.Attribute) and node.attr.lower() in finals:
         return {node.attr.lower()}

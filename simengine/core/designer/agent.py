@@ -55,10 +55,15 @@ class DesignResult:
 
     @property
     def ok(self) -> bool:
+        """Whether a usable scenario came out."""
         return self.checked is not None
 
 
 def design_system(agent_model: str) -> str:
+    """The designer's system prompt: the catalog of world kinds and an example scenario.
+
+    `agent_model` is the model the designed agents will run on, named in the prompt.
+    """
     return (
         SYSTEM.replace("$agent_model", agent_model)
         .replace("$catalog", catalog_text())
@@ -67,6 +72,7 @@ def design_system(agent_model: str) -> str:
 
 
 def design_messages(brief: str) -> tuple[dict[str, str], ...]:
+    """The researcher's brief as the one user message (cut to `MAX_BRIEF` characters)."""
     content = (
         "BRIEF FROM THE RESEARCHER\n<<<\n"
         + brief.strip()[:MAX_BRIEF]

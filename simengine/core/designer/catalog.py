@@ -1,5 +1,6 @@
-"""What a designing model must know: the world kinds with their actions, parameters,
-scripted events and metrics, written from the registries, plus one example scenario.
+"""What a designing model must know about the world kinds, written from the registries.
+
+Each kind's actions, parameters, scripted events and metrics, plus one example scenario.
 """
 
 from __future__ import annotations
@@ -107,4 +108,5 @@ def catalog_text() -> str:
 
 
 def example_text() -> str:
+    """The example scenario as compact JSON, the form the designer must answer in."""
     return json.dumps(EXAMPLE, ensure_ascii=False, separators=(",", ":"))

@@ -32,6 +32,7 @@ class DryRun:
     messages: int
 
     def describe(self) -> str:
+        """One line for the designer's attempt log: ticks run, how it ended, what happened."""
         ended = f", ended early ({self.end_reason})" if self.finished else ""
         return (
             f"dry run: {self.ticks} tick(s) on the offline policy{ended}; "
@@ -39,6 +40,7 @@ class DryRun:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as plain JSON, shown with the designed scenario."""
         return {
             "ticks": self.ticks,
             "finished": self.finished,
@@ -51,6 +53,8 @@ class DryRun:
 
 @dataclass(frozen=True)
 class CheckedDesign:
+    """A designed scenario that validated and ran: the spec and its dry run."""
+
     spec: ScenarioSpec
     dry_run: DryRun
 

@@ -24,12 +24,16 @@ GridCheck = Callable[[dict[str, list[Any]]], list[str]]
 
 @dataclass(frozen=True)
 class Target:
+    """The metric a sweep tries to explain, and whether more of it is better."""
+
     metric: str
     maximize: bool = True
 
 
 @dataclass(frozen=True)
 class SweepProposal:
+    """The next sweep to run: values per parameter, seeds per cell, and why."""
+
     grid: dict[str, list[Any]]
     seeds_per_cell: int
     reasons: dict[str, str]  # parameter -> why these values
@@ -38,6 +42,7 @@ class SweepProposal:
     records: tuple[LLMCallRecord, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
+        """The proposal as the console and the API show it (the call records left out)."""
         return {
             "grid": self.grid,
             "seeds_per_cell": self.seeds_per_cell,
@@ -229,6 +234,7 @@ or a dotted path into the scenario). At most 3 parameters, at most 6 values each
 
 
 def sweep_schema() -> dict[str, Any]:
+    """JSON schema of a model's sweep answer, with the size limits the grid must respect."""
     value = {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}
     parameter = {
         "type": "object",
@@ -253,6 +259,10 @@ def sweep_schema() -> dict[str, Any]:
 
 
 def check_sweep(data: dict[str, Any], model: str, grid_check: GridCheck | None) -> SweepProposal:
+    """The proposal in a schema-valid answer; `Unusable` if the grid is too big or rejected.
+
+    `grid_check` lists problems with the parameters themselves (unknown names, bad values).
+    """
     grid = {str(p["name"]): list(p["values"]) for p in data.get("parameters", [])}
     reasons = {str(p["name"]): str(p.get("why", "")) for p in data.get("parameters", [])}
     cells = math.prod(len(v) for v in grid.values())

@@ -18,6 +18,8 @@ Scores = Mapping[str, float]
 
 @dataclass(frozen=True)
 class DimensionAgreement:
+    """How closely evaluators scored one dimension (None where too few scores to compare)."""
+
     dimension: str
     evaluators: int
     mean_abs_diff: float | None
@@ -25,6 +27,7 @@ class DimensionAgreement:
     alpha: float | None = None  # Krippendorff's alpha (interval) across runs
 
     def to_json(self) -> dict[str, object]:
+        """Every field as plain JSON, for the run's evaluation report."""
         return asdict(self)
 
 

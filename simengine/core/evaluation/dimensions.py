@@ -22,6 +22,7 @@ class Dimension:
 
     @property
     def span(self) -> int:
+        """The width of the score range (0 when low and high coincide)."""
         return self.range_high - self.range_low
 
     def clamp(self, value: float) -> int:
@@ -37,6 +38,7 @@ class Dimension:
         return (score - self.range_low) / self.span if self.span else 0.0
 
     def to_json(self) -> dict[str, Any]:
+        """Every field as plain JSON, stored with the scores it defines."""
         return asdict(self)
 
 

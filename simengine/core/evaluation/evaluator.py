@@ -48,10 +48,12 @@ class EvaluationResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the evaluator produced scores."""
         return self.answer is not None
 
 
 def is_offline(model: str) -> bool:
+    """Whether `model` is an offline one, scored by the fixed rules instead of asked."""
     return model.startswith("offline/")
 
 

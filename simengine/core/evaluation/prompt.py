@@ -43,6 +43,7 @@ class ScoredAnswer:
     narrative: str
 
     def to_json(self) -> dict[str, Any]:
+        """The answer in the shape the model was asked for: reasoning and score per dimension."""
         return {
             "scores": {
                 name: {"reasoning": self.reasoning.get(name, ""), "score": score}
@@ -85,6 +86,7 @@ def evaluation_schema(dimensions: Sequence[Dimension]) -> dict[str, Any]:
 def evaluation_messages(
     summary_text: str, dimensions: Sequence[Dimension]
 ) -> tuple[dict[str, str], ...]:
+    """The evaluator's one user message: the dimensions with their ranges, then the run."""
     listed = "\n".join(
         f"- {d.name} ({d.range_low}-{d.range_high}): {d.description}" for d in dimensions
     )

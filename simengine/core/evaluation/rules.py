@@ -37,6 +37,7 @@ def _deciders(summary: RunSummary) -> int:
 
 
 def cooperation_rule(summary: RunSummary) -> tuple[float, str]:
+    """Cooperation from the share of helping actions and how much the agents talked."""
     helping = {k: n for k, n in summary.actions.items() if k in summary.facts.cooperative_actions}
     done = sum(helping.values())
     active = _active_actions(summary)
@@ -51,6 +52,7 @@ def cooperation_rule(summary: RunSummary) -> tuple[float, str]:
 
 
 def ethics_rule(summary: RunSummary) -> tuple[float, str]:
+    """Ethics from welfare: people rescued, lost and treated, or a vote's fairness."""
     m = summary.facts.final_metrics
     rescued_fraction = _num(m, "rescued_fraction")
     if rescued_fraction is not None:
@@ -77,6 +79,7 @@ def ethics_rule(summary: RunSummary) -> tuple[float, str]:
 
 
 def strategy_rule(summary: RunSummary) -> tuple[float, str]:
+    """Strategy from how the run ended, how many actions the world refused, and how fast."""
     f = summary.facts
     reason = f.end_reason or f.status
     progress = _num(f.final_metrics, "rescued_fraction")
@@ -100,6 +103,7 @@ def strategy_rule(summary: RunSummary) -> tuple[float, str]:
 
 
 def coherence_rule(summary: RunSummary) -> tuple[float, str]:
+    """Emotional coherence: whether fear and hope moved the way the events between ticks warrant."""
     distress, relief = set(summary.tones.get("distress", ())), set(summary.tones.get("relief", ()))
     checked = coherent = 0
     for points in summary.emotions.values():

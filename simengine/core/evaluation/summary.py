@@ -37,6 +37,8 @@ class SummaryLimits:
     text_chars: int = 160
 
     def halved(self) -> SummaryLimits:
+        """Half of each count, above a floor; the renderer retries with it when text is too long."""
+
         def half(n: int, low: int) -> int:
             return max(low, n // 2)
 
@@ -54,6 +56,8 @@ class SummaryLimits:
 
 @dataclass(frozen=True)
 class AgentInfo:
+    """Who took part in the run: name, role and agent kind."""
+
     name: str
     role: str = ""
     kind: str = "human"
@@ -139,6 +143,7 @@ class SummaryBuilder:
 
     # -- feeding --
     def add_metrics(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
+        """`(tick, metrics)` rows; only the sampled ticks are kept, in tick order."""
         wanted = set(self.ticks)
         for tick, metrics in rows:
             if tick in wanted:
@@ -159,6 +164,7 @@ class SummaryBuilder:
             points.sort(key=lambda p: p[0])
 
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Stored events: decisions, actions, refusals and world events are counted and sampled."""
         handlers = {
             "AgentDecided": self._decided,
             "AgentActed": self._acted,
@@ -185,6 +191,7 @@ class SummaryBuilder:
             self._tail.append(row)
 
     def build(self) -> RunSummary:
+        """The summary of everything fed so far, with key decisions and messages in tick order."""
         summary = self.summary
         chosen = [*self._firsts.values(), *self._sampled]
         summary.key_decisions = sorted(chosen, key=lambda d: (d["tick"], d["agent"]))

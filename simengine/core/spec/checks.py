@@ -38,6 +38,10 @@ class CrossChecker:
         self.map: WorldSpec | None = None  # the world, when its locations and routes are valid
 
     def check_world(self, world: Parsed[WorldSpec] | None) -> None:
+        """The world kind exists, its params fit the kind, and the kind accepts the map.
+
+        A world whose locations and routes parsed becomes `self.map` for the later checks.
+        """
         if self.kind_name is not None and self.kind is None:
             known = ", ".join(sorted(WORLD_KINDS))
             self.errors.append(
@@ -55,6 +59,7 @@ class CrossChecker:
             self.errors.extend(self.kind.validate_world(world.value))
 
     def check_templates(self, templates: list[Parsed[AgentTemplateSpec]]) -> None:
+        """Unique template ids and agent names, one deciding agent at least, a fit to the world."""
         template_ids: dict[str, int] = {}
         names: dict[str, int] = {}
         has_actor = False
@@ -121,13 +126,14 @@ class CrossChecker:
     def check_rooms(
         self, rooms: list[Parsed[RoomSpec]], templates: list[Parsed[AgentTemplateSpec]]
     ) -> None:
+        """Unique room ids, and members that name known agents or `template:<id>`."""
         names: set[str] = set()
         template_ids: set[str] = set()
-        for parsed in templates:
-            if parsed.good("id"):
-                template_ids.add(parsed.value.id)
-                if parsed.good("name") and parsed.good("count"):
-                    names.update(parsed.value.agent_names())
+        for template in templates:
+            if template.good("id"):
+                template_ids.add(template.value.id)
+                if template.good("name") and template.good("count"):
+                    names.update(template.value.agent_names())
         seen: set[str] = set()
         for index, parsed in enumerate(rooms):
             room, path = parsed.value, f"rooms[{index}]"
@@ -148,6 +154,10 @@ class CrossChecker:
                     self.errors.append(f"{path}.members[{i}]: unknown agent '{member}'")
 
     def parse_termination(self, raw: Any) -> TerminationSpec | None:
+        """The termination section with its conditions checked against the kind's metrics.
+
+        None when it has errors; an absent section gives the defaults.
+        """
         if raw is None:
             return TerminationSpec()
         if not isinstance(raw, dict):
@@ -174,14 +184,16 @@ class CrossChecker:
     def check_events(
         self, events: list[Parsed[ScriptedEventSpec]], termination: TerminationSpec | None
     ) -> None:
+        """Each scripted event fires within the run and has a type and params the kind knows."""
         kind = self.kind
         for index, parsed in enumerate(events):
             event, path = parsed.value, f"events[{index}]"
-            late = termination is not None and event.at_tick > termination.max_ticks
+            last = termination.max_ticks if termination is not None else None
+            late = last is not None and event.at_tick > last
             if parsed.good("at_tick") and late:
                 self.errors.append(
                     f"{path}.at_tick: {event.at_tick} is after the last tick"
-                    f" (termination.max_ticks is {termination.max_ticks})"
+                    f" (termination.max_ticks is {last})"
                 )
             if kind is None or not parsed.good("type"):
                 continue

@@ -40,7 +40,7 @@ def _flag(value: Any) -> bool:
     return value
 
 
-def number(minimum: float | None = None, maximum: float | None = None) -> Any:
+def number_between(minimum: float | None = None, maximum: float | None = None) -> PlainValidator:
     """A finite int or float (not a bool) within an optional range; ints stay ints."""
 
     def check(value: Any) -> float | int:
@@ -53,10 +53,10 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Any:
         _check_range(value, minimum, maximum)
         return value
 
-    return Annotated[float | int, _validator(check)]
+    return _validator(check)
 
 
-def integer(minimum: int | None = None, maximum: int | None = None) -> Any:
+def integer_between(minimum: int | None = None, maximum: int | None = None) -> PlainValidator:
     """An int (not a bool, not 2.0) within an optional range."""
 
     def check(value: Any) -> int:
@@ -65,10 +65,10 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Any:
         _check_range(value, minimum, maximum)
         return value
 
-    return Annotated[int, _validator(check)]
+    return _validator(check)
 
 
-def choice(*options: str) -> Any:
+def one_of(*options: str) -> PlainValidator:
     """One of a fixed set of strings."""
 
     def check(value: Any) -> str:
@@ -77,7 +77,7 @@ def choice(*options: str) -> Any:
             raise ValueError(f"must be one of {listed}, got {describe_value(value)}")
         return value
 
-    return Annotated[str, _validator(check)]
+    return _validator(check)
 
 
 def check_model_id(value: Any) -> str:
@@ -91,8 +91,8 @@ def check_model_id(value: Any) -> str:
         listed = ", ".join(known) or "none registered: import simengine.llm"
         raise ValueError(f"unknown provider '{provider}' (known: {listed})")
     if provider == "offline" and model not in policy_names():
-        known = ", ".join(policy_names())
-        raise ValueError(f"unknown offline policy '{model}' (known: {known})")
+        policies = ", ".join(policy_names())
+        raise ValueError(f"unknown offline policy '{model}' (known: {policies})")
     return value
 
 
@@ -107,4 +107,9 @@ Text = Annotated[str, _validator(_text), PlainSerializer(str)]
 Name = Annotated[str, _validator(_name), PlainSerializer(str)]
 Flag = Annotated[bool, _validator(_flag), PlainSerializer(bool)]
 ModelId = Annotated[str, _validator(check_model_id), PlainSerializer(str)]
-Unit = number(0, 1)
+Number = Annotated[float | int, number_between()]
+NonNegative = Annotated[float | int, number_between(0)]
+Unit = Annotated[float | int, number_between(0, 1)]
+Integer = Annotated[int, integer_between()]
+Count = Annotated[int, integer_between(0)]
+PositiveInt = Annotated[int, integer_between(1)]

@@ -28,9 +28,11 @@ class Parsed(Generic[M]):
 
     @property
     def ok(self) -> bool:
+        """Whether every field validated."""
         return not self.bad
 
     def good(self, field: str) -> bool:
+        """Whether `field` validated, so cross-checks may rely on its value."""
         return field not in self.bad
 
 
@@ -63,7 +65,7 @@ def parse_lenient(model: type[M], raw: Any, path: str, errors: list[str]) -> Par
 @cache
 def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     field = model.model_fields[name]
-    annotation = field.annotation
+    annotation: Any = field.annotation
     if field.metadata:
         annotation = Annotated[(annotation, *field.metadata)]
     return TypeAdapter(annotation)

@@ -114,6 +114,8 @@ def parse_spec(data: Any) -> ScenarioSpec:
     budget = _section(BudgetSpec, data, "budget", errors)
     if errors:
         raise SpecError(errors)
+    # Each section left unparsed above added an error, so with none all three are here.
+    assert header is not None and world is not None and termination is not None
     return ScenarioSpec(
         **header.value.model_dump(),
         world=world.value,

@@ -1,7 +1,7 @@
 """The typed scenario spec: pydantic models for each section of the DESIGN.md format.
 
-No `from __future__ import annotations` here: the field types are built by calls
-(`integer(1)`) that pydantic must see evaluated.
+Field constraints are `Annotated` aliases (`PositiveInt`, `Unit`) whose validators give
+the messages users read; the aliases are shared with the rest of the spec package.
 """
 
 from dataclasses import dataclass, field
@@ -18,14 +18,18 @@ from pydantic import (
 
 from simengine.core.conditions import Condition
 from simengine.core.spec.fields import (
+    Count,
     Flag,
+    Integer,
     ModelId,
     Name,
+    NonNegative,
+    Number,
+    PositiveInt,
     Text,
     Unit,
-    choice,
-    integer,
-    number,
+    number_between,
+    one_of,
 )
 from simengine.core.text import describe_value
 
@@ -33,12 +37,18 @@ AGENT_KINDS = ("human", "environment", "designer", "evaluator")
 DEFAULT_MODEL = "offline/heuristic"
 DEFAULT_DIMENSIONS = ("cooperation", "ethics", "strategy", "emotional_coherence")
 
+AgentKind = Annotated[str, one_of(*AGENT_KINDS)]
+ClockMode = Annotated[str, one_of("discrete", "event")]
+Temperature = Annotated[float | int, number_between(0, 2)]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
 class EmotionSpec(_Model):
+    """An agent's starting feelings, each from 0 to 1."""
+
     fear: Unit = 0.2
     stress: Unit = 0.2
     hope: Unit = 0.5
@@ -49,14 +59,14 @@ class LocationSpec(_Model):
     """A place on a map world (flood): its height, people, boats and supplies."""
 
     id: Name
-    elevation: number() = 0
+    elevation: Number = 0
     shelter: Flag = False
-    capacity: integer(0) | None = None
-    civilians: integer(0) = 0
-    injured: integer(0) = 0
-    boats: integer(0) = 0
-    food: number(0) = 0
-    medkits: integer(0) = 0
+    capacity: Count | None = None
+    civilians: Count = 0
+    injured: Count = 0
+    boats: Count = 0
+    food: NonNegative = 0
+    medkits: Count = 0
 
 
 class RouteSpec(_Model):
@@ -64,7 +74,7 @@ class RouteSpec(_Model):
 
     a: Name
     b: Name
-    ticks: integer(1)
+    ticks: PositiveInt
 
     @model_validator(mode="before")
     @classmethod
@@ -83,25 +93,27 @@ class RouteSpec(_Model):
 
 
 class WorldSpec(_Model):
+    """The `world` section: the kind, its params, and the map and stocks of map kinds."""
+
     kind: Name
     params: dict[str, Any] = {}
     locations: tuple[LocationSpec, ...] = ()
     routes: tuple[RouteSpec, ...] = ()
-    resources: dict[str, number(0)] = {}
+    resources: dict[str, NonNegative] = {}
 
 
 class AgentTemplateSpec(_Model):
     """A template that expands into `count` agents named by `name` (with `{n}`)."""
 
     id: Name
-    kind: choice(*AGENT_KINDS) = "human"
-    count: integer(1) = 1
+    kind: AgentKind = "human"
+    count: PositiveInt = 1
     name: Name | None = None
     role: Text = ""
     persona: Text = ""
     emotion: EmotionSpec = EmotionSpec()
     model: ModelId | None = None
-    temperature: number(0, 2) = 0.7
+    temperature: Temperature = 0.7
     actions: tuple[Name, ...] | None = None
     start: Name | None = None
     knowledge: tuple[Text, ...] = ()
@@ -113,6 +125,7 @@ class AgentTemplateSpec(_Model):
         return self.name or (f"{self.id} {{n}}" if self.count > 1 else self.id)
 
     def agent_names(self) -> list[str]:
+        """The names of the agents this template expands into, `{n}` counting from 1."""
         pattern = self.name_pattern()
         return [pattern.replace("{n}", str(n)) for n in range(1, self.count + 1)]
 
@@ -124,18 +137,24 @@ class AgentTemplateSpec(_Model):
 
 
 class RoomSpec(_Model):
+    """A chat room: its members are agent names or `template:<id>` for a whole template."""
+
     id: Name
     members: tuple[Name, ...]
 
 
 class ScriptedEventSpec(_Model):
-    at_tick: integer(1)
+    """A world event the scenario fires at a fixed tick (a levee breach, an announcement)."""
+
+    at_tick: PositiveInt
     type: Name
     params: dict[str, Any] = {}
 
 
 class TerminationSpec(_Model):
-    max_ticks: integer(1) = 60
+    """When a run ends: after `max_ticks`, or as soon as the success or failure condition holds."""
+
+    max_ticks: PositiveInt = 60
     success: Condition | None = None
     failure: Condition | None = None
 
@@ -149,8 +168,8 @@ class DimensionSpec(_Model):
 
     name: Name
     description: Text = ""
-    range_low: integer() = 0
-    range_high: integer() = 10
+    range_low: Integer = 0
+    range_high: Integer = 10
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +211,8 @@ def _unique_dimensions(dimensions: tuple[DimensionSpec, ...]) -> tuple[Dimension
 
 
 class EvaluationSpec(_Model):
+    """Who scores a finished run (a model id) and on which dimensions."""
+
     model: ModelId = DEFAULT_MODEL
     dimensions: Annotated[tuple[DimensionSpec, ...], AfterValidator(_unique_dimensions)] = tuple(
         DimensionSpec(name=name) for name in DEFAULT_DIMENSIONS
@@ -199,8 +220,10 @@ class EvaluationSpec(_Model):
 
 
 class BudgetSpec(_Model):
-    tokens_per_run: integer(1) | None = None
-    tokens_per_agent: integer(1) | None = None
+    """Token caps for a run's model calls, in total and per agent (None: no cap)."""
+
+    tokens_per_run: PositiveInt | None = None
+    tokens_per_agent: PositiveInt | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +251,8 @@ class ScenarioHeader(_Model):
 
     name: Name
     description: Text = ""
-    mode: choice("discrete", "event") = "discrete"
-    seed: integer() = 0
+    mode: ClockMode = "discrete"
+    seed: Integer = 0
 
 
 class ScenarioSpec(ScenarioHeader):

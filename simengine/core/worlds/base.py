@@ -36,7 +36,8 @@ Policy = Callable[[DecisionRequest], dict[str, Any]]
 class WorldState(Protocol):
     """A kind's state: any object that serialises itself to JSON."""
 
-    def to_json(self) -> dict[str, Any]: ...
+    def to_json(self) -> dict[str, Any]:
+        """The whole state as JSON; the kind's `load_state` must rebuild it exactly."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ class WorldKind(ABC):
 
     # -- what the kind declares --
     def metric_defs(self) -> tuple[MetricDef, ...]:
-        """Every metric of this kind: the common ones first (a kind may redefine one in
-        place), then its own in declaration order.
+        """Every metric of this kind: the common ones first, then its own in declaration order.
+
+        A kind may redefine a common metric; it keeps the common one's place.
         """
         own = {metric.name: metric for metric in self.metrics}
         common = tuple(own.pop(metric.name, metric) for metric in COMMON_METRICS)

@@ -14,7 +14,8 @@ from .redis import RedisSlotLimiter
 class SlotLimiter(Protocol):
     """Anything that can hold a slot for the duration of an `async with` block."""
 
-    def slot(self) -> AbstractAsyncContextManager[None]: ...
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        """Wait for a free slot and hold it until the block exits."""
 
 
 _shared: dict[tuple[str, str, int, float], RedisSlotLimiter] = {}

@@ -1,14 +1,16 @@
-"""The `dialogue` world: no map, agents with private goals argue, propose, accept or reject,
-and vote on a question (negotiation, persuasion, a moral-dilemma vote).
+"""The `dialogue` world: no map, only words and votes between agents with private goals.
 
-It proves the engine is not flood-specific: the same clock, bus, emotions and metrics
-machinery drive a world made only of words and votes.
+Agents argue, propose, accept or reject, and vote on a question (negotiation, persuasion,
+a moral-dilemma vote). It proves the engine is not flood-specific: the same clock, bus,
+emotions and metrics machinery drive a world made only of words and votes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from typing_extensions import override
 
 from simengine.core.worlds.base import (
     DEFAULT_POLICY,
@@ -56,6 +58,7 @@ class DialogueWorld(WorldKind):
     static = True
     max_actions = 2
 
+    @override
     def validate_world(self, world: WorldSetup) -> list[str]:
         errors = []
         for key in ("locations", "routes", "resources"):
@@ -66,6 +69,7 @@ class DialogueWorld(WorldKind):
             errors.append("world.params.options: options must be different from each other")
         return errors
 
+    @override
     def validate_agent(self, path: str, template: TemplateSetup, world: WorldSetup) -> list[str]:
         errors = super().validate_agent(path, template, world)
         prefers, options = template.params.get("prefers"), world.params.get("options")
@@ -73,6 +77,7 @@ class DialogueWorld(WorldKind):
             errors.append(f"{path}.params.prefers: '{prefers}' is not one of world.params.options")
         return errors
 
+    @override
     def initial_state(self, spec: ScenarioSetup, agents: Sequence[AgentSetup]) -> DialogueState:
         params = resolve_params(spec.world.params, self.params)
         people = [a for a in agents if a.kind != "environment"]
@@ -84,9 +89,11 @@ class DialogueWorld(WorldKind):
             preferences={a.name: a.params.get("prefers") for a in people},
         )
 
+    @override
     def load_state(self, data: Mapping[str, Any]) -> DialogueState:
         return DialogueState(**data)
 
+    @override
     def observe(self, state: DialogueState, agent: str) -> dict[str, Any]:
         return {
             "topic": state.topic,
@@ -101,11 +108,13 @@ class DialogueWorld(WorldKind):
             "decided": state.decided(),
         }
 
+    @override
     def action_params(
         self, state: DialogueState
     ) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
         return dialogue_action_params(state)
 
+    @override
     def rules(self, state: DialogueState) -> str:
         options = "; ".join(f"'{o}'" for o in state.options)
         return "\n".join(
@@ -121,11 +130,13 @@ class DialogueWorld(WorldKind):
             ]
         )
 
+    @override
     def apply_action(
         self, state: DialogueState, agent: str, action: Mapping[str, Any], ctx: WorldContext
     ) -> ActionOutcome:
         return apply_dialogue_action(state, agent, action, ctx)
 
+    @override
     def apply_event(
         self, state: DialogueState, kind: str, params: Mapping[str, Any], ctx: WorldContext
     ) -> list[WorldNotice]:
@@ -136,6 +147,7 @@ class DialogueWorld(WorldKind):
             WorldNotice(kind="announcement", text=f"announcement: {text}", details={"text": text})
         ]
 
+    @override
     def check_state(self, state: DialogueState) -> list[str]:
         errors = []
         if not 0 <= state.quorum <= 1:

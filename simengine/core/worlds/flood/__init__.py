@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from typing_extensions import override
+
 from simengine.core.worlds.base import (
     DEFAULT_POLICY,
     ActionOutcome,
@@ -48,6 +50,7 @@ class FloodWorld(WorldKind):
     cooperative_actions = frozenset({"rescue", "share", "treat"})
     has_map = True
 
+    @override
     def validate_world(self, world: WorldSetup) -> list[str]:
         errors = []
         if not world.locations:
@@ -75,6 +78,7 @@ class FloodWorld(WorldKind):
                 )
         return errors
 
+    @override
     def validate_event(self, event: EventSetup, path: str, world: WorldSetup) -> list[str]:
         location = event.params.get("location")
         known = list(dict.fromkeys(loc.id for loc in world.locations))
@@ -84,6 +88,7 @@ class FloodWorld(WorldKind):
             ]
         return []
 
+    @override
     def initial_state(self, spec: ScenarioSetup, agents: Sequence[AgentSetup]) -> FloodState:
         params = resolve_params(spec.world.params, PARAMS)
         locations = {
@@ -126,12 +131,15 @@ class FloodWorld(WorldKind):
             at_risk_total=sum(loc.civilians for loc in locations.values() if not loc.shelter),
         )
 
+    @override
     def load_state(self, data: Mapping[str, Any]) -> FloodState:
         return FloodState.from_json(data)
 
+    @override
     def observe(self, state: FloodState, agent: str) -> dict[str, Any]:
         return observe_flood(state, agent)
 
+    @override
     def agent_details(self, state: FloodState, agent: str) -> dict[str, Any]:
         body = state.agents.get(agent)
         if body is None:
@@ -154,25 +162,31 @@ class FloodWorld(WorldKind):
             "medkits": body.medkits,
         }
 
+    @override
     def action_params(self, state: FloodState) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
         return flood_action_params(state)
 
+    @override
     def rules(self, state: FloodState) -> str:
         return flood_rules(state)
 
+    @override
     def apply_action(
         self, state: FloodState, agent: str, action: Mapping[str, Any], ctx: WorldContext
     ) -> ActionOutcome:
         return apply_flood_action(state, agent, action, ctx)
 
+    @override
     def apply_event(
         self, state: FloodState, kind: str, params: Mapping[str, Any], ctx: WorldContext
     ) -> list[WorldNotice]:
         return apply_flood_event(state, kind, params, ctx)
 
+    @override
     def advance(self, state: FloodState, ctx: WorldContext) -> list[WorldNotice]:
         return advance_flood(state, ctx)
 
+    @override
     def check_state(self, state: FloodState) -> list[str]:
         errors = []
         for place in state.locations.values():

@@ -1,8 +1,8 @@
-"""Flood actions: their parameter schema, and their effect, one agent at a time in the seeded
-order of the tick.
+"""Flood actions: their parameter schema, and their effect on the flood state.
 
-Conflicts resolve by that order: whoever acts first takes the last civilian, boat or
-medkit, and the loser's rejection names who got there first (tracked in `ctx.claims`).
+Actions apply one agent at a time in the seeded order of the tick. Conflicts resolve by
+that order: whoever acts first takes the last civilian, boat or medkit, and the loser's
+rejection names who got there first (tracked in `ctx.claims`).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _move(
     state: FloodState, agent: FloodAgent, action: Mapping[str, Any], ctx: WorldContext
 ) -> ActionOutcome:
     target = action.get("to")
-    here = state.locations[agent.location]
+    here = _here(state, agent)
     if not isinstance(target, str) or target not in state.locations:
         return ActionOutcome.rejected(f"unknown location {target!r}")
     if target == here.id:
@@ -95,7 +95,7 @@ def _move(
 def _rescue(
     state: FloodState, agent: FloodAgent, action: Mapping[str, Any], ctx: WorldContext
 ) -> ActionOutcome:
-    here = state.locations[agent.location]
+    here = _here(state, agent)
     if not agent.can_rescue:
         return ActionOutcome.rejected("you are not able to rescue people")
     if here.shelter:
@@ -132,7 +132,7 @@ def _rescue(
 def _unload(
     state: FloodState, agent: FloodAgent, action: Mapping[str, Any], ctx: WorldContext
 ) -> ActionOutcome:
-    here = state.locations[agent.location]
+    here = _here(state, agent)
     if agent.carrying <= 0 and not here.shelter:
         return ActionOutcome.rejected("you are not carrying anyone")
     count = agent.carrying
@@ -164,7 +164,7 @@ def _unload(
 def _share(
     state: FloodState, agent: FloodAgent, action: Mapping[str, Any], ctx: WorldContext
 ) -> ActionOutcome:
-    here = state.locations[agent.location]
+    here = _here(state, agent)
     resource, to = action.get("resource"), action.get("to")
     if resource not in ("food", "medkits"):
         return ActionOutcome.rejected(f"cannot share {resource!r}: only food or medkits")
@@ -234,7 +234,7 @@ def _shared(
 def _treat(
     state: FloodState, agent: FloodAgent, action: Mapping[str, Any], ctx: WorldContext
 ) -> ActionOutcome:
-    here = state.locations[agent.location]
+    here = _here(state, agent)
     healers = ctx.claims.setdefault(f"treat:{here.id}", [])
     if here.injured <= 0:
         if healers:
@@ -306,6 +306,12 @@ HANDLERS: dict[str, Handler] = {
     "broadcast": _broadcast,
     "wait": _wait,
 }
+
+
+def _here(state: FloodState, agent: FloodAgent) -> Location:
+    """Where the agent stands; only agents not in transit reach the place-bound actions."""
+    assert agent.location is not None, f"{agent.name} is travelling"
+    return state.locations[agent.location]
 
 
 def _take_boat(state: FloodState, agent: FloodAgent, here: Location, ctx: WorldContext) -> bool:

@@ -115,7 +115,7 @@ def _drowning(state: FloodState, ctx: WorldContext) -> list[WorldNotice]:
     notices = []
     delay, rate = state.params["casualty_delay_ticks"], state.params["casualty_rate"]
     for place in state.locations.values():
-        if not place.flooded() or place.civilians <= 0:
+        if place.flooded_since is None or place.civilians <= 0:
             continue
         if ctx.tick - place.flooded_since < delay:
             continue

@@ -58,6 +58,7 @@ def observe_flood(state: FloodState, name: str) -> dict[str, Any]:
 
 
 def expected_rise(state: FloodState) -> float:
+    """Metres the water will rise next tick at the current rain (faster once the levee broke)."""
     rise = state.params["water_rise_per_tick"] * state.rain_intensity
     if state.levee_breached:
         rise *= state.params["breach_rise_factor"]

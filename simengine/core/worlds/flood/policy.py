@@ -1,5 +1,7 @@
-"""The offline flood brain: head for the most endangered reachable place, rescue, carry to
-shelter, unload, treat, share where food is short, and speak briefly in character.
+"""The offline flood brain: a rescuer's rules of thumb, no model needed.
+
+It heads for the most endangered reachable place, rescues, carries to shelter, unloads,
+treats, shares where food is short, and speaks briefly in character.
 
 Deterministic for a given request: all randomness comes from `request.seed`.
 """

@@ -33,6 +33,7 @@ class Location:
     casualties: int = 0
 
     def flooded(self) -> bool:
+        """Whether the water stands above this place (only boats may enter it then)."""
         return self.flooded_since is not None
 
 
@@ -102,6 +103,7 @@ class FloodState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FloodState:
+        """Rebuild the state from `to_json()` output, nested places and agents included."""
         data = dict(data)
         data["locations"] = {k: Location(**v) for k, v in data["locations"].items()}
         agents = {}
@@ -116,6 +118,7 @@ class FloodState:
 
     # -- derived facts --
     def free_boats(self, location: str) -> int:
+        """Boats moored at `location` that an agent there can take."""
         return self.locations[location].boats
 
     def people_at(self, location: str) -> list[str]:
@@ -153,6 +156,7 @@ class FloodState:
         return best
 
     def capacity_of(self, agent: FloodAgent) -> int:
+        """How many people the agent can carry: a boatload, or the few carried on foot."""
         return self.params["boat_capacity"] if agent.boat else self.params["foot_capacity"]
 
     def room_at(self, location: Location) -> int | None:
