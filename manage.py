@@ -6,6 +6,7 @@ import sys
 
 
 def main() -> None:
+    """Run a management command with the project settings unless others are set."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simengine.settings")
     from django.core.management import execute_from_command_line
 

@@ -81,7 +81,7 @@ def test_the_cycle_finder_reports_a_loop_and_nothing_else() -> None:
     assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
 
 
-CORE_DEPENDENCIES = {"pydantic", "yaml", "numpy", "scipy"}
+CORE_DEPENDENCIES = {"pydantic", "yaml", "numpy", "scipy", "typing_extensions"}
 LLM_DEPENDENCIES = CORE_DEPENDENCIES | {
     "ollama",
     "anthropic",
