@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django import forms
@@ -162,10 +162,11 @@ class InjectForm(forms.Form):
 
     def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = targets
+        cast(forms.ChoiceField, self.fields["to"]).choices = targets
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == "command" and not str(data.get("to", "")).startswith("agent:"):
             self.add_error("to", "a command goes to one agent; pick an agent or send a message")
         return data

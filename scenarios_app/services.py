@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import ProtectedError
 
@@ -38,7 +38,7 @@ def scenario_import(
     *,
     text: str,
     fmt: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -60,7 +60,7 @@ def scenario_save_spec(
     spec: ScenarioSpec,
     source_text: str = "",
     source_format: str = "yaml",
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -129,7 +129,7 @@ def scenario_export(*, version: ScenarioVersion, fmt: str = "yaml") -> str:
 def scenario_create(
     *,
     spec: ScenarioSpec,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -143,7 +143,7 @@ def scenario_update(
     *,
     scenario: Scenario,
     spec: ScenarioSpec,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
 ) -> ImportResult:
     """Save the spec as the scenario's next version, renaming the scenario if the name changed."""
@@ -157,9 +157,7 @@ def scenario_update(
         return scenario_save_spec(spec=spec, user=user, note=note)
 
 
-def scenario_clone(
-    *, scenario: Scenario, name: str = "", user: AbstractBaseUser | None = None
-) -> ImportResult:
+def scenario_clone(*, scenario: Scenario, name: str = "", user: User | None = None) -> ImportResult:
     """A new scenario whose version 1 is the latest version of `scenario` under a new name."""
     latest = scenario.latest_version
     if latest is None:
@@ -222,7 +220,7 @@ def design_from_brief(
     brief: str,
     model: str,
     agent_model: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> DesignOutcome:
     """Design a scenario from a brief, prove it runs, and save it as a new draft scenario.
 

@@ -16,7 +16,7 @@ from runs_app.api.runs import get_run
 from runs_app.api.serializers import PendingControlSerializer
 from runs_app.models import Run
 from runs_app.services.runs import agent_set_status, run_inject_command, run_inject_message
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["agents"]
@@ -160,7 +160,7 @@ class AgentDetailApi(ApiView):
         agent = _get_agent(run, agent_id)
         data = validated_body(request, AgentStatusSerializer)
         control = agent_set_status(
-            run=run, agent_name=agent.name, status=data["status"], user=request.user
+            run=run, agent_name=agent.name, status=data["status"], user=request_user(request)
         )
         body = {
             "agent": AgentSerializer(agent).data,
@@ -187,10 +187,10 @@ class AgentInjectApi(ApiView):
         data = validated_body(request, InjectSerializer, context={"run": run})
         if data["kind"] == "message":
             control = run_inject_message(
-                run=run, to=data["to"], text=data["text"], user=request.user
+                run=run, to=data["to"], text=data["text"], user=request_user(request)
             )
         else:
             control = run_inject_command(
-                run=run, agent_name=data["agent"], text=data["text"], user=request.user
+                run=run, agent_name=data["agent"], text=data["text"], user=request_user(request)
             )
         return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)

@@ -20,7 +20,7 @@ from runs_app.api.serializers import (
 from runs_app.models import Batch, BatchStatus
 from runs_app.selectors import batch_list
 from runs_app.services.batches import MAX_BATCH_RUNS, batch_aggregates, batch_create, batch_progress
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["batches"]
@@ -104,7 +104,7 @@ class BatchListApi(ApiListView):
             concurrency=data["concurrency"],
             overrides=dict(data.get("overrides") or {}),
             name=data["name"],
-            user=request.user,
+            user=request_user(request),
         )
         return Response(_detail(_get_batch(batch.pk)), status=status.HTTP_201_CREATED)
 

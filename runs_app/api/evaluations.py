@@ -19,7 +19,7 @@ from runs_app.services.evaluation import (
     EvaluatorUnavailable,
     evaluation_create,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.fields import model_id_value
 from simengine.api.pagination import LimitOffsetPagination
@@ -91,7 +91,7 @@ class EvaluationListApi(ApiListView):
         run = data["run"]
         try:
             evaluation = evaluation_create(
-                run=run, model=data.get("model") or _scenario_model(run), user=request.user
+                run=run, model=data.get("model") or _scenario_model(run), user=request_user(request)
             )
         except EvaluatorUnavailable as exc:
             raise Conflict(exc.message) from None

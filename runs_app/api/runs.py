@@ -24,7 +24,7 @@ from runs_app.services.runs import (
     run_step,
     run_stop,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["runs"]
@@ -79,7 +79,7 @@ class RunListApi(ApiListView):
             version=data["scenario_version"],
             seed=data.get("seed"),
             overrides=dict(data.get("overrides") or {}),
-            user=request.user,
+            user=request_user(request),
             start=data["start"],
         )
         return Response(RunDetailSerializer(get_run(run.pk)).data, status=status.HTTP_201_CREATED)
@@ -143,14 +143,14 @@ class RunControlApi(ApiView):
         if action == "duplicate":
             new = run_duplicate(
                 run=run,
-                user=request.user,
+                user=request_user(request),
                 seed=data.get("seed"),
                 overrides=dict(data.get("overrides") or {}),
                 start=data.get("start", True),
             )
         elif action == "reset":
-            new = run_reset(run=run, user=request.user)
+            new = run_reset(run=run, user=request_user(request))
         else:
-            _SIMPLE_CONTROLS[action](run=run, user=request.user)
+            _SIMPLE_CONTROLS[action](run=run, user=request_user(request))
             return Response(RunDetailSerializer(get_run(run_id)).data)
         return Response(RunDetailSerializer(get_run(new.pk)).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,7 +20,7 @@ class _VersionRefSerializer(serializers.Serializer):
 
 class RunSerializer(serializers.ModelSerializer):
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     metrics = serializers.JSONField(help_text="The run's latest metric values by name.")
@@ -83,7 +84,8 @@ class RunDetailSerializer(RunSerializer):
 
     @extend_schema_field(EvaluationSerializer(many=True))
     def get_evaluations(self, run: Run) -> list[dict[str, Any]]:
-        return EvaluationSerializer(run.evaluations.order_by("-created_at", "-id"), many=True).data
+        evaluations = run.evaluations.order_by("-created_at", "-id")
+        return list(EvaluationSerializer(evaluations, many=True).data)
 
 
 class PendingControlSerializer(serializers.Serializer):
@@ -154,7 +156,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
 
 class BatchSerializer(serializers.ModelSerializer):
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

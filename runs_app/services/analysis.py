@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Manager, Q, QuerySet
 
 from runs_app.models import Batch, Evaluation, Event, Run, RunStatus
 from runs_app.services.batches import batch_aggregates, batch_create, cell_key, grid_cells
@@ -68,7 +68,7 @@ def label_of(cell: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(cell.items())) or "base"
 
 
-def _completed(runs: QuerySet[Run]) -> QuerySet[Run]:
+def _completed(runs: QuerySet[Run] | Manager[Run]) -> QuerySet[Run]:
     return runs.filter(status=RunStatus.COMPLETED)
 
 
@@ -85,9 +85,10 @@ def resolve_condition(batch: Batch, key: str) -> Condition:
     kind, _, value = key.partition(":")
     if kind == "cell":
         runs = batch.runs.filter(cell_key=value)
-        if not runs.exists():
+        first = runs.first()
+        if first is None:
             raise InvalidCondition(f"{key}: batch {batch.pk} has no such grid cell")
-        return Condition(key, label_of(runs.first().grid_cell), _completed(runs))
+        return Condition(key, label_of(first.grid_cell), _completed(runs))
     if kind == "batch" and value.isdigit():
         other = Batch.objects.filter(pk=int(value)).first()
         if other is None:
@@ -268,7 +269,7 @@ def batch_sweep_start(
     batch: Batch,
     grid: dict[str, list[Any]],
     seeds_per_cell: int,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     name: str = "",
 ) -> Batch:
     """Start the confirmed sweep as a new batch of the same version, overrides and seeds."""

@@ -6,7 +6,7 @@ import itertools
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -45,7 +45,7 @@ def batch_create(
     concurrency: int = 10,
     overrides: dict[str, Any] | None = None,
     name: str = "",
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     fallback_to_offline: bool = True,
 ) -> Batch:
     """Validate every grid cell, then create and queue all runs at once (or nothing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import template
 from django.utils.html import format_html
@@ -82,7 +83,7 @@ def get_item(mapping: object, key: str) -> object:
 
 
 @register.filter
-def percent(value: object, total: object) -> int:
+def percent(value: Any, total: Any) -> int:
     try:
         return round(100 * float(value) / float(total)) if float(total) else 0
     except (TypeError, ValueError):

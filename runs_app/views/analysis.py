@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from runs_app.services.analysis import (
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.selectors import llm_model_options
 from simengine.web.offload import off_the_shared_thread
+from simengine.web.requests import AuthenticatedHttpRequest
 
 SIGNIFICANCE = 0.05
 MAX_EFFECT_ROWS = 40
@@ -151,7 +152,7 @@ def _cell_label(batch: Batch, key: str) -> str:
         return key or "base"
 
 
-def batch_analysis_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_analysis_fragment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The analysis section of a batch page (loaded after the page, re-rendered per choice)."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     context = analysis_context(batch, request.GET.get("a"), request.GET.get("b"))
@@ -160,7 +161,7 @@ def batch_analysis_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @off_the_shared_thread
-def batch_sweep_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_sweep_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Propose the next sweep (rules for offline/…, else the chosen model); starts nothing."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     model = request.POST.get("model", "offline/heuristic")
@@ -187,7 +188,7 @@ def _cells(grid: dict[str, list[Any]]) -> int:
 
 
 @require_POST
-def batch_sweep_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_sweep_start_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The researcher confirmed the proposal: start it as a new batch."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from runs_app.forms import InjectForm
 from runs_app.models import Run
 from runs_app.selectors import (
@@ -18,6 +16,7 @@ from runs_app.selectors import (
 )
 from runs_app.services.live import LIVE_STATUSES, header_context
 from runs_app.views.evaluation import evaluation_context
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def run_rooms(run: Run) -> list[str]:
@@ -47,7 +46,7 @@ def chat_accept(run: Run, target: str) -> str:
 
 
 def console_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     run: Run,
     *,
     control_error: str = "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,7 +12,7 @@ from scenarios_app.models import Scenario, ScenarioVersion
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -21,7 +22,9 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSummarySerializer):
-    scenario = serializers.PrimaryKeyRelatedField(read_only=True)
+    scenario: serializers.PrimaryKeyRelatedField[Scenario] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     spec = serializers.JSONField(help_text="The validated scenario spec (format in DESIGN.md).")
 
     class Meta(VersionSummarySerializer.Meta):

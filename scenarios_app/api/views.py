@@ -25,7 +25,7 @@ from scenarios_app.services import (
     scenario_save_spec,
     scenario_update,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body, validated_query
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body, validated_query
 from simengine.api.errors import InvalidInput
 from simengine.api.pagination import LimitOffsetPagination
 from simengine.api.parsers import JSON_PARSERS, YAML_PARSERS
@@ -75,7 +75,7 @@ class ScenarioListApi(ApiListView):
         spec = _parse(data["spec"])
         try:
             result = scenario_create(
-                spec=spec, user=request.user, note=data["note"], is_draft=data["is_draft"]
+                spec=spec, user=request_user(request), note=data["note"], is_draft=data["is_draft"]
             )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
@@ -103,7 +103,9 @@ class ScenarioDetailApi(ApiView):
         data = validated_body(request, s.ScenarioWriteSerializer)
         spec = _parse(data["spec"])
         try:
-            scenario_update(scenario=scenario, spec=spec, user=request.user, note=data["note"])
+            scenario_update(
+                scenario=scenario, spec=spec, user=request_user(request), note=data["note"]
+            )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
         return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id)).data)
@@ -130,7 +132,7 @@ class ScenarioCloneApi(ApiView):
     def post(self, request: Request, scenario_id: int) -> Response:
         scenario = _get_scenario(scenario_id)
         data = validated_body(request, s.ScenarioCloneSerializer)
-        result = scenario_clone(scenario=scenario, name=data["name"], user=request.user)
+        result = scenario_clone(scenario=scenario, name=data["name"], user=request_user(request))
         clone = _get_scenario(result.version.scenario_id)
         return Response(s.ScenarioDetailSerializer(clone).data, status=status.HTTP_201_CREATED)
 
@@ -182,7 +184,9 @@ class ScenarioImportApi(ApiView):
         body = request.data
         if isinstance(body, str):
             try:
-                result = scenario_import(text=body, fmt="yaml", user=request.user, **params)
+                result = scenario_import(
+                    text=body, fmt="yaml", user=request_user(request), **params
+                )
             except RecursionError:
                 raise InvalidInput(["(document): the YAML is nested too deeply"]) from None
         elif isinstance(body, dict):
@@ -190,7 +194,7 @@ class ScenarioImportApi(ApiView):
                 spec=_parse(body, prefix=""),
                 source_text=json.dumps(body, indent=2, ensure_ascii=False),
                 source_format="json",
-                user=request.user,
+                user=request_user(request),
                 **params,
             )
         else:

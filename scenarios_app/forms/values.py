@@ -7,6 +7,7 @@ typed (e.g. `abc` for a number) so the engine's validation reports it with its p
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -107,11 +108,16 @@ class _ReadableDumper(yaml.SafeDumper):
     """Short lists and small flat mappings on one line, as people write scenario files."""
 
 
+def mapping_or_empty(value: Any) -> dict[str, Any]:
+    """`value` where the document holds a mapping, else an empty one (for optional sections)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, bool | int | float | str)
 
 
-def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+def _represent_list(dumper: yaml.SafeDumper, data: Sequence[Any]) -> yaml.Node:
     flow = all(_is_scalar(item) for item in data) and len(str(data)) < 90
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 

@@ -218,6 +218,10 @@ class Command(BaseCommand):
         keep_trace: bool,
     ) -> BatchSummary:
         with tqdm(total=runs, desc="runs", unit="run", file=self._progress()) as bar:
+
+            def count_run(_summary: RunSummary) -> None:
+                bar.update(1)
+
             return run_many(
                 spec,
                 seed=seed,
@@ -227,7 +231,7 @@ class Command(BaseCommand):
                 max_ticks=max_ticks,
                 model_override=override,
                 processes=parallel,
-                on_run=lambda _summary: bar.update(1),
+                on_run=count_run,
                 keep_trace=keep_trace,
             )
 
