@@ -10,7 +10,7 @@ from runs_app import consumers
 
 if TYPE_CHECKING:
     from channels.consumer import _ASGIApplicationProtocol
-    from channels.routing import _ExtendedURLPattern
+    from channels.routing import URLRouter, _ExtendedURLPattern
 
 
 def _consumer_path(route: str, consumer: _ASGIApplicationProtocol) -> _ExtendedURLPattern:
@@ -18,6 +18,6 @@ def _consumer_path(route: str, consumer: _ASGIApplicationProtocol) -> _ExtendedU
     return cast("_ExtendedURLPattern", path(route, cast(Any, consumer)))
 
 
-websocket_urlpatterns = [
+websocket_urlpatterns: list[_ExtendedURLPattern | URLRouter] = [
     _consumer_path("ws/runs/<int:run_id>/", consumers.RunConsumer.as_asgi()),
 ]

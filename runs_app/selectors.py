@@ -27,8 +27,10 @@ def run_list(
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one
-    parameter `(name, value)` (a batch grid cell's or the run's own override).
+    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one parameter.
+
+    `param` is a `(name, value)` pair matched against a batch grid cell or the run's own
+    parameter overrides.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:

@@ -1,7 +1,8 @@
-"""Evaluating runs: on demand for any run, automatically when a run with an `evaluation` block
-completes. The core's evaluation agent does the work; this module reads the run from the
-database, reaches models through `simengine.llm.ModelAsker`, and stores Evaluations with
-their LLM calls.
+"""Evaluating runs: on demand, and automatically when a run with an `evaluation` block ends.
+
+The core's evaluation agent does the work; this module reads the run from the database,
+reaches models through `simengine.llm.ModelAsker`, and stores Evaluations with their LLM
+calls.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""A batch's analysis fragment (comparisons, effects, scores, behaviours) and the next sweep:
-proposed on request, started only when the researcher confirms it.
+"""A batch's analysis fragment and the next sweep, started only once the researcher confirms.
+
+The fragment shows condition comparisons, parameter effects, scores and behaviours; the
+sweep is proposed on request.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The run console's evaluation panel: scores, reasoning, narrative, chart, agreement, and
-the "Evaluate with model…" form.
+"""The run console's evaluation panel and its "Evaluate with model…" form.
+
+The panel shows scores with their reasoning, the narrative, a chart and the agreement
+between evaluators.
 """
 
 from __future__ import annotations

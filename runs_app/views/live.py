@@ -1,5 +1,6 @@
-"""Live regions of the run console over HTTP: fragments since a step, the timeline, chats,
-decisions (the fragments are rendered by `runs_app.services.live`, as for the WebSocket).
+"""Live regions of the run console over HTTP: fragments since a step, timeline, chats, decisions.
+
+The fragments are rendered by `runs_app.services.live`, as for the WebSocket.
 """
 
 from __future__ import annotations

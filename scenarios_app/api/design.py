@@ -19,6 +19,8 @@ TAGS = ["scenarios"]
 
 
 class DesignRequestSerializer(serializers.Serializer):
+    """A brief to design a scenario from, the designer model and the agents' model."""
+
     brief = serializers.CharField(max_length=4000, help_text="What the scenario should be.")
     model = serializers.CharField(
         max_length=200,
@@ -40,6 +42,8 @@ class DesignRequestSerializer(serializers.Serializer):
 
 
 class DesignResultSerializer(serializers.Serializer):
+    """The designed draft: scenario, version, designer model, attempts and dry run."""
+
     scenario = ScenarioSerializer()
     version = VersionDetailSerializer()
     model = serializers.CharField()
@@ -48,6 +52,8 @@ class DesignResultSerializer(serializers.Serializer):
 
 
 class ScenarioDesignApi(ApiView):
+    """POST a brief: the designed spec is dry-run, then saved as a draft scenario."""
+
     may_conflict = True
 
     @extend_schema(

@@ -47,6 +47,8 @@ def _parse(spec: dict, prefix: str = "spec"):
 
 
 class ScenarioListApi(ApiListView):
+    """List scenarios (filtered, paginated) and create one from a spec."""
+
     serializer_class = s.ScenarioSerializer
     filter_serializer_class = s.ScenarioFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -84,6 +86,8 @@ class ScenarioListApi(ApiListView):
 
 
 class ScenarioDetailApi(ApiView):
+    """Read a scenario, save its next version, or delete it while no run uses it."""
+
     may_conflict = True
 
     @extend_schema(
@@ -121,6 +125,8 @@ class ScenarioDetailApi(ApiView):
 
 
 class ScenarioCloneApi(ApiView):
+    """Copy a scenario's latest version into a new scenario."""
+
     may_conflict = True
 
     @extend_schema(
@@ -138,6 +144,8 @@ class ScenarioCloneApi(ApiView):
 
 
 class ScenarioVersionListApi(ApiListView):
+    """A scenario's versions, newest first, without their specs."""
+
     serializer_class = s.VersionSummarySerializer
     pagination_class = LimitOffsetPagination
 
@@ -150,6 +158,8 @@ class ScenarioVersionListApi(ApiListView):
 
 
 class ScenarioVersionDetailApi(ApiView):
+    """One version of a scenario, by number, with its spec."""
+
     @extend_schema(
         tags=TAGS, summary="One version with its spec", responses=s.VersionDetailSerializer
     )
@@ -159,6 +169,8 @@ class ScenarioVersionDetailApi(ApiView):
 
 
 class ScenarioImportApi(ApiView):
+    """Import a scenario file sent as the body (YAML text or a JSON object)."""
+
     parser_classes = [*YAML_PARSERS, *JSON_PARSERS]
 
     @extend_schema(
@@ -209,6 +221,8 @@ class ScenarioImportApi(ApiView):
 
 
 class ScenarioExportApi(ApiView):
+    """Download a version's spec as YAML or JSON, chosen by `Accept` or `?format=`."""
+
     renderer_classes = [YamlRenderer, TextJSONRenderer]
 
     @extend_schema(

@@ -29,11 +29,11 @@ class DesignBriefForm(forms.Form):
 
     def __init__(self, *args: Any, models: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["model"]).choices = [(m, m) for m in models]
+        model = cast(forms.ChoiceField, self.fields["model"])
+        model.choices = [(m, m) for m in models]
         agents = [(SAME_AS_DESIGNER, "Designer's Ollama model, else offline/heuristic")]
-        cast(forms.ChoiceField, self.fields["agent_model"]).choices = agents + [
-            (m, m) for m in models
-        ]
+        agent_model = cast(forms.ChoiceField, self.fields["agent_model"])
+        agent_model.choices = agents + [(m, m) for m in models]
         for name, field in self.fields.items():
             css = "form-select form-select-sm" if name != "brief" else "form-control"
             field.widget.attrs.setdefault("class", css)

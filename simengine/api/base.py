@@ -82,5 +82,5 @@ def validated_body(request: Any, serializer_class: Any, **kwargs: Any) -> dict[s
 
 
 def request_user(request: Request) -> User:
-    """The signed-in user of an API request: `IsAuthenticated` has already refused anonymous ones."""
+    """The signed-in user of an API request (`IsAuthenticated` has refused anonymous ones)."""
     return cast(User, request.user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
 
 from simengine.api.errors import ErrorSerializer
 
@@ -19,6 +20,11 @@ ERROR_DESCRIPTIONS = {
 
 class ApiAutoSchema(AutoSchema):
     """drf-spectacular's schema plus the 400/401/404/409 answers our views give."""
+
+    def get_description(self) -> str:
+        """An operation's own description only: view class docstrings are notes for maintainers."""
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        return get_doc(method)
 
     def get_override_parameters(self) -> list[Any]:
         parameters = super().get_override_parameters()

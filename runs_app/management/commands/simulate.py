@@ -57,8 +57,10 @@ def resolve_scenario(ref: str) -> ScenarioSpec:
 def with_available_models(
     spec: ScenarioSpec, override: str | None
 ) -> tuple[ScenarioSpec, str | None, list[str]]:
-    """Move agents whose model cannot be served now (Ollama down, no API key) to the
-    offline policy, as the console does; returns the spec, the override and one note each.
+    """Move agents whose model cannot be served now to the offline policy, as the console does.
+
+    Ollama down or no API key, for example. Returns the spec, the override and one note
+    per moved model.
     """
     try:
         from simengine.llm import preflight
