@@ -1,0 +1,2 @@
+"""Runs: executing scenario versions, batches over parameter grids, the live console and the API."""
+

@@ -1,0 +1,2 @@
+"""Scenarios: named scenario specs in immutable versions, their designer, import and export."""
+

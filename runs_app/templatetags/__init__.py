@@ -1,0 +1,2 @@
+"""Template tags of the run console."""
+

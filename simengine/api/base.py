@@ -20,10 +20,12 @@ from simengine.api.schema import ApiAutoSchema
 
 
 class ApiMixin(APIView):
-    # Token or session auth (401 for anonymous), JSON bodies, our error format and schema.
-    # `LoginRequiredMiddleware` would redirect API clients to the login page, so API views
-    # are exempt from it and rely on DRF's `IsAuthenticated` instead. (Comments, not a
-    # docstring: drf-spectacular would print a docstring into every operation.)
+    """Token or session auth (401 for anonymous), JSON bodies, our error format and schema.
+
+    `LoginRequiredMiddleware` would redirect API clients to the login page, so API views
+    are exempt from it and rely on DRF's `IsAuthenticated` instead. (`ApiAutoSchema` keeps
+    view docstrings like this one out of the OpenAPI operations.)
+    """
 
     parser_classes: Sequence[type[BaseParser]] = JSON_PARSERS
     schema: ViewInspector | None = ApiAutoSchema()
@@ -38,11 +40,11 @@ class ApiMixin(APIView):
 
 
 class ApiView(ApiMixin, APIView):
-    pass
+    """A single-object or action endpoint of the API."""
 
 
 class ApiListView(ApiMixin, generics.ListAPIView):
-    # A paginated list whose query parameters are validated by `filter_serializer_class`.
+    """A paginated list endpoint whose query parameters `filter_serializer_class` validates."""
 
     filter_serializer_class: Any = None
 
@@ -76,6 +78,7 @@ def validated_query(request: Any, serializer_class: Any) -> dict[str, Any]:
 
 
 def validated_body(request: Any, serializer_class: Any, **kwargs: Any) -> dict[str, Any]:
+    """The request body checked by a serializer (a 400 with every problem otherwise)."""
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

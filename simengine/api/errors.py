@@ -45,6 +45,8 @@ class InvalidInput(exceptions.APIException):
 
 
 class ErrorItemSerializer(serializers.Serializer):
+    """One problem in an error body: where it is and what is wrong."""
+
     path = serializers.CharField(help_text="Where the problem is, e.g. `overrides.max_ticks`.")
     message = serializers.CharField()
 

@@ -33,10 +33,14 @@ class YamlTextParser(BaseParser):
 
 
 class TextYamlParser(YamlTextParser):
+    """The YAML body parser under `text/yaml`."""
+
     media_type = "text/yaml"
 
 
 class XYamlParser(YamlTextParser):
+    """The YAML body parser under `application/x-yaml`."""
+
     media_type = "application/x-yaml"
 
 

@@ -1,0 +1,2 @@
+"""Management commands of the agents app."""
+

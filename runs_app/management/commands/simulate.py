@@ -110,6 +110,8 @@ def decision_maker_for(
 
 
 class Command(BaseCommand):
+    """Run a scenario headless (in process or on the workers) and print metrics or aggregates."""
+
     help = "Run a scenario headless and print its metrics (or aggregates over many seeds)."
     requires_system_checks: list[str] = []  # runs on the core alone: no database, no URLs
 
