@@ -56,11 +56,14 @@ class SweepUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Condition:
+    """A named set of completed runs to compare: a grid cell, a whole batch or a model."""
+
     key: str
     label: str
     runs: QuerySet[Run]
 
     def to_json(self) -> dict[str, Any]:
+        """The condition's key, label and number of runs, as the analysis reports it."""
         return {"key": self.key, "label": self.label, "runs": self.runs.count()}
 
 
@@ -82,6 +85,7 @@ def batch_conditions(batch: Batch) -> list[Condition]:
 
 
 def resolve_condition(batch: Batch, key: str) -> Condition:
+    """The condition a key names (`cell:`, `batch:` or `model:`); `InvalidCondition` otherwise."""
     kind, _, value = key.partition(":")
     if kind == "cell":
         runs = batch.runs.filter(cell_key=value)
@@ -107,6 +111,7 @@ def _metrics_of(runs: QuerySet[Run]) -> list[dict[str, Any]]:
 
 
 def analysis_compare(*, a: Condition, b: Condition) -> dict[str, Any]:
+    """Per metric, condition A against condition B (tests and effect sizes)."""
     comparisons = compare_conditions(_metrics_of(a.runs), _metrics_of(b.runs))
     return {"a": a.to_json(), "b": b.to_json(), "metrics": [c.to_json() for c in comparisons]}
 

@@ -116,6 +116,7 @@ def _charts(analysis: dict[str, Any], dimensions: list[str], rows: list[dict[str
 
 
 def analysis_context(batch: Batch, a: str | None, b: str | None) -> dict[str, Any]:
+    """The analysis fragment's tables; a bad condition key shows its error and the default pair."""
     error = ""
     try:
         analysis = batch_analysis(batch=batch, a=a, b=b)

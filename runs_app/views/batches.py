@@ -19,6 +19,7 @@ from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def batch_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The 200 newest batches with their progress; htmx polls re-render only the table."""
     batches = list(batch_list()[:200])
     rows = [{"batch": batch, "progress": batch_progress(batch)} for batch in batches]
     context = {"rows": rows, "live": any(b.status == BatchStatus.RUNNING for b in batches)}
@@ -65,6 +66,7 @@ def batch_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A batch's progress, per-cell tables, spread and runs; htmx polls re-render the progress."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version__scenario"), pk=pk)
     progress = batch_progress(batch)
     aggregates = batch.aggregates or batch_aggregates(batch)

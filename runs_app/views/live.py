@@ -24,6 +24,7 @@ def run_since(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResp
 
 
 def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The timeline rows for the agent and type filters."""
     run = get_object_or_404(Run, pk=pk)
     agent, kind = request.GET.get("agent", ""), request.GET.get("type", "")
     events = timeline_list(run=run, agent=agent or None, type=kind or None)
@@ -33,6 +34,7 @@ def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The chat log of everyone, an agent (what it saw) or a room."""
     run = get_object_or_404(Run, pk=pk)
     target = request.GET.get("chat", "all")
     return render(
