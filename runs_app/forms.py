@@ -42,6 +42,8 @@ def _clean_mapping(text: str, what: str) -> dict[str, Any]:
 
 
 class VersionChoiceField(forms.ModelChoiceField):
+    """A scenario version choice labelled "<scenario> v<number>"."""
+
     def label_from_instance(self, obj: ScenarioVersion) -> str:
         return f"{obj.scenario.name} v{obj.number}"
 
@@ -83,6 +85,8 @@ class RunSettingsForm(forms.Form):
 
 
 class RunCreateForm(RunSettingsForm):
+    """Start a run: a scenario version, the run settings, and whether to queue it now."""
+
     version = VersionChoiceField(
         queryset=ScenarioVersion.objects.select_related("scenario").order_by(
             "scenario__name", "-number"
@@ -96,10 +100,14 @@ class RunCreateForm(RunSettingsForm):
 
 
 class DuplicateForm(RunSettingsForm):
+    """Duplicate a run with changed settings, queued now or left paused."""
+
     start = forms.BooleanField(required=False, initial=True, label="Start right away")
 
 
 class BatchCreateForm(RunSettingsForm):
+    """Start a batch: a version, a parameter grid (YAML), seeds per cell and concurrency."""
+
     version = VersionChoiceField(
         queryset=ScenarioVersion.objects.select_related("scenario").order_by(
             "scenario__name", "-number"
@@ -173,6 +181,8 @@ class InjectForm(forms.Form):
 
 
 class RunFilterForm(forms.Form):
+    """The run explorer's filters: scenario, status, batch, one `name=value` parameter, seed."""
+
     scenario = forms.ModelChoiceField(
         queryset=Scenario.objects.order_by("name"),
         required=False,

@@ -30,6 +30,8 @@ class ScenarioConflict(ConflictError):
 
 @dataclass(frozen=True)
 class ImportResult:
+    """The version an import or save produced, and whether it is a new one."""
+
     version: ScenarioVersion
     created: bool  # False when the spec equals the latest version's and nothing was saved
 
@@ -114,6 +116,7 @@ def scenario_version_spec(version: ScenarioVersion) -> ScenarioSpec:
 
 
 def scenario_spec_to_yaml(data: dict[str, Any]) -> str:
+    """A spec document as YAML, keys in document order."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -204,6 +207,8 @@ class DesignFailed(Exception):
 
 @dataclass(frozen=True)
 class DesignOutcome:
+    """A designed draft: the saved version, the model, each attempt, and the dry run's figures."""
+
     result: ImportResult
     model: str
     attempts: list[str] = field(default_factory=list)

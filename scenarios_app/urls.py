@@ -1,4 +1,4 @@
-"""The scenario pages: list, designer, design from a brief, import, versions, diff, clone, export."""
+"""The scenario pages: list, designer, design from a brief, import, versions, diff, export."""
 
 from django.urls import path
 

@@ -38,11 +38,13 @@ from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def scenario_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every scenario with its version and run counts."""
     scenarios = scenario_list().annotate(run_count=Count("versions__runs", distinct=True))
     return render(request, "scenarios_app/scenario_list.html", {"scenarios": scenarios})
 
 
 def scenario_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A scenario's versions, newest first, with the runs and templates using each."""
     scenario = get_object_or_404(Scenario, pk=pk)
     versions = list(scenario_versions_with_usage(scenario=scenario))
     latest = versions[0] if versions else None
@@ -54,6 +56,7 @@ def scenario_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def scenario_version_page(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """One version's spec as YAML, linked to the version before it."""
     version = get_object_or_404(
         ScenarioVersion.objects.select_related("scenario", "created_by"),
         scenario_id=pk,
@@ -74,6 +77,7 @@ def scenario_version_page(request: AuthenticatedHttpRequest, pk: int, number: in
 
 
 def scenario_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A diff of two versions (`?a=&b=`; default: the latest against the one before)."""
     scenario = get_object_or_404(Scenario, pk=pk)
     versions = list(scenario.versions.order_by("-number"))
     numbers = [version.number for version in versions]
@@ -215,6 +219,7 @@ def _summary(spec) -> str:
 
 @require_POST
 def scenario_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Copy the scenario's latest version into a new scenario and open it in the designer."""
     scenario = get_object_or_404(Scenario, pk=pk)
     try:
         result = scenario_clone(
@@ -256,6 +261,7 @@ def scenario_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def scenario_export_view(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """Download a version's spec as a YAML (default) or JSON file."""
     version = get_object_or_404(ScenarioVersion, scenario_id=pk, number=number)
     fmt = "json" if request.GET.get("format") == "json" else "yaml"
     response = HttpResponse(
@@ -268,6 +274,7 @@ def scenario_export_view(request: AuthenticatedHttpRequest, pk: int, number: int
 
 
 def scenario_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Import an uploaded or pasted scenario file; errors are shown with the text kept."""
     errors: list[str] = []
     text = ""
     if request.method == "POST":

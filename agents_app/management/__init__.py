@@ -1,2 +1,1 @@
 """Management commands of the agents app."""
-

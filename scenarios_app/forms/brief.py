@@ -13,6 +13,8 @@ MAX_BRIEF = 4000
 
 
 class DesignBriefForm(forms.Form):
+    """A brief to design a scenario from, the designer model, and the model the agents run on."""
+
     model = forms.ChoiceField(label="Designer model")
     agent_model = forms.ChoiceField(label="Agents' model", required=False)
     brief = forms.CharField(

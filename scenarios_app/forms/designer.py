@@ -351,6 +351,7 @@ def _write(data: MultiValueDict, prefix: str, fields: dict[str, Any]) -> None:
 
 
 def read_rows(data: MultiValueDict, prefix: str) -> list[dict[str, list[str]]]:
+    """The posted rows of one repeated section (`<prefix>-<i>-<field>`), as lists of values."""
     total = _total(data, prefix)
     rows: list[dict[str, list[str]]] = [{} for _ in range(total)]
     for key in list(data.keys()):
@@ -363,6 +364,7 @@ def read_rows(data: MultiValueDict, prefix: str) -> list[dict[str, list[str]]]:
 
 
 def write_rows(data: MultiValueDict, prefix: str, rows: list[dict[str, Any]]) -> None:
+    """Replace one section's rows in the flat data, with the formset's management counts."""
     for key in list(data.keys()):
         parts = key.split("-", 2)
         if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():

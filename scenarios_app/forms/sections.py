@@ -85,6 +85,8 @@ class RowForm(SectionForm):
 
 
 class LocationForm(RowForm):
+    """A map location: id, elevation, shelter, capacity and what is there."""
+
     id = _text(placeholder="id")
     elevation = _number(placeholder="0")
     shelter = forms.BooleanField(required=False)
@@ -124,6 +126,8 @@ class LocationForm(RowForm):
 
 
 class RouteForm(RowForm):
+    """A route between two locations and its length in ticks (`[a, b, ticks]` in the document)."""
+
     a = _text(placeholder="from")
     b = _text(placeholder="to")
     ticks = _number(placeholder="ticks")
@@ -143,6 +147,8 @@ class RouteForm(RowForm):
 
 
 class ResourceForm(RowForm):
+    """A shared resource and its starting amount (one `name: amount` entry)."""
+
     name = _text(placeholder="resource", list="resource-names")
     amount = _number(placeholder="amount")
 
@@ -156,6 +162,8 @@ class ResourceForm(RowForm):
 
 
 class TemplateForm(RowForm):
+    """An agent template: identity, persona, emotions, model, actions, start, knowledge."""
+
     id = _text(placeholder="rescuer")
     kind = _select(tuple((k, k) for k in AGENT_KINDS))
     count = _number(placeholder="1")
@@ -224,6 +232,8 @@ class TemplateForm(RowForm):
 
 
 class RoomForm(RowForm):
+    """A chat room and its members (agent names or `template:<id>`)."""
+
     id = _text(placeholder="command")
     members = _text(placeholder="template:rescuer, Mayor", list="member-names")
 
@@ -240,6 +250,8 @@ class RoomForm(RowForm):
 
 
 class EventForm(RowForm):
+    """A scheduled world event: its tick, type and parameters."""
+
     at_tick = _number(placeholder="10")
     type = _text(placeholder="levee_breach", list="event-types")
     params = _text(placeholder="{surge: 1.5}")
@@ -262,6 +274,8 @@ class EventForm(RowForm):
 
 
 class ConditionForm(RowForm):
+    """One metric condition of a success or failure rule (`metric op value`)."""
+
     metric = _text(placeholder="metric", list="metric-names")
     op = _select(tuple((op, op) for op in OPERATORS))
     value = _number(placeholder="value")
