@@ -133,7 +133,7 @@ class AgentListApi(ApiListView):
     def get_queryset(self):
         return agent_list(run=get_run(self.kwargs["run_id"]), **self.get_filters())
 
-    @extend_schema(tags=TAGS, summary="A run's agents")
+    @extend_schema(tags=TAGS, summary="A run's agents", description="A run's agents, paginated.")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -143,7 +143,12 @@ class AgentDetailApi(ApiView):
 
     may_conflict = True
 
-    @extend_schema(tags=TAGS, summary="One agent of a run", responses=AgentSerializer)
+    @extend_schema(
+        tags=TAGS,
+        summary="One agent of a run",
+        description="One agent of a run; PATCH queues a status change.",
+        responses=AgentSerializer,
+    )
     def get(self, request: Request, run_id: int, agent_id: int) -> Response:
         return Response(AgentSerializer(_get_agent(get_run(run_id), agent_id)).data)
 
