@@ -1,3 +1,5 @@
+"""Admin pages for agent templates and run agents."""
+
 from django.contrib import admin
 
 from agents_app.models import Agent, AgentTemplate
@@ -5,6 +7,8 @@ from agents_app.models import Agent, AgentTemplate
 
 @admin.register(AgentTemplate)
 class AgentTemplateAdmin(admin.ModelAdmin):
+    """Agent templates by scenario version, kind and model, searchable by role and persona."""
+
     list_display = ("template_id", "scenario_version", "kind", "role", "count", "model")
     list_filter = ("kind", "model")
     search_fields = ("template_id", "role", "persona")
@@ -12,6 +16,8 @@ class AgentTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
+    """A run's agents with their status, location and token use."""
+
     list_display = ("name", "run", "kind", "role", "status", "model", "location", "tokens_in")
     list_filter = ("status", "kind", "model")
     search_fields = ("name", "role")

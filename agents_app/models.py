@@ -1,9 +1,13 @@
+"""Agent rows: the templates of a scenario version and the agents of a run."""
+
 from __future__ import annotations
 
 from django.db import models
 
 
 class AgentKind(models.TextChoices):
+    """Who an agent is: a person, the environment, the scenario designer or an evaluator."""
+
     HUMAN = "human"
     ENVIRONMENT = "environment"
     DESIGNER = "designer"
@@ -11,6 +15,8 @@ class AgentKind(models.TextChoices):
 
 
 class AgentStatus(models.TextChoices):
+    """Whether an agent acts: operators pause, mute or terminate agents from the console."""
+
     ACTIVE = "active"
     PAUSED = "paused"
     MUTED = "muted"

@@ -1,3 +1,5 @@
+"""Reads of a run's agents."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,0 +1,1 @@
+"""Runs: executing scenario versions, batches over parameter grids, the live console and the API."""

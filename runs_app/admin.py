@@ -1,3 +1,5 @@
+"""Admin pages for runs, batches and their records (mostly for inspection)."""
+
 from django.contrib import admin
 
 from runs_app.models import (
@@ -15,6 +17,8 @@ from runs_app.models import (
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
+    """Runs by status and scenario, searchable by end reason and error."""
+
     list_display = (
         "id",
         "scenario_version",
@@ -32,6 +36,8 @@ class RunAdmin(admin.ModelAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
+    """Batches with their status, size and concurrency."""
+
     list_display = ("id", "name", "scenario_version", "status", "total_runs", "concurrency")
     list_filter = ("status", "created_at")
     search_fields = ("name",)
@@ -39,6 +45,8 @@ class BatchAdmin(admin.ModelAdmin):
 
 @admin.register(Step)
 class StepAdmin(admin.ModelAdmin):
+    """A run's committed ticks."""
+
     list_display = ("run", "index", "created_at")
     list_filter = ("created_at",)
     raw_id_fields = ("run",)
@@ -46,6 +54,8 @@ class StepAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """Messages of runs, searchable by sender, recipient and text."""
+
     list_display = ("run", "step", "sender", "channel", "recipient", "text")
     list_filter = ("channel",)
     search_fields = ("sender", "recipient", "text")
@@ -54,6 +64,8 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    """Events of runs by type and agent."""
+
     list_display = ("run", "step", "agent", "type", "created_at")
     list_filter = ("type",)
     search_fields = ("agent", "type")
@@ -62,6 +74,8 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(LLMCall)
 class LLMCallAdmin(admin.ModelAdmin):
+    """Recorded model calls with tokens, latency and errors."""
+
     list_display = (
         "run",
         "step",
@@ -81,6 +95,8 @@ class LLMCallAdmin(admin.ModelAdmin):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
+    """Evaluations of runs by evaluator."""
+
     list_display = ("run", "evaluator_model", "is_rule_based", "created_at")
     list_filter = ("is_rule_based", "evaluator_model")
     raw_id_fields = ("run", "llm_call")
@@ -88,6 +104,8 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 @admin.register(PendingControl)
 class PendingControlAdmin(admin.ModelAdmin):
+    """Operator controls, queued and applied."""
+
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
     list_filter = ("kind",)
     raw_id_fields = ("run",)
@@ -95,6 +113,8 @@ class PendingControlAdmin(admin.ModelAdmin):
 
 @admin.register(SchedulerLock)
 class SchedulerLockAdmin(admin.ModelAdmin):
+    """The scheduler's lock row: the scheduler creates it when first needed, not the admin."""
+
     list_display = ("name",)
 
     def has_add_permission(self, request) -> bool:

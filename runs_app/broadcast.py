@@ -107,13 +107,14 @@ def broadcast_to_run(run_id: int, payload: RunPayload) -> None:
     if layer is None:
         return
     group = run_group_name(run_id)
+    message: dict[str, Any] = dict(payload)  # the layer API takes a plain dict
     try:
         if isinstance(layer, InMemoryChannelLayer):
             loop = _consumer_loop
             if loop is not None and loop.is_running():
-                future = asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop)
+                future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
                 future.result(timeout=5)
             return
-        async_to_sync(layer.group_send)(group, payload)
+        async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.warning("could not notify watchers of run %s", run_id, exc_info=True)

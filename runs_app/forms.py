@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django import forms
@@ -42,6 +42,8 @@ def _clean_mapping(text: str, what: str) -> dict[str, Any]:
 
 
 class VersionChoiceField(forms.ModelChoiceField):
+    """A scenario version choice labelled "<scenario> v<number>"."""
+
     def label_from_instance(self, obj: ScenarioVersion) -> str:
         return f"{obj.scenario.name} v{obj.number}"
 
@@ -83,6 +85,8 @@ class RunSettingsForm(forms.Form):
 
 
 class RunCreateForm(RunSettingsForm):
+    """Start a run: a scenario version, the run settings, and whether to queue it now."""
+
     version = VersionChoiceField(
         queryset=ScenarioVersion.objects.select_related("scenario").order_by(
             "scenario__name", "-number"
@@ -96,10 +100,14 @@ class RunCreateForm(RunSettingsForm):
 
 
 class DuplicateForm(RunSettingsForm):
+    """Duplicate a run with changed settings, queued now or left paused."""
+
     start = forms.BooleanField(required=False, initial=True, label="Start right away")
 
 
 class BatchCreateForm(RunSettingsForm):
+    """Start a batch: a version, a parameter grid (YAML), seeds per cell and concurrency."""
+
     version = VersionChoiceField(
         queryset=ScenarioVersion.objects.select_related("scenario").order_by(
             "scenario__name", "-number"
@@ -162,16 +170,19 @@ class InjectForm(forms.Form):
 
     def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = targets
+        cast(forms.ChoiceField, self.fields["to"]).choices = targets
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == "command" and not str(data.get("to", "")).startswith("agent:"):
             self.add_error("to", "a command goes to one agent; pick an agent or send a message")
         return data
 
 
 class RunFilterForm(forms.Form):
+    """The run explorer's filters: scenario, status, batch, one `name=value` parameter, seed."""
+
     scenario = forms.ModelChoiceField(
         queryset=Scenario.objects.order_by("name"),
         required=False,

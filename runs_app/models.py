@@ -1,3 +1,5 @@
+"""Runs, batches and everything a run records: steps, messages, events, model calls, controls."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -5,6 +7,8 @@ from django.db import models
 
 
 class RunStatus(models.TextChoices):
+    """Where a run is in its lifecycle; `runs_app.services.lifecycle` holds the allowed moves."""
+
     QUEUED = "queued"
     RUNNING = "running"
     PAUSED = "paused"
@@ -21,6 +25,8 @@ ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, *EXECUTING_RUN_STATUSES)
 
 
 class BatchStatus(models.TextChoices):
+    """A batch is running until every one of its runs has ended; then it is completed."""
+
     RUNNING = "running"
     COMPLETED = "completed"
     STOPPED = "stopped"
@@ -99,6 +105,8 @@ class Run(models.Model):
 
 
 class ControlKind(models.TextChoices):
+    """What an operator's control does at the next tick boundary."""
+
     PAUSE_AGENT = "pause_agent"
     RESUME_AGENT = "resume_agent"
     MUTE_AGENT = "mute_agent"

@@ -13,6 +13,7 @@ from runs_app.services.config import run_spec
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
+    """The newest runs, for the home page's table."""
     return Run.objects.select_related("scenario_version__scenario", "batch")[:limit]
 
 
@@ -27,8 +28,10 @@ def run_list(
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one
-    parameter `(name, value)` (a batch grid cell's or the run's own override).
+    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one parameter.
+
+    `param` is a `(name, value)` pair matched against a batch grid cell or the run's own
+    parameter overrides.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
@@ -54,6 +57,7 @@ def run_list(
 
 
 def batch_list(*, scenario: int | None = None, status: str | None = None) -> QuerySet[Batch]:
+    """Batches with their version and creator loaded, narrowed by scenario and status."""
     batches = Batch.objects.select_related("scenario_version__scenario", "created_by")
     if scenario is not None:
         batches = batches.filter(scenario_version__scenario_id=scenario)
@@ -114,6 +118,7 @@ def message_list(
 def step_list(
     *, run: Run, from_step: int | None = None, to_step: int | None = None
 ) -> QuerySet[Step]:
+    """A run's committed steps in index order, within an inclusive step range."""
     return _step_range(Step.objects.filter(run=run), "index", from_step, to_step).order_by(
         "index", "id"
     )
@@ -127,6 +132,7 @@ def event_list(
     from_step: int | None = None,
     to_step: int | None = None,
 ) -> QuerySet[Event]:
+    """A run's events in (step, id) order, narrowed by type, agent and an inclusive step range."""
     events = Event.objects.filter(run=run)
     if type is not None:
         events = events.filter(type=type)
@@ -143,6 +149,7 @@ def llm_call_list(
     from_step: int | None = None,
     to_step: int | None = None,
 ) -> QuerySet[LLMCall]:
+    """A run's model calls in (step, id) order, narrowed by agent, purpose and step range."""
     calls = LLMCall.objects.filter(run=run)
     if agent is not None:
         calls = calls.filter(agent=agent)
@@ -152,6 +159,7 @@ def llm_call_list(
 
 
 def evaluation_list(*, run: int | None = None) -> QuerySet[Evaluation]:
+    """Evaluations, newest first, of one run or of all."""
     evaluations = Evaluation.objects.select_related("run")
     if run is not None:
         evaluations = evaluations.filter(run_id=run)
@@ -175,6 +183,7 @@ def run_exists(*, pk: int) -> bool:
 
 
 def run_get(*, pk: int) -> Run:
+    """One run with its scenario, batch and creator loaded (`Run.DoesNotExist` otherwise)."""
     return Run.objects.select_related("scenario_version__scenario", "batch", "created_by").get(
         pk=pk
     )
@@ -187,6 +196,7 @@ def run_metric_series(*, run_id: int, after: int = 0) -> list[dict]:
 
 
 def runs_metric_series(*, run_ids: list[int]) -> dict[int, list[dict]]:
+    """Per run id, `[{"i": step index, "m": metrics}, ...]` for every step, for the charts."""
     series: dict[int, list[dict]] = {run_id: [] for run_id in run_ids}
     rows = Step.objects.filter(run_id__in=run_ids).order_by("run_id", "index")
     for run_id, index, metrics in rows.values_list("run_id", "index", "metrics").iterator(
@@ -207,6 +217,7 @@ def run_events_after(
 def run_messages_after(
     *, run_id: int, step: int, exclude: set[int], limit: int = 1000
 ) -> list[Message]:
+    """Messages at `step` or later not yet sent (newest `limit`), oldest first."""
     messages = Message.objects.filter(run_id=run_id, step__gte=step).exclude(id__in=exclude)
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
@@ -224,6 +235,7 @@ def timeline_list(
 
 
 def run_event_types(*, run: Run) -> list[str]:
+    """The distinct event types a run has recorded, sorted, for the timeline filter."""
     return sorted(set(Event.objects.filter(run=run).values_list("type", flat=True).distinct()))
 
 
@@ -251,6 +263,7 @@ def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
 
 
 def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None = None) -> list[Run]:
+    """The runs to compare side by side: the given ids, or every run of a batch."""
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
     runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))

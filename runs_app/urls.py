@@ -1,3 +1,5 @@
+"""The run pages: explorer, console and its live regions, comparison, batches, analysis."""
+
 from django.urls import path
 
 from runs_app.views import analysis, batches, compare, evaluation, live, runs

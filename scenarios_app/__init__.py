@@ -1,0 +1,1 @@
+"""Scenarios: named scenario specs in immutable versions, their designer, import and export."""

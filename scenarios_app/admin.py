@@ -1,9 +1,13 @@
+"""Admin pages for scenarios and their read-only versions."""
+
 from django.contrib import admin
 
 from scenarios_app.models import Scenario, ScenarioVersion
 
 
 class ScenarioVersionInline(admin.TabularInline):
+    """A scenario's versions, read-only, inside its admin page."""
+
     model = ScenarioVersion
     fields = ("number", "note", "created_by", "created_at")
     readonly_fields = fields
@@ -14,6 +18,8 @@ class ScenarioVersionInline(admin.TabularInline):
 
 @admin.register(Scenario)
 class ScenarioAdmin(admin.ModelAdmin):
+    """Scenarios with their versions inline."""
+
     list_display = ("name", "is_draft", "created_by", "created_at", "updated_at")
     list_filter = ("is_draft", "created_at")
     search_fields = ("name", "description")
@@ -22,6 +28,8 @@ class ScenarioAdmin(admin.ModelAdmin):
 
 @admin.register(ScenarioVersion)
 class ScenarioVersionAdmin(admin.ModelAdmin):
+    """Scenario versions, which the admin may view but never change (they are immutable)."""
+
     list_display = ("scenario", "number", "source_format", "note", "created_by", "created_at")
     list_filter = ("source_format", "created_at", "scenario")
     search_fields = ("scenario__name", "note")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
@@ -12,6 +14,7 @@ from scenarios_app.forms.brief import DesignBriefForm
 from scenarios_app.selectors import llm_model_options
 from scenarios_app.services import DesignFailed, design_from_brief
 from simengine.web.offload import off_the_shared_thread
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def _initial_model(models: list[str]) -> str:
@@ -19,10 +22,10 @@ def _initial_model(models: list[str]) -> str:
 
 
 @off_the_shared_thread
-def scenario_design_brief(request: HttpRequest) -> HttpResponse:
+def scenario_design_brief(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET the form; POST designs, validates, repairs, dry-runs and saves a draft (or says why)."""
     options = llm_model_options()
-    context = {"options": options}
+    context: dict[str, Any] = {"options": options}
     if request.method != "POST":
         initial = {"model": _initial_model(options.models)}
         form = DesignBriefForm(initial=initial, models=options.models)

@@ -1,3 +1,5 @@
+"""Scenarios and their immutable versions."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -24,6 +26,7 @@ class Scenario(models.Model):
 
     @property
     def latest_version(self) -> ScenarioVersion | None:
+        """The version with the highest number, or None for a scenario without one."""
         return self.versions.order_by("-number").first()
 
 
@@ -51,6 +54,7 @@ class ScenarioVersion(models.Model):
         return f"{self.scenario.name} v{self.number}"
 
     def save(self, *args, **kwargs) -> None:
+        """Insert only: saving an existing version raises `ValueError` (versions are immutable)."""
         if self.pk is not None and ScenarioVersion.objects.filter(pk=self.pk).exists():
             raise ValueError("a scenario version is immutable: save a new version instead")
         super().save(*args, **kwargs)

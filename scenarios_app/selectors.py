@@ -1,3 +1,5 @@
+"""Reads of scenarios: lists, versions with their usage, diffs, the model picker's options."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,6 +12,7 @@ from scenarios_app.models import Scenario, ScenarioVersion
 
 
 def scenario_list() -> QuerySet[Scenario]:
+    """Scenarios by name, with their version count and latest version number."""
     return Scenario.objects.annotate(
         version_count=Count("versions", distinct=True),
         latest_number=Max("versions__number"),
@@ -17,6 +20,7 @@ def scenario_list() -> QuerySet[Scenario]:
 
 
 def scenario_version_list(*, scenario: Scenario) -> QuerySet[ScenarioVersion]:
+    """A scenario's versions, newest first."""
     return scenario.versions.select_related("created_by").order_by("-number")
 
 
@@ -56,6 +60,8 @@ def scenario_usage(*, scenario: Scenario) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class DiffLine:
+    """One line of a version diff, with its line numbers on the old and new side."""
+
     kind: str  # "hunk" | "add" | "del" | "same"
     text: str
     old_number: int | None = None
@@ -88,6 +94,8 @@ def scenario_version_diff(*, old: ScenarioVersion, new: ScenarioVersion) -> list
 
 @dataclass(frozen=True)
 class ModelOptions:
+    """The model ids the console offers, and whether Ollama answered (with its message)."""
+
     models: list[str]
     ollama_reachable: bool
     ollama_message: str

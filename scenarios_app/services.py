@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import ProtectedError
 
@@ -30,6 +30,8 @@ class ScenarioConflict(ConflictError):
 
 @dataclass(frozen=True)
 class ImportResult:
+    """The version an import or save produced, and whether it is a new one."""
+
     version: ScenarioVersion
     created: bool  # False when the spec equals the latest version's and nothing was saved
 
@@ -38,7 +40,7 @@ def scenario_import(
     *,
     text: str,
     fmt: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -60,7 +62,7 @@ def scenario_save_spec(
     spec: ScenarioSpec,
     source_text: str = "",
     source_format: str = "yaml",
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -114,6 +116,7 @@ def scenario_version_spec(version: ScenarioVersion) -> ScenarioSpec:
 
 
 def scenario_spec_to_yaml(data: dict[str, Any]) -> str:
+    """A spec document as YAML, keys in document order."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -129,7 +132,7 @@ def scenario_export(*, version: ScenarioVersion, fmt: str = "yaml") -> str:
 def scenario_create(
     *,
     spec: ScenarioSpec,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
@@ -143,7 +146,7 @@ def scenario_update(
     *,
     scenario: Scenario,
     spec: ScenarioSpec,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     note: str = "",
 ) -> ImportResult:
     """Save the spec as the scenario's next version, renaming the scenario if the name changed."""
@@ -157,9 +160,7 @@ def scenario_update(
         return scenario_save_spec(spec=spec, user=user, note=note)
 
 
-def scenario_clone(
-    *, scenario: Scenario, name: str = "", user: AbstractBaseUser | None = None
-) -> ImportResult:
+def scenario_clone(*, scenario: Scenario, name: str = "", user: User | None = None) -> ImportResult:
     """A new scenario whose version 1 is the latest version of `scenario` under a new name."""
     latest = scenario.latest_version
     if latest is None:
@@ -206,6 +207,8 @@ class DesignFailed(Exception):
 
 @dataclass(frozen=True)
 class DesignOutcome:
+    """A designed draft: the saved version, the model, each attempt, and the dry run's figures."""
+
     result: ImportResult
     model: str
     attempts: list[str] = field(default_factory=list)
@@ -222,7 +225,7 @@ def design_from_brief(
     brief: str,
     model: str,
     agent_model: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> DesignOutcome:
     """Design a scenario from a brief, prove it runs, and save it as a new draft scenario.
 

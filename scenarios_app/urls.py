@@ -1,3 +1,5 @@
+"""The scenario pages: list, designer, design from a brief, import, versions, diff, export."""
+
 from django.urls import path
 
 from scenarios_app import design_views, views

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -34,14 +34,17 @@ from scenarios_app.services import (
 from scenarios_app.services import scenario_delete as delete_scenario
 from simengine.core.spec import parse_spec, read_document
 from simengine.core.worlds import starter_scenario
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
-def scenario_list_page(request: HttpRequest) -> HttpResponse:
+def scenario_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every scenario with its version and run counts."""
     scenarios = scenario_list().annotate(run_count=Count("versions__runs", distinct=True))
     return render(request, "scenarios_app/scenario_list.html", {"scenarios": scenarios})
 
 
-def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A scenario's versions, newest first, with the runs and templates using each."""
     scenario = get_object_or_404(Scenario, pk=pk)
     versions = list(scenario_versions_with_usage(scenario=scenario))
     latest = versions[0] if versions else None
@@ -52,7 +55,8 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def scenario_version_page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def scenario_version_page(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """One version's spec as YAML, linked to the version before it."""
     version = get_object_or_404(
         ScenarioVersion.objects.select_related("scenario", "created_by"),
         scenario_id=pk,
@@ -72,7 +76,8 @@ def scenario_version_page(request: HttpRequest, pk: int, number: int) -> HttpRes
     )
 
 
-def scenario_diff(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A diff of two versions (`?a=&b=`; default: the latest against the one before)."""
     scenario = get_object_or_404(Scenario, pk=pk)
     versions = list(scenario.versions.order_by("-number"))
     numbers = [version.number for version in versions]
@@ -96,7 +101,7 @@ def scenario_diff(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def scenario_designer(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def scenario_designer(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """Create (no pk) or edit a scenario; every button posts here with an `op`."""
     scenario = get_object_or_404(Scenario, pk=pk) if pk is not None else None
     if request.method != "POST":
@@ -115,7 +120,9 @@ def scenario_designer(request: HttpRequest, pk: int | None = None) -> HttpRespon
     return _render_designer(request, scenario, designer, full=not request.htmx)
 
 
-def _starting_document(request: HttpRequest, scenario: Scenario | None) -> dict[str, Any]:
+def _starting_document(
+    request: AuthenticatedHttpRequest, scenario: Scenario | None
+) -> dict[str, Any]:
     source = None
     if scenario is not None:
         number = _int(request.GET.get("version"), 0)
@@ -163,7 +170,9 @@ def _designer_for(data, op: str) -> tuple[ScenarioDesigner, dict[str, Any] | Non
     return designer, document
 
 
-def _save(request: HttpRequest, scenario: Scenario | None, spec, designer) -> HttpResponse:
+def _save(
+    request: AuthenticatedHttpRequest, scenario: Scenario | None, spec, designer
+) -> HttpResponse:
     note = designer.data.get("s-note", "")[:300]
     try:
         if scenario is None:
@@ -183,7 +192,11 @@ def _save(request: HttpRequest, scenario: Scenario | None, spec, designer) -> Ht
 
 
 def _render_designer(
-    request: HttpRequest, scenario: Scenario | None, designer: ScenarioDesigner, *, full: bool
+    request: AuthenticatedHttpRequest,
+    scenario: Scenario | None,
+    designer: ScenarioDesigner,
+    *,
+    full: bool,
 ) -> HttpResponse:
     template = "scenarios_app/scenario_designer.html"
     context = {
@@ -205,7 +218,8 @@ def _summary(spec) -> str:
 
 
 @require_POST
-def scenario_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Copy the scenario's latest version into a new scenario and open it in the designer."""
     scenario = get_object_or_404(Scenario, pk=pk)
     try:
         result = scenario_clone(
@@ -218,7 +232,7 @@ def scenario_clone_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("scenarios:edit", pk=result.version.scenario_id)
 
 
-def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm, then delete; a scenario whose versions runs use is kept (runs keep versions)."""
     scenario = get_object_or_404(Scenario, pk=pk)
     run_count, batch_count = scenario_usage(scenario=scenario)
@@ -246,7 +260,8 @@ def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def scenario_export_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def scenario_export_view(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
+    """Download a version's spec as a YAML (default) or JSON file."""
     version = get_object_or_404(ScenarioVersion, scenario_id=pk, number=number)
     fmt = "json" if request.GET.get("format") == "json" else "yaml"
     response = HttpResponse(
@@ -258,7 +273,8 @@ def scenario_export_view(request: HttpRequest, pk: int, number: int) -> HttpResp
     return response
 
 
-def scenario_import_view(request: HttpRequest) -> HttpResponse:
+def scenario_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Import an uploaded or pasted scenario file; errors are shown with the text kept."""
     errors: list[str] = []
     text = ""
     if request.method == "POST":
@@ -268,7 +284,7 @@ def scenario_import_view(request: HttpRequest) -> HttpResponse:
             if upload
             else request.POST.get("text", "")
         )
-        fmt = "json" if (upload and upload.name.lower().endswith(".json")) else None
+        fmt = "json" if (upload and (upload.name or "").lower().endswith(".json")) else None
         try:
             result = scenario_import(text=text, fmt=fmt, user=request.user, note="imported")
         except SpecError as exc:

@@ -19,9 +19,11 @@ class IdConverter:
     regex = "[0-9]{1,18}"
 
     def to_python(self, value: str) -> int:
+        """The id as an integer."""
         return int(value)
 
     def to_url(self, value: int) -> str:
+        """The id as URL text."""
         return str(value)
 
 
@@ -34,6 +36,7 @@ class SchemaApi(SpectacularAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_exception_handler(self):
+        """Our error format for the schema endpoint too (a 401 body like every endpoint's)."""
         return api_exception_handler
 
 

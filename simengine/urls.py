@@ -1,3 +1,5 @@
+"""The console's URLs: home, login, admin, the apps' pages, and the API under /api/."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

@@ -1,3 +1,5 @@
+"""The home page: scenarios and the most recent runs."""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -6,6 +8,7 @@ from scenarios_app.selectors import scenario_list
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Scenarios and the 15 most recent runs."""
     return render(
         request,
         "home.html",

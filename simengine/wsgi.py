@@ -1,3 +1,5 @@
+"""WSGI entry point: HTTP only (the live console's WebSockets need `asgi.py`)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -16,7 +16,7 @@ from runs_app.api.runs import get_run
 from runs_app.api.serializers import PendingControlSerializer
 from runs_app.models import Run
 from runs_app.services.runs import agent_set_status, run_inject_command, run_inject_message
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["agents"]
@@ -133,7 +133,7 @@ class AgentListApi(ApiListView):
     def get_queryset(self):
         return agent_list(run=get_run(self.kwargs["run_id"]), **self.get_filters())
 
-    @extend_schema(tags=TAGS, summary="A run's agents")
+    @extend_schema(tags=TAGS, summary="A run's agents", description="A run's agents, paginated.")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -143,7 +143,12 @@ class AgentDetailApi(ApiView):
 
     may_conflict = True
 
-    @extend_schema(tags=TAGS, summary="One agent of a run", responses=AgentSerializer)
+    @extend_schema(
+        tags=TAGS,
+        summary="One agent of a run",
+        description="One agent of a run; PATCH queues a status change.",
+        responses=AgentSerializer,
+    )
     def get(self, request: Request, run_id: int, agent_id: int) -> Response:
         return Response(AgentSerializer(_get_agent(get_run(run_id), agent_id)).data)
 
@@ -160,7 +165,7 @@ class AgentDetailApi(ApiView):
         agent = _get_agent(run, agent_id)
         data = validated_body(request, AgentStatusSerializer)
         control = agent_set_status(
-            run=run, agent_name=agent.name, status=data["status"], user=request.user
+            run=run, agent_name=agent.name, status=data["status"], user=request_user(request)
         )
         body = {
             "agent": AgentSerializer(agent).data,
@@ -187,10 +192,10 @@ class AgentInjectApi(ApiView):
         data = validated_body(request, InjectSerializer, context={"run": run})
         if data["kind"] == "message":
             control = run_inject_message(
-                run=run, to=data["to"], text=data["text"], user=request.user
+                run=run, to=data["to"], text=data["text"], user=request_user(request)
             )
         else:
             control = run_inject_command(
-                run=run, agent_name=data["agent"], text=data["text"], user=request.user
+                run=run, agent_name=data["agent"], text=data["text"], user=request_user(request)
             )
         return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)

@@ -1,5 +1,7 @@
-"""/api/batches/{id}/analysis/ and /api/batches/{id}/sweep-proposal/: cross-run statistics of
-a batch, and the next sweep it suggests (started by POSTing its grid to /api/batches/).
+"""Batch analysis endpoints: cross-run statistics, and the next sweep a batch suggests.
+
+/api/batches/{id}/analysis/ and /api/batches/{id}/sweep-proposal/; a proposal is started
+by POSTing its grid to /api/batches/.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ CONDITION_HELP = (
 
 
 class AnalysisParamsSerializer(serializers.Serializer):
+    """The two conditions to compare (query parameters): both or neither."""
+
     a = serializers.CharField(
         required=False, max_length=400, help_text="Condition A: " + CONDITION_HELP
     )
@@ -43,6 +47,8 @@ class AnalysisParamsSerializer(serializers.Serializer):
 
 
 class SweepRequestSerializer(serializers.Serializer):
+    """Who proposes the next sweep: the offline rules or a model."""
+
     model = serializers.CharField(
         max_length=200,
         default="offline/heuristic",
@@ -58,6 +64,8 @@ def _batch(batch_id: int) -> Batch:
 
 
 class BatchAnalysisApi(ApiView):
+    """GET a batch's cross-run statistics; bad condition keys answer 400."""
+
     @extend_schema(
         tags=TAGS,
         summary="Cross-run analysis: compare two conditions, parameter effects, scores, behaviours",
@@ -81,6 +89,8 @@ class BatchAnalysisApi(ApiView):
 
 
 class BatchSweepProposalApi(ApiView):
+    """POST for the next parameter sweep a batch suggests; it starts nothing."""
+
     may_conflict = True
 
     @extend_schema(

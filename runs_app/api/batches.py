@@ -20,7 +20,7 @@ from runs_app.api.serializers import (
 from runs_app.models import Batch, BatchStatus
 from runs_app.selectors import batch_list
 from runs_app.services.batches import MAX_BATCH_RUNS, batch_aggregates, batch_create, batch_progress
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["batches"]
@@ -28,6 +28,8 @@ MAX_CELL_KEY = 300  # Run.cell_key holds a grid cell as JSON
 
 
 class BatchCreateSerializer(VersionChoiceSerializer):
+    """A new batch: a scenario version, a parameter grid, seeds per cell and overrides."""
+
     name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     grid = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(), min_length=1, max_length=1000),
@@ -62,6 +64,8 @@ class BatchCreateSerializer(VersionChoiceSerializer):
 
 
 class BatchFilterSerializer(serializers.Serializer):
+    """Batch list filters: scenario and status."""
+
     scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
 
@@ -75,6 +79,8 @@ def _detail(batch: Batch) -> dict[str, Any]:
 
 
 class BatchListApi(ApiListView):
+    """List batches (filtered, paginated) and create one with all its runs."""
+
     serializer_class = BatchSerializer
     filter_serializer_class = BatchFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -104,18 +110,22 @@ class BatchListApi(ApiListView):
             concurrency=data["concurrency"],
             overrides=dict(data.get("overrides") or {}),
             name=data["name"],
-            user=request.user,
+            user=request_user(request),
         )
         return Response(_detail(_get_batch(batch.pk)), status=status.HTTP_201_CREATED)
 
 
 class BatchDetailApi(ApiView):
+    """One batch with its progress counts."""
+
     @extend_schema(tags=TAGS, summary="A batch with its progress", responses=BatchDetailSerializer)
     def get(self, request: Request, batch_id: int) -> Response:
         return Response(_detail(_get_batch(batch_id)))
 
 
 class BatchAggregatesApi(ApiView):
+    """Per-cell metric statistics: stored once a batch completes, computed live before."""
+
     @extend_schema(
         tags=TAGS,
         summary="Per grid cell: each metric's mean, std and 95% CI over completed runs",

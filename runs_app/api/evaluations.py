@@ -19,7 +19,7 @@ from runs_app.services.evaluation import (
     EvaluatorUnavailable,
     evaluation_create,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.fields import model_id_value
 from simengine.api.pagination import LimitOffsetPagination
@@ -28,10 +28,14 @@ TAGS = ["evaluations"]
 
 
 class EvaluationFilterSerializer(serializers.Serializer):
+    """Evaluation list filter: the evaluated run."""
+
     run = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class EvaluationCreateSerializer(serializers.Serializer):
+    """A run to evaluate now (it must have ticks) and the evaluator model."""
+
     run = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The run to evaluate.")
     model = serializers.CharField(
         max_length=200,
@@ -58,6 +62,8 @@ def _scenario_model(run: Run) -> str:
 
 
 class EvaluationListApi(ApiListView):
+    """List evaluations and evaluate a run synchronously (409 unavailable, 422 unusable)."""
+
     serializer_class = EvaluationSerializer
     filter_serializer_class = EvaluationFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -91,7 +97,7 @@ class EvaluationListApi(ApiListView):
         run = data["run"]
         try:
             evaluation = evaluation_create(
-                run=run, model=data.get("model") or _scenario_model(run), user=request.user
+                run=run, model=data.get("model") or _scenario_model(run), user=request_user(request)
             )
         except EvaluatorUnavailable as exc:
             raise Conflict(exc.message) from None
@@ -103,6 +109,8 @@ class EvaluationListApi(ApiListView):
 
 
 class EvaluationDetailApi(ApiView):
+    """One evaluation by id."""
+
     @extend_schema(tags=TAGS, summary="One evaluation", responses=EvaluationSerializer)
     def get(self, request: Request, evaluation_id: int) -> Response:
         return Response(

@@ -18,10 +18,12 @@ _MODEL_ID = TypeAdapter(ModelId)
 
 
 def id_field(help_text: str, **kwargs: Any) -> serializers.IntegerField:
+    """A database id input (1 to `MAX_ID`) with its help text."""
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text, **kwargs)
 
 
 def seed_field(**kwargs: Any) -> serializers.IntegerField:
+    """A seed input bounded to what `Run.seed` stores (a 32-bit signed integer)."""
     return serializers.IntegerField(min_value=0, max_value=MAX_SEED, **kwargs)
 
 

@@ -25,6 +25,8 @@ TAGS = ["history"]
 
 
 class StepRangeSerializer(serializers.Serializer):
+    """An inclusive step range (`from_step` <= `to_step`) for history queries."""
+
     from_step = serializers.IntegerField(
         required=False, min_value=0, max_value=MAX_INT, help_text="First step (inclusive)."
     )
@@ -40,6 +42,8 @@ class StepRangeSerializer(serializers.Serializer):
 
 
 class MessageFilterSerializer(StepRangeSerializer):
+    """Message history filters: step range, reader agent, room and creation time."""
+
     agent = serializers.CharField(
         required=False,
         max_length=200,
@@ -57,11 +61,15 @@ class MessageFilterSerializer(StepRangeSerializer):
 
 
 class EventFilterSerializer(StepRangeSerializer):
+    """Event history filters: step range, event type and agent."""
+
     type = serializers.CharField(required=False, max_length=60)
     agent = serializers.CharField(required=False, max_length=200)
 
 
 class LLMCallFilterSerializer(StepRangeSerializer):
+    """Model-call history filters: step range, agent and purpose."""
+
     agent = serializers.CharField(required=False, max_length=200)
     purpose = serializers.CharField(required=False, max_length=30)
 
@@ -76,6 +84,8 @@ class _RunHistoryApi(ApiListView):
 
 
 class MessageListApi(_RunHistoryApi):
+    """A run's messages, keyset-paginated so pages stay stable while the run writes."""
+
     serializer_class = MessageSerializer
     filter_serializer_class = MessageFilterSerializer
     selector = staticmethod(message_list)
@@ -91,6 +101,8 @@ class MessageListApi(_RunHistoryApi):
 
 
 class StepListApi(_RunHistoryApi):
+    """A run's committed steps, paginated by step index."""
+
     serializer_class = StepSerializer
     filter_serializer_class = StepRangeSerializer
     pagination_class = StepKeysetPagination
@@ -102,6 +114,8 @@ class StepListApi(_RunHistoryApi):
 
 
 class StepDetailApi(ApiView):
+    """One committed step of a run, by its index."""
+
     @extend_schema(tags=TAGS, summary="One committed step", responses=StepSerializer)
     def get(self, request: Request, run_id: int, index: int) -> Response:
         step = get_object_or_404(step_list(run=get_run(run_id)), index=index)
@@ -109,6 +123,8 @@ class StepDetailApi(ApiView):
 
 
 class EventListApi(_RunHistoryApi):
+    """A run's events in step order, keyset-paginated."""
+
     serializer_class = EventSerializer
     filter_serializer_class = EventFilterSerializer
     selector = staticmethod(event_list)
@@ -119,6 +135,8 @@ class EventListApi(_RunHistoryApi):
 
 
 class LLMCallListApi(_RunHistoryApi):
+    """A run's recorded model calls in step order, keyset-paginated."""
+
     serializer_class = LLMCallSerializer
     filter_serializer_class = LLMCallFilterSerializer
     selector = staticmethod(llm_call_list)

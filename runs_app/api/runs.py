@@ -24,17 +24,20 @@ from runs_app.services.runs import (
     run_step,
     run_stop,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 
 TAGS = ["runs"]
 
 
 def get_run(run_id: int) -> Run:
+    """The run with this id (scenario, batch and creator loaded), or a 404."""
     return get_object_or_404(run_list(), pk=run_id)
 
 
 class RunCreateSerializer(VersionChoiceSerializer):
+    """A new run: a scenario version, a seed, overrides, and whether to queue it now."""
+
     seed = seed_field(required=False, help_text="Default: the scenario's seed.")
     overrides = OverridesSerializer(required=False)
     start = serializers.BooleanField(
@@ -43,6 +46,8 @@ class RunCreateSerializer(VersionChoiceSerializer):
 
 
 class RunFilterSerializer(serializers.Serializer):
+    """Run list filters: scenario, version, status, batch and creation time."""
+
     scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
@@ -56,6 +61,8 @@ class RunFilterSerializer(serializers.Serializer):
 
 
 class RunListApi(ApiListView):
+    """List runs (filtered, paginated) and create one."""
+
     serializer_class = RunSerializer
     filter_serializer_class = RunFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -79,13 +86,15 @@ class RunListApi(ApiListView):
             version=data["scenario_version"],
             seed=data.get("seed"),
             overrides=dict(data.get("overrides") or {}),
-            user=request.user,
+            user=request_user(request),
             start=data["start"],
         )
         return Response(RunDetailSerializer(get_run(run.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class RunDetailApi(ApiView):
+    """One run with its metrics and end reason."""
+
     @extend_schema(
         tags=TAGS, summary="A run with its metrics and end reason", responses=RunDetailSerializer
     )
@@ -104,6 +113,8 @@ _SIMPLE_CONTROLS = {
 
 
 class RunControlSerializer(serializers.Serializer):
+    """A control action; `seed`, `overrides` and `start` only go with `duplicate`."""
+
     action = serializers.ChoiceField(
         choices=CONTROL_ACTIONS,
         help_text="`duplicate` and `reset` create a new run (201); the others change this one.",
@@ -127,6 +138,8 @@ class RunControlSerializer(serializers.Serializer):
 
 
 class RunControlApi(ApiView):
+    """POST a control to a run; refused transitions answer 409 with the reason."""
+
     may_conflict = True
 
     @extend_schema(
@@ -143,14 +156,14 @@ class RunControlApi(ApiView):
         if action == "duplicate":
             new = run_duplicate(
                 run=run,
-                user=request.user,
+                user=request_user(request),
                 seed=data.get("seed"),
                 overrides=dict(data.get("overrides") or {}),
                 start=data.get("start", True),
             )
         elif action == "reset":
-            new = run_reset(run=run, user=request.user)
+            new = run_reset(run=run, user=request_user(request))
         else:
-            _SIMPLE_CONTROLS[action](run=run, user=request.user)
+            _SIMPLE_CONTROLS[action](run=run, user=request_user(request))
             return Response(RunDetailSerializer(get_run(run_id)).data)
         return Response(RunDetailSerializer(get_run(new.pk)).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,8 +19,10 @@ class _VersionRefSerializer(serializers.Serializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
+    """A run as listed: its version, status, seed, overrides, latest metrics, tokens and times."""
+
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     metrics = serializers.JSONField(help_text="The run's latest metric values by name.")
@@ -55,6 +58,8 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
+    """One evaluation of a run: the evaluator, its scores by dimension and its narrative."""
+
     class Meta:
         model = Evaluation
         fields = [
@@ -71,6 +76,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
 
 class RunDetailSerializer(RunSerializer):
+    """A run with its notes, agent count and evaluations, newest first."""
+
     agent_count = serializers.SerializerMethodField()
     evaluations = serializers.SerializerMethodField()
 
@@ -83,10 +90,13 @@ class RunDetailSerializer(RunSerializer):
 
     @extend_schema_field(EvaluationSerializer(many=True))
     def get_evaluations(self, run: Run) -> list[dict[str, Any]]:
-        return EvaluationSerializer(run.evaluations.order_by("-created_at", "-id"), many=True).data
+        evaluations = run.evaluations.order_by("-created_at", "-id")
+        return list(EvaluationSerializer(evaluations, many=True).data)
 
 
 class PendingControlSerializer(serializers.Serializer):
+    """A control queued for a run's next tick boundary, and the tick it was applied at."""
+
     id = serializers.IntegerField()
     run = serializers.IntegerField(source="run_id")
     kind = serializers.CharField()
@@ -98,6 +108,8 @@ class PendingControlSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    """One message of a run's history: sender, channel, recipient and text."""
+
     class Meta:
         model = Message
         fields = [
@@ -115,6 +127,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class StepSerializer(serializers.ModelSerializer):
+    """One committed tick: its metrics and the world's state snapshot."""
+
     class Meta:
         model = Step
         fields = ["id", "index", "metrics", "snapshot", "created_at"]
@@ -122,6 +136,8 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """One event of a run: an action, a decision or a control, with its data."""
+
     class Meta:
         model = Event
         fields = ["id", "step", "agent", "type", "data", "created_at"]
@@ -129,6 +145,8 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class LLMCallSerializer(serializers.ModelSerializer):
+    """One recorded model call: prompt, answer, tokens, latency, retries and error."""
+
     class Meta:
         model = LLMCall
         fields = [
@@ -153,8 +171,10 @@ class LLMCallSerializer(serializers.ModelSerializer):
 
 
 class BatchSerializer(serializers.ModelSerializer):
+    """A batch as listed: its version, grid, seeds per cell, concurrency and status."""
+
     scenario_version = _VersionRefSerializer(read_only=True)
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -179,6 +199,8 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class BatchProgressSerializer(serializers.Serializer):
+    """How many of a batch's runs are in each status."""
+
     total = serializers.IntegerField()
     done = serializers.IntegerField(help_text="Runs that completed, stopped or failed.")
     queued = serializers.IntegerField()
@@ -191,6 +213,8 @@ class BatchProgressSerializer(serializers.Serializer):
 
 
 class BatchDetailSerializer(BatchSerializer):
+    """A batch with the progress counts of its runs."""
+
     progress = serializers.SerializerMethodField()
 
     class Meta(BatchSerializer.Meta):
@@ -203,6 +227,8 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class MetricSummarySerializer(serializers.Serializer):
+    """One metric over a cell's completed runs: count, mean, std and 95% CI."""
+
     n = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True)
     std = serializers.FloatField(allow_null=True)
@@ -211,12 +237,16 @@ class MetricSummarySerializer(serializers.Serializer):
 
 
 class CellAggregateSerializer(serializers.Serializer):
+    """One grid cell: its parameter values, completed runs and metric summaries."""
+
     params = serializers.DictField(help_text="The grid cell's parameter values.")
     runs = serializers.IntegerField(help_text="Completed runs in this cell.")
     metrics = serializers.DictField(child=MetricSummarySerializer())
 
 
 class BatchAggregatesSerializer(serializers.Serializer):
+    """A batch's per-cell metric statistics, keyed by cell."""
+
     batch = serializers.IntegerField()
     status = serializers.CharField()
     cells = serializers.DictField(

@@ -18,15 +18,18 @@ from simengine.core.spec import ScenarioSpec
 
 
 def control_from_row(row: PendingControl) -> Control:
+    """The engine control that a pending control row describes."""
     return control_from_json({"kind": row.kind, **row.payload})
 
 
 def audience_text(names: Iterable[str]) -> str:
+    """Recipient names as `|a|b|`, so one `contains` query finds every message a name heard."""
     names = list(names)
     return f"|{'|'.join(names)}|" if names else ""
 
 
 def message_fields(run_id: int, step: int, m: dict[str, Any]) -> dict[str, Any]:
+    """One engine message's row fields."""
     return {
         "run_id": run_id,
         "step": step,
@@ -41,6 +44,7 @@ def message_fields(run_id: int, step: int, m: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
+    """One engine event's row fields."""
     return {
         "run_id": run_id,
         "step": step,
@@ -74,10 +78,12 @@ def llm_call_fields(
 
 
 def message_rows(run_id: int, step: int, messages: Sequence[dict[str, Any]]) -> list[Message]:
+    """Unsaved Message rows for the tick's messages."""
     return [Message(**message_fields(run_id, step, m)) for m in messages]
 
 
 def event_rows(run_id: int, step: int, events: Sequence[dict[str, Any]]) -> list[Event]:
+    """Unsaved Event rows for the tick's events."""
     return [Event(**event_fields(run_id, step, e)) for e in events]
 
 
@@ -125,6 +131,7 @@ def agent_rows_for_new_runs(runs: Sequence[tuple[Run, ScenarioSpec]]) -> None:
 
 
 def agent_rows_for_new_run(run: Run, spec: ScenarioSpec) -> None:
+    """Create one new run's Agent rows (see `agent_rows_for_new_runs`)."""
     agent_rows_for_new_runs([(run, spec)])
 
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Manager, Q, QuerySet
 
 from runs_app.models import Batch, Evaluation, Event, Run, RunStatus
 from runs_app.services.batches import batch_aggregates, batch_create, cell_key, grid_cells
@@ -56,11 +56,14 @@ class SweepUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Condition:
+    """A named set of completed runs to compare: a grid cell, a whole batch or a model."""
+
     key: str
     label: str
     runs: QuerySet[Run]
 
     def to_json(self) -> dict[str, Any]:
+        """The condition's key, label and number of runs, as the analysis reports it."""
         return {"key": self.key, "label": self.label, "runs": self.runs.count()}
 
 
@@ -68,7 +71,7 @@ def label_of(cell: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(cell.items())) or "base"
 
 
-def _completed(runs: QuerySet[Run]) -> QuerySet[Run]:
+def _completed(runs: QuerySet[Run] | Manager[Run]) -> QuerySet[Run]:
     return runs.filter(status=RunStatus.COMPLETED)
 
 
@@ -82,12 +85,14 @@ def batch_conditions(batch: Batch) -> list[Condition]:
 
 
 def resolve_condition(batch: Batch, key: str) -> Condition:
+    """The condition a key names (`cell:`, `batch:` or `model:`); `InvalidCondition` otherwise."""
     kind, _, value = key.partition(":")
     if kind == "cell":
         runs = batch.runs.filter(cell_key=value)
-        if not runs.exists():
+        first = runs.first()
+        if first is None:
             raise InvalidCondition(f"{key}: batch {batch.pk} has no such grid cell")
-        return Condition(key, label_of(runs.first().grid_cell), _completed(runs))
+        return Condition(key, label_of(first.grid_cell), _completed(runs))
     if kind == "batch" and value.isdigit():
         other = Batch.objects.filter(pk=int(value)).first()
         if other is None:
@@ -106,6 +111,7 @@ def _metrics_of(runs: QuerySet[Run]) -> list[dict[str, Any]]:
 
 
 def analysis_compare(*, a: Condition, b: Condition) -> dict[str, Any]:
+    """Per metric, condition A against condition B (tests and effect sizes)."""
     comparisons = compare_conditions(_metrics_of(a.runs), _metrics_of(b.runs))
     return {"a": a.to_json(), "b": b.to_json(), "metrics": [c.to_json() for c in comparisons]}
 
@@ -268,7 +274,7 @@ def batch_sweep_start(
     batch: Batch,
     grid: dict[str, list[Any]],
     seeds_per_cell: int,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     name: str = "",
 ) -> Batch:
     """Start the confirmed sweep as a new batch of the same version, overrides and seeds."""

@@ -6,7 +6,7 @@ import itertools
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -33,6 +33,7 @@ def grid_cells(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def cell_key(cell: dict[str, Any]) -> str:
+    """A grid cell as compact, key-sorted JSON: the same cell always gets the same key."""
     return json.dumps(cell, sort_keys=True, separators=(",", ":"))
 
 
@@ -45,7 +46,7 @@ def batch_create(
     concurrency: int = 10,
     overrides: dict[str, Any] | None = None,
     name: str = "",
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     fallback_to_offline: bool = True,
 ) -> Batch:
     """Validate every grid cell, then create and queue all runs at once (or nothing)."""
@@ -111,6 +112,7 @@ def batch_create(
 
 
 def batch_progress(batch: Batch) -> dict[str, int]:
+    """How many of the batch's runs are in each status, with the total and the ended ones."""
     counts = dict(batch.runs.values_list("status").annotate(n=Count("id")).order_by())
     done = sum(counts.get(s, 0) for s in FINAL_RUN_STATUSES)
     return {

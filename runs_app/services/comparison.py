@@ -1,5 +1,7 @@
-"""Comparison maths for the console: runs side by side, seeds grouped per condition, a
-batch's per-cell aggregates as tables and charts, and final values for box plots.
+"""Comparison maths for the console's compare and batch pages.
+
+Runs side by side, seeds grouped per condition, a batch's per-cell aggregates as tables
+and charts, and final values for box plots.
 """
 
 from __future__ import annotations

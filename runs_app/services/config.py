@@ -69,4 +69,5 @@ def build_run_spec(
 
 
 def run_spec(run: Run) -> ScenarioSpec:
+    """The spec a run executes: its version's spec with its grid cell and overrides applied."""
     return build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=run.overrides)

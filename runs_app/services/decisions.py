@@ -10,9 +10,14 @@ from django.db import connection
 
 from agents_app.models import Agent
 from runs_app.models import LLMCall
-from simengine.core.decision import DecisionMaker
-from simengine.core.spec import ScenarioSpec
-from simengine.llm import LLMSettings, ModelAsker, build_decision_maker, preflight
+from simengine.core.spec import DEFAULT_MODEL, ScenarioSpec
+from simengine.llm import (
+    LLMDecisionMaker,
+    LLMSettings,
+    ModelAsker,
+    build_decision_maker,
+    preflight,
+)
 
 OFFLINE_MODEL = "offline/heuristic"
 
@@ -78,7 +83,7 @@ class _Recorded:
     text: str
 
 
-def decision_maker_for_run() -> DecisionMaker:
+def decision_maker_for_run() -> LLMDecisionMaker:
     """The decision maker a run's agents use: every provider, replays from the database."""
     return build_decision_maker(llm_settings(), replay_source=DatabaseReplaySource())
 
@@ -96,7 +101,8 @@ def with_offline_fallbacks(
     Returns the new overrides and one note per replaced model saying why.
     """
     override = overrides.get("model_override") or None
-    models = {t.id: override or t.model for t in spec.agent_templates}
+    # A loaded spec has every template's model written out; the default is for the type.
+    models = {t.id: override or t.model or DEFAULT_MODEL for t in spec.agent_templates}
     statuses = {s.model_id: s for s in preflight(models.values(), llm_settings())}
     result = dict(overrides)
     notes: list[str] = []

@@ -1,3 +1,5 @@
+"""The run services' exceptions, based on `simengine.errors` so the API maps them to 409 and 400."""
+
 from simengine.errors import ConflictError, InvalidInputError
 
 

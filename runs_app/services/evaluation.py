@@ -1,7 +1,8 @@
-"""Evaluating runs: on demand for any run, automatically when a run with an `evaluation` block
-completes. The core's evaluation agent does the work; this module reads the run from the
-database, reaches models through `simengine.llm.ModelAsker`, and stores Evaluations with
-their LLM calls.
+"""Evaluating runs: on demand, and automatically when a run with an `evaluation` block ends.
+
+The core's evaluation agent does the work; this module reads the run from the database,
+reaches models through `simengine.llm.ModelAsker`, and stores Evaluations with their LLM
+calls.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from runs_app.models import Evaluation, Event, LLMCall, Run, RunStatus
@@ -77,7 +78,7 @@ async def _evaluate(summary: RunSummary, spec: ScenarioSpec, model: str) -> Eval
         return await evaluate_run(summary, text, dimensions, model=model, ask=asker)
 
 
-def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = None) -> Evaluation:
+def evaluation_create(*, run: Run, model: str, user: User | None = None) -> Evaluation:
     """Evaluate a run with `model` now; `offline/...` scores by rules.
 
     Raises `EvaluatorUnavailable` (nothing asked) or `EvaluationFailed` (the calls and a
@@ -91,7 +92,7 @@ def evaluation_create(*, run: Run, model: str, user: AbstractBaseUser | None = N
     return _store(run, result, user)
 
 
-def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) -> Evaluation:
+def _store(run: Run, result: EvaluationResult, user: User | None) -> Evaluation:
     step = Run.objects.filter(pk=run.pk).values_list("current_step", flat=True).get()
     with transaction.atomic():
         rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, result.records, {}))
@@ -120,7 +121,7 @@ def _record_failure(
     step: int,
     result: EvaluationResult,
     rows: list[LLMCall],
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> None:
     Event.objects.create(
         run=run,

@@ -31,7 +31,7 @@ def batch_on_workers(
     concurrency: int,
     max_ticks: int | None,
     model_override: str | None,
-    on_progress: Callable[[int], None],
+    on_progress: Callable[[int], object],
     poll_seconds: float = 0.5,
 ) -> tuple[Batch, BatchSummary]:
     """Queue `runs` seeds as one batch for the Celery workers and wait for it to finish."""
@@ -63,21 +63,23 @@ def batch_on_workers(
 
 
 def _summary(batch: Batch) -> BatchSummary:
+    rows = list(Run.objects.filter(batch=batch).order_by("seed"))
+    reasons = [run.end_reason or run.status for run in rows]
     runs = [
         RunSummary(
             run_id=str(run.pk),
             seed=run.seed,
             ticks=run.current_step,
-            end_reason=run.end_reason or run.status,
+            end_reason=reason,
             end_detail=run.error,
             metrics=run.metrics,
             tokens_in=run.tokens_in,
             tokens_out=run.tokens_out,
         )
-        for run in Run.objects.filter(batch=batch).order_by("seed")
+        for run, reason in zip(rows, reasons, strict=True)
     ]
     return BatchSummary(
         runs=runs,
         aggregates=summarize(r.metrics for r in runs if r.end_reason != "failed"),
-        end_reasons=dict(Counter(r.end_reason for r in runs)),
+        end_reasons=dict(Counter(reasons)),
     )

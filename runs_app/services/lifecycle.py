@@ -13,11 +13,12 @@ module imports no listener and the executor imports no service, so imports point
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -120,7 +121,7 @@ def _announce(run: Run) -> None:
     transaction.on_commit(lambda: broadcast_to_run(run.pk, payload))
 
 
-def _record_control(run: Run, action: str, user: AbstractBaseUser | None, **data: object) -> None:
+def _record_control(run: Run, action: str, user: User | None, **data: object) -> None:
     who = getattr(user, "username", "") or "system"
     run.events.create(
         step=run.current_step, type="control", data={"action": action, "by": who, **data}
@@ -130,17 +131,17 @@ def _record_control(run: Run, action: str, user: AbstractBaseUser | None, **data
 # ---- the operator's controls ---------------------------------------------------------
 
 
-def run_start(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_start(*, run: Run, user: User | None = None) -> Run:
     """Queue a run that was created without starting (a paused run: same as resume)."""
     return _requeue_paused(run, user, RunAction.START)
 
 
-def run_resume(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_resume(*, run: Run, user: User | None = None) -> Run:
     """Queue a paused run again; it resumes from its last committed tick when admitted."""
     return _requeue_paused(run, user, RunAction.RESUME)
 
 
-def _requeue_paused(run: Run, user: AbstractBaseUser | None, action: RunAction) -> Run:
+def _requeue_paused(run: Run, user: User | None, action: RunAction) -> Run:
     with transaction.atomic():
         run = _locked(run)
         run.status = _target(run, action)
@@ -151,7 +152,7 @@ def _requeue_paused(run: Run, user: AbstractBaseUser | None, action: RunAction) 
     return run
 
 
-def run_pause(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_pause(*, run: Run, user: User | None = None) -> Run:
     """Pause a queued or running run; its slice stops at the next tick boundary."""
     with transaction.atomic():
         run = _locked(run)
@@ -163,7 +164,7 @@ def run_pause(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
     return run
 
 
-def run_step(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_step(*, run: Run, user: User | None = None) -> Run:
     """Advance a paused run by exactly one tick."""
     with transaction.atomic():
         run = _locked(run)
@@ -175,7 +176,7 @@ def run_step(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
     return run
 
 
-def run_stop(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_stop(*, run: Run, user: User | None = None) -> Run:
     """Stop a run: at once when nothing executes it, else at its slice's next tick."""
     with transaction.atomic():
         run = _locked(run)
@@ -274,7 +275,7 @@ def runs_admit() -> list[int]:
             Run.objects.filter(pk__in=started).update(status=_ADMITTED)
             Run.objects.filter(pk__in=started, started_at=None).update(started_at=timezone.now())
             for run_id in started:
-                transaction.on_commit(lambda run_id=run_id: _announce_admitted(run_id))
+                transaction.on_commit(functools.partial(_announce_admitted, run_id))
     return started
 
 
@@ -304,7 +305,7 @@ def runs_recover_in_process() -> list[int]:
             )
         )
         for run_id in stepping:
-            transaction.on_commit(lambda run_id=run_id: enqueue_slice(run_id))
+            transaction.on_commit(functools.partial(enqueue_slice, run_id))
     for run_id in stopping:
         run_halt(run_id)
     runs_admit()

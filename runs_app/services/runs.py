@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from runs_app.models import ControlKind, PendingControl, Run, RunStatus
@@ -49,7 +49,7 @@ def run_create(
     version: ScenarioVersion,
     seed: int | None = None,
     overrides: dict[str, Any] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     start: bool = True,
     batch=None,
     grid_cell: dict[str, Any] | None = None,
@@ -92,7 +92,7 @@ def _locked(run: Run) -> Run:
 def run_duplicate(
     *,
     run: Run,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     seed: int | None = None,
     overrides: dict[str, Any] | None = None,
     start: bool = True,
@@ -114,7 +114,7 @@ def run_duplicate(
     )
 
 
-def run_reset(*, run: Run, user: AbstractBaseUser | None = None) -> Run:
+def run_reset(*, run: Run, user: User | None = None) -> Run:
     """A fresh run with exactly the same configuration."""
     return run_duplicate(run=run, user=user)
 
@@ -128,7 +128,7 @@ _AGENT_STATUS_CONTROLS = {
 
 
 def _queue_control(
-    run: Run, kind: str, payload: dict[str, Any], user: AbstractBaseUser | None
+    run: Run, kind: str, payload: dict[str, Any], user: User | None
 ) -> PendingControl:
     with transaction.atomic():
         run = _locked(run)
@@ -137,7 +137,7 @@ def _queue_control(
 
 
 def agent_set_status(
-    *, run: Run, agent_name: str, status: str, user: AbstractBaseUser | None = None
+    *, run: Run, agent_name: str, status: str, user: User | None = None
 ) -> PendingControl:
     """Pause, mute, terminate or reactivate one agent at the next tick boundary."""
     if status not in _AGENT_STATUS_CONTROLS:
@@ -152,16 +152,14 @@ def agent_set_status(
     return _queue_control(run, _AGENT_STATUS_CONTROLS[status], {"agent": agent_name}, user)
 
 
-def run_inject_message(
-    *, run: Run, to: str, text: str, user: AbstractBaseUser | None = None
-) -> PendingControl:
+def run_inject_message(*, run: Run, to: str, text: str, user: User | None = None) -> PendingControl:
     """Deliver an operator message to `agent:<name>`, `room:<id>` or `all` at the next tick."""
     _check_target(run, to)
     return _queue_control(run, ControlKind.INJECT_MESSAGE, {"to": to, "text": text}, user)
 
 
 def run_inject_command(
-    *, run: Run, agent_name: str, text: str, user: AbstractBaseUser | None = None
+    *, run: Run, agent_name: str, text: str, user: User | None = None
 ) -> PendingControl:
     """Give one agent an operator command, shown in its next prompt as trusted instructions."""
     _check_target(run, f"agent:{agent_name}")
@@ -171,7 +169,7 @@ def run_inject_command(
 
 
 def run_set_world_value(
-    *, run: Run, path: str, value: Any, user: AbstractBaseUser | None = None
+    *, run: Run, path: str, value: Any, user: User | None = None
 ) -> PendingControl:
     """God mode: set a world value (e.g. `water_level`) at the next tick boundary."""
     return _queue_control(run, ControlKind.SET_WORLD_VALUE, {"path": path, "value": value}, user)
@@ -182,7 +180,7 @@ def run_trigger_event(
     run: Run,
     event_type: str,
     params: dict[str, Any] | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> PendingControl:
     """God mode: fire a scripted environment event now (at the next tick boundary)."""
     return _queue_control(

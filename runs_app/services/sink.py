@@ -100,7 +100,8 @@ def _write_orm(
 def _bulk_writes_supported() -> bool:
     if connection.vendor != "postgresql":
         return False
-    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+    # django-stubs has no stubs for this module of Django's PostgreSQL backend.
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3  # type: ignore[import-untyped]
 
     return is_psycopg3
 
@@ -164,14 +165,22 @@ def _q(name: str) -> str:
 
 
 def _column(model: type[models.Model], field: str) -> str:
-    return _q(model._meta.get_field(field).column)
+    return _q(_db_column(model, field))
+
+
+def _db_column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a database column")
+    return field.column
 
 
 @cache
 def _copy_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, frozenset[str]]:
     """COPY into `names` plus created_at; also which of the names are JSON fields."""
-    fields = [model._meta.get_field(name) for name in (*names, "created_at")]
-    columns = ", ".join(_q(f.column) for f in fields)
+    all_names = (*names, "created_at")
+    columns = ", ".join(_column(model, name) for name in all_names)
+    fields = [model._meta.get_field(name) for name in all_names]
     json_names = frozenset(f.name for f in fields if isinstance(f, models.JSONField))
     return f"COPY {_q(model._meta.db_table)} ({columns}) FROM STDIN", json_names
 

@@ -20,6 +20,7 @@ CHUNK = 2000
 
 
 def run_facts(run: Run, spec: ScenarioSpec) -> RunFacts:
+    """What the evaluator is told about a run: scenario, end conditions, agents, final metrics."""
     termination = spec.termination
     agents = tuple(
         AgentInfo(name, role, kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import template
 from django.utils.html import format_html
@@ -27,12 +28,14 @@ _STATUS_CLASSES = {
 
 @register.simple_tag
 def status_badge(status: str) -> str:
+    """A coloured badge for a run or agent status."""
     css = _STATUS_CLASSES.get(status, "text-bg-light")
     return format_html('<span class="badge {} status-badge">{}</span>', css, status)
 
 
 @register.filter
 def metric(value: object) -> str:
+    """A metric value for display: floats without trailing zeros, "—" for none."""
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
     return "—" if value is None else str(value)
@@ -78,11 +81,13 @@ def condition_text(condition: object) -> str:
 
 @register.filter
 def get_item(mapping: object, key: str) -> object:
+    """`mapping[key]` in a template, None for a missing key or a non-dict."""
     return mapping.get(key) if isinstance(mapping, dict) else None
 
 
 @register.filter
-def percent(value: object, total: object) -> int:
+def percent(value: Any, total: Any) -> int:
+    """`value` as a whole percentage of `total`; 0 when either is not a number or total is 0."""
     try:
         return round(100 * float(value) / float(total)) if float(total) else 0
     except (TypeError, ValueError):
@@ -123,6 +128,7 @@ _EVENT_CLASSES = {
 
 @register.simple_tag
 def event_badge(event_type: str) -> str:
+    """A coloured badge naming an event type."""
     css = _EVENT_CLASSES.get(event_type, "text-bg-light")
     return format_html('<span class="badge {} event-badge">{}</span>', css, event_label(event_type))
 
@@ -194,6 +200,7 @@ def _action_text(action: object) -> str:
 
 @register.filter
 def pretty_json(value: object) -> str:
+    """Indented JSON for a `<pre>` block."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
 
@@ -205,6 +212,7 @@ def tojson(value: object) -> str:
 
 @register.filter
 def metric_label(name: str) -> str:
+    """A metric name as words (`people_rescued` -> "people rescued")."""
     return str(name).replace("_", " ")
 
 

@@ -1,5 +1,7 @@
-"""A batch's analysis fragment (comparisons, effects, scores, behaviours) and the next sweep:
-proposed on request, started only when the researcher confirms it.
+"""A batch's analysis fragment and the next sweep, started only once the researcher confirms.
+
+The fragment shows condition comparisons, parameter effects, scores and behaviours; the
+sweep is proposed on request.
 """
 
 from __future__ import annotations
@@ -7,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,6 +28,7 @@ from runs_app.services.analysis import (
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.selectors import llm_model_options
 from simengine.web.offload import off_the_shared_thread
+from simengine.web.requests import AuthenticatedHttpRequest
 
 SIGNIFICANCE = 0.05
 MAX_EFFECT_ROWS = 40
@@ -113,6 +116,7 @@ def _charts(analysis: dict[str, Any], dimensions: list[str], rows: list[dict[str
 
 
 def analysis_context(batch: Batch, a: str | None, b: str | None) -> dict[str, Any]:
+    """The analysis fragment's tables; a bad condition key shows its error and the default pair."""
     error = ""
     try:
         analysis = batch_analysis(batch=batch, a=a, b=b)
@@ -151,7 +155,7 @@ def _cell_label(batch: Batch, key: str) -> str:
         return key or "base"
 
 
-def batch_analysis_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_analysis_fragment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The analysis section of a batch page (loaded after the page, re-rendered per choice)."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     context = analysis_context(batch, request.GET.get("a"), request.GET.get("b"))
@@ -160,7 +164,7 @@ def batch_analysis_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @off_the_shared_thread
-def batch_sweep_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_sweep_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Propose the next sweep (rules for offline/…, else the chosen model); starts nothing."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     model = request.POST.get("model", "offline/heuristic")
@@ -187,7 +191,7 @@ def _cells(grid: dict[str, list[Any]]) -> int:
 
 
 @require_POST
-def batch_sweep_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_sweep_start_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The researcher confirmed the proposal: start it as a new batch."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from runs_app.forms import BatchCreateForm
@@ -15,9 +15,11 @@ from runs_app.services.comparison import batch_cell_tables, batch_spread
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
-def batch_list_page(request: HttpRequest) -> HttpResponse:
+def batch_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The 200 newest batches with their progress; htmx polls re-render only the table."""
     batches = list(batch_list()[:200])
     rows = [{"batch": batch, "progress": batch_progress(batch)} for batch in batches]
     context = {"rows": rows, "live": any(b.status == BatchStatus.RUNNING for b in batches)}
@@ -26,12 +28,13 @@ def batch_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "runs_app/batch_list.html", context)
 
 
-def batch_new(request: HttpRequest) -> HttpResponse:
+def batch_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Many seeds times a parameter grid, queued through the same run scheduler."""
     if request.method == "POST":
         data = request.POST.copy()
-        if not data.get("version") and data.get("scenario"):
-            scenario = Scenario.objects.filter(pk=data.get("scenario")).first()
+        scenario_id = data.get("scenario")
+        if not data.get("version") and scenario_id:
+            scenario = Scenario.objects.filter(pk=scenario_id).first()
             latest = scenario.latest_version if scenario else None
             data["version"] = str(latest.pk) if latest else ""
         form = BatchCreateForm(data)
@@ -62,7 +65,8 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     return render(request, "runs_app/batch_new.html", {"form": form, "models": llm_model_options()})
 
 
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A batch's progress, per-cell tables, spread and runs; htmx polls re-render the progress."""
     batch = get_object_or_404(Batch.objects.select_related("scenario_version__scenario"), pk=pk)
     progress = batch_progress(batch)
     aggregates = batch.aggregates or batch_aggregates(batch)

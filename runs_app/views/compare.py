@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from runs_app.models import Batch
 from runs_app.selectors import runs_for_comparison
 from runs_app.services.comparison import runs_comparison
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
-def run_compare(request: HttpRequest) -> HttpResponse:
+def run_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Runs picked by id (or a whole batch) compared side by side."""
     ids = _ids(request.GET.getlist("runs"))
     batch = Batch.objects.filter(pk=_int(request.GET.get("batch"))).first()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from runs_app.forms import InjectForm
 from runs_app.models import Run
 from runs_app.selectors import (
@@ -18,13 +16,16 @@ from runs_app.selectors import (
 )
 from runs_app.services.live import LIVE_STATUSES, header_context
 from runs_app.views.evaluation import evaluation_context
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def run_rooms(run: Run) -> list[str]:
+    """The room ids of the run's scenario version."""
     return [room.get("id") for room in run.scenario_version.spec.get("rooms", []) if room.get("id")]
 
 
 def inject_targets(run: Run) -> list[tuple[str, Any]]:
+    """Choices for the inject form: everyone, then agents and rooms as groups."""
     agents = [(f"agent:{name}", name) for name in run.agents.values_list("name", flat=True)]
     rooms = [(f"room:{room}", f"#{room}") for room in run_rooms(run)]
     choices: list[tuple[str, Any]] = [("all", "Everyone")]
@@ -47,7 +48,7 @@ def chat_accept(run: Run, target: str) -> str:
 
 
 def console_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     run: Run,
     *,
     control_error: str = "",
@@ -55,6 +56,7 @@ def console_context(
     inject_form: InjectForm | None = None,
     inject_sent: str = "",
 ) -> dict[str, Any]:
+    """Everything the run console shows, with the timeline and chat filters from the query."""
     agent_filter = request.GET.get("agent", "")
     type_filter = request.GET.get("type", "")
     chat_target = request.GET.get("chat", "all")

@@ -1,5 +1,7 @@
-"""The run console's evaluation panel: scores, reasoning, narrative, chart, agreement, and
-the "Evaluate with model…" form.
+"""The run console's evaluation panel and its "Evaluate with model…" form.
+
+The panel shows scores with their reasoning, the narrative, a chart and the agreement
+between evaluators.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,6 +27,7 @@ from runs_app.services.evaluation import (
 from scenarios_app.selectors import llm_model_options
 from simengine.core.evaluation import Dimension, resolve_dimensions
 from simengine.web.offload import off_the_shared_thread
+from simengine.web.requests import AuthenticatedHttpRequest
 
 PENDING_FOR = timedelta(minutes=10)  # how long the panel polls for an automatic evaluation
 
@@ -42,13 +45,15 @@ def _dimensions(run: Run, evaluations: list[Evaluation]) -> tuple[tuple[Dimensio
 
 def _row(evaluation: Evaluation, dimensions: tuple[Dimension, ...]) -> dict[str, Any]:
     parsed = (evaluation.llm_call.parsed if evaluation.llm_call else None) or {}
-    reasons = parsed.get("scores") if isinstance(parsed.get("scores"), dict) else {}
+    given = parsed.get("scores")
+    reasons = given if isinstance(given, dict) else {}
     scores = []
     for d in dimensions:
         score = evaluation.scores.get(d.name)
         if not isinstance(score, int | float) or isinstance(score, bool):
             continue
-        reason = reasons.get(d.name) if isinstance(reasons.get(d.name), dict) else {}
+        explained = reasons.get(d.name)
+        reason = explained if isinstance(explained, dict) else {}
         scores.append(
             {
                 "name": d.name,
@@ -111,7 +116,7 @@ def evaluation_context(
     }
 
 
-def run_evaluation_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def run_evaluation_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The evaluation panel alone (polled while an automatic evaluation is on its way)."""
     run = get_object_or_404(Run, pk=pk)
     context = {"run": run, **evaluation_context(run)}
@@ -120,7 +125,7 @@ def run_evaluation_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @off_the_shared_thread
-def run_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
+def run_evaluate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Evaluate the run with the chosen model now, and show the refreshed panel."""
     run = get_object_or_404(Run, pk=pk)
     model = request.POST.get("model", "").strip()

@@ -1,19 +1,21 @@
-"""Live regions of the run console over HTTP: fragments since a step, the timeline, chats,
-decisions (the fragments are rendered by `runs_app.services.live`, as for the WebSocket).
+"""Live regions of the run console over HTTP: fragments since a step, timeline, chats, decisions.
+
+The fragments are rendered by `runs_app.services.live`, as for the WebSocket.
 """
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from runs_app.models import Event, Run
 from runs_app.selectors import chat_messages, decision_calls, run_exists, timeline_list
 from runs_app.services.live import LiveCursor, live_update
 from runs_app.views.context import chat_accept
+from simengine.web.requests import AuthenticatedHttpRequest
 
 
-def run_since(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+def run_since(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
     """Everything after `step` as out-of-band fragments (the socket-less catch-up)."""
     if not run_exists(pk=pk):
         raise Http404(f"no run {pk}")
@@ -21,7 +23,8 @@ def run_since(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     return HttpResponse(html)
 
 
-def run_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The timeline rows for the agent and type filters."""
     run = get_object_or_404(Run, pk=pk)
     agent, kind = request.GET.get("agent", ""), request.GET.get("type", "")
     events = timeline_list(run=run, agent=agent or None, type=kind or None)
@@ -30,7 +33,8 @@ def run_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def run_chat(request: HttpRequest, pk: int) -> HttpResponse:
+def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The chat log of everyone, an agent (what it saw) or a room."""
     run = get_object_or_404(Run, pk=pk)
     target = request.GET.get("chat", "all")
     return render(
@@ -45,7 +49,7 @@ def run_chat(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def run_event_detail(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
+def run_event_detail(request: AuthenticatedHttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """An event in full; a decision with its thought and the raw model calls behind it."""
     event = get_object_or_404(Event, pk=event_pk, run_id=pk)
     run = event.run

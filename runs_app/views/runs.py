@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -30,6 +30,7 @@ from runs_app.services.runs import (
 from runs_app.views.context import console_context, inject_targets
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
+from simengine.web.requests import AuthenticatedHttpRequest
 
 CONTROLS = {
     "start": run_start,
@@ -41,7 +42,7 @@ CONTROLS = {
 AGENT_ACTIONS = {"pause": "paused", "resume": "active", "mute": "muted", "terminate": "terminated"}
 
 
-def run_list_page(request: HttpRequest) -> HttpResponse:
+def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every run, filtered by scenario, status, batch, parameter and seed, 50 per page."""
     form = RunFilterForm(request.GET or None)
     runs = run_list()
@@ -69,19 +70,20 @@ def run_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "runs_app/run_list.html", context)
 
 
-def run_table_fragment(request: HttpRequest) -> HttpResponse:
+def run_table_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The home page's recent runs, re-polled while any of them is live."""
     runs = list(run_list()[:15])
     live = any(run.status in ACTIVE_RUN_STATUSES for run in runs)
     return render(request, "runs_app/_run_table.html", {"runs": runs, "live": live, "poll": True})
 
 
-def run_new(request: HttpRequest) -> HttpResponse:
+def run_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a run of a scenario version with a seed, a length, a model and parameters."""
     if request.method == "POST":
         data = request.POST.copy()
-        if not data.get("version") and data.get("scenario"):
-            scenario = Scenario.objects.filter(pk=data.get("scenario")).first()
+        scenario_id = data.get("scenario")
+        if not data.get("version") and scenario_id:
+            scenario = Scenario.objects.filter(pk=scenario_id).first()
             latest = scenario.latest_version if scenario else None
             data["version"] = str(latest.pk) if latest else ""
         form = RunCreateForm(data)
@@ -104,7 +106,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     return render(request, "runs_app/run_new.html", {"form": form, "models": llm_model_options()})
 
 
-def _initial_version(request: HttpRequest) -> int | None:
+def _initial_version(request: AuthenticatedHttpRequest) -> int | None:
     if request.GET.get("version", "").isdigit():
         return int(request.GET["version"])
     scenario = Scenario.objects.filter(pk=request.GET.get("scenario") or 0).first()
@@ -112,7 +114,7 @@ def _initial_version(request: HttpRequest) -> int | None:
     return latest.pk if latest else None
 
 
-def run_console(request: HttpRequest, pk: int) -> HttpResponse:
+def run_console(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live console of one run."""
     try:
         run = run_get(pk=pk)
@@ -122,7 +124,7 @@ def run_console(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def run_control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def run_control(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Start, pause, resume, step or stop; answers the refreshed header (or why not)."""
     run = get_object_or_404(Run, pk=pk)
     if action not in CONTROLS:
@@ -142,7 +144,9 @@ def run_control(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_POST
-def agent_control(request: HttpRequest, pk: int, agent_pk: int, action: str) -> HttpResponse:
+def agent_control(
+    request: AuthenticatedHttpRequest, pk: int, agent_pk: int, action: str
+) -> HttpResponse:
     """Pause, resume, mute or terminate one agent at the next tick."""
     run = get_object_or_404(Run, pk=pk)
     agent = get_object_or_404(Agent, pk=agent_pk, run=run)
@@ -164,7 +168,7 @@ def agent_control(request: HttpRequest, pk: int, agent_pk: int, action: str) -> 
 
 
 @require_POST
-def run_inject(request: HttpRequest, pk: int) -> HttpResponse:
+def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Queue an operator message (agent, room or all) or command (agent) for the next tick."""
     run = run_get(pk=pk)
     form = InjectForm(request.POST, targets=inject_targets(run))
@@ -193,7 +197,7 @@ def run_inject(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "runs_app/run_console.html#inject", context)
 
 
-def run_duplicate_view(request: HttpRequest, pk: int) -> HttpResponse:
+def run_duplicate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A new run of the same version with the same settings, changed by the tweaks given."""
     run = run_get(pk=pk)
     if request.method == "POST":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -9,7 +11,7 @@ from rest_framework.response import Response
 
 from scenarios_app.api.serializers import ScenarioSerializer, VersionDetailSerializer
 from scenarios_app.services import DesignFailed, design_from_brief
-from simengine.api.base import ApiView, validated_body
+from simengine.api.base import ApiView, request_user, validated_body
 from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.fields import model_id_value
 
@@ -17,6 +19,8 @@ TAGS = ["scenarios"]
 
 
 class DesignRequestSerializer(serializers.Serializer):
+    """A brief to design a scenario from, the designer model and the agents' model."""
+
     brief = serializers.CharField(max_length=4000, help_text="What the scenario should be.")
     model = serializers.CharField(
         max_length=200,
@@ -38,6 +42,8 @@ class DesignRequestSerializer(serializers.Serializer):
 
 
 class DesignResultSerializer(serializers.Serializer):
+    """The designed draft: scenario, version, designer model, attempts and dry run."""
+
     scenario = ScenarioSerializer()
     version = VersionDetailSerializer()
     model = serializers.CharField()
@@ -46,6 +52,8 @@ class DesignResultSerializer(serializers.Serializer):
 
 
 class ScenarioDesignApi(ApiView):
+    """POST a brief: the designed spec is dry-run, then saved as a draft scenario."""
+
     may_conflict = True
 
     @extend_schema(
@@ -68,13 +76,13 @@ class ScenarioDesignApi(ApiView):
                 brief=data["brief"],
                 model=data["model"],
                 agent_model=data.get("agent_model"),
-                user=request.user,
+                user=request_user(request),
             )
         except DesignFailed as exc:
             if not exc.attempts:
                 raise Conflict(exc.message) from None
             errors = [{"path": f"attempt {i}", "message": a} for i, a in enumerate(exc.attempts, 1)]
-            body = {"detail": exc.message, "errors": errors}
+            body: dict[str, Any] = {"detail": exc.message, "errors": errors}
             return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         version = outcome.result.version
         body = {

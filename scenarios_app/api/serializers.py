@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,7 +12,9 @@ from scenarios_app.models import Scenario, ScenarioVersion
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(
+    """A scenario version without its spec: number, note, source format, author."""
+
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -21,7 +24,11 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSummarySerializer):
-    scenario = serializers.PrimaryKeyRelatedField(read_only=True)
+    """A scenario version with its validated spec."""
+
+    scenario: serializers.PrimaryKeyRelatedField[Scenario] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     spec = serializers.JSONField(help_text="The validated scenario spec (format in DESIGN.md).")
 
     class Meta(VersionSummarySerializer.Meta):
@@ -29,6 +36,8 @@ class VersionDetailSerializer(VersionSummarySerializer):
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
+    """A scenario as listed: name, draft flag, version count and latest version."""
+
     version_count = serializers.SerializerMethodField()
     latest_version = serializers.SerializerMethodField()
 
@@ -65,6 +74,8 @@ class ScenarioDetailSerializer(ScenarioSerializer):
 
 
 class ImportResultSerializer(serializers.Serializer):
+    """What an import saved: the scenario, its version, and whether it is new."""
+
     created = serializers.BooleanField(
         help_text="False when the spec equals the latest version's and nothing was saved."
     )
@@ -73,6 +84,8 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class ScenarioFilterSerializer(serializers.Serializer):
+    """Scenario list filters: part of the name, and draft or not."""
+
     name = serializers.CharField(
         required=False, max_length=200, help_text="Only scenarios whose name contains this."
     )
@@ -87,10 +100,14 @@ class ScenarioWriteSerializer(serializers.Serializer):
 
 
 class ScenarioCreateSerializer(ScenarioWriteSerializer):
+    """A new scenario from a spec, optionally as a draft."""
+
     is_draft = serializers.BooleanField(required=False, default=False)
 
 
 class ScenarioCloneSerializer(serializers.Serializer):
+    """The name of a scenario's copy."""
+
     name = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -101,11 +118,15 @@ class ScenarioCloneSerializer(serializers.Serializer):
 
 
 class ImportParamsSerializer(serializers.Serializer):
+    """Import options (query parameters): the version note and the draft flag."""
+
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     is_draft = serializers.BooleanField(required=False, default=False)
 
 
 class ExportParamsSerializer(serializers.Serializer):
+    """Export options (query parameters): the format and the version number."""
+
     format = serializers.ChoiceField(
         choices=["yaml", "json"], required=False, help_text="Instead of an Accept header."
     )

@@ -25,7 +25,7 @@ from scenarios_app.services import (
     scenario_save_spec,
     scenario_update,
 )
-from simengine.api.base import ApiListView, ApiView, validated_body, validated_query
+from simengine.api.base import ApiListView, ApiView, request_user, validated_body, validated_query
 from simengine.api.errors import InvalidInput
 from simengine.api.pagination import LimitOffsetPagination
 from simengine.api.parsers import JSON_PARSERS, YAML_PARSERS
@@ -47,6 +47,8 @@ def _parse(spec: dict, prefix: str = "spec"):
 
 
 class ScenarioListApi(ApiListView):
+    """List scenarios (filtered, paginated) and create one from a spec."""
+
     serializer_class = s.ScenarioSerializer
     filter_serializer_class = s.ScenarioFilterSerializer
     pagination_class = LimitOffsetPagination
@@ -75,7 +77,7 @@ class ScenarioListApi(ApiListView):
         spec = _parse(data["spec"])
         try:
             result = scenario_create(
-                spec=spec, user=request.user, note=data["note"], is_draft=data["is_draft"]
+                spec=spec, user=request_user(request), note=data["note"], is_draft=data["is_draft"]
             )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
@@ -84,6 +86,8 @@ class ScenarioListApi(ApiListView):
 
 
 class ScenarioDetailApi(ApiView):
+    """Read a scenario, save its next version, or delete it while no run uses it."""
+
     may_conflict = True
 
     @extend_schema(
@@ -103,7 +107,9 @@ class ScenarioDetailApi(ApiView):
         data = validated_body(request, s.ScenarioWriteSerializer)
         spec = _parse(data["spec"])
         try:
-            scenario_update(scenario=scenario, spec=spec, user=request.user, note=data["note"])
+            scenario_update(
+                scenario=scenario, spec=spec, user=request_user(request), note=data["note"]
+            )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
         return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id)).data)
@@ -119,6 +125,8 @@ class ScenarioDetailApi(ApiView):
 
 
 class ScenarioCloneApi(ApiView):
+    """Copy a scenario's latest version into a new scenario."""
+
     may_conflict = True
 
     @extend_schema(
@@ -130,12 +138,14 @@ class ScenarioCloneApi(ApiView):
     def post(self, request: Request, scenario_id: int) -> Response:
         scenario = _get_scenario(scenario_id)
         data = validated_body(request, s.ScenarioCloneSerializer)
-        result = scenario_clone(scenario=scenario, name=data["name"], user=request.user)
+        result = scenario_clone(scenario=scenario, name=data["name"], user=request_user(request))
         clone = _get_scenario(result.version.scenario_id)
         return Response(s.ScenarioDetailSerializer(clone).data, status=status.HTTP_201_CREATED)
 
 
 class ScenarioVersionListApi(ApiListView):
+    """A scenario's versions, newest first, without their specs."""
+
     serializer_class = s.VersionSummarySerializer
     pagination_class = LimitOffsetPagination
 
@@ -148,6 +158,8 @@ class ScenarioVersionListApi(ApiListView):
 
 
 class ScenarioVersionDetailApi(ApiView):
+    """One version of a scenario, by number, with its spec."""
+
     @extend_schema(
         tags=TAGS, summary="One version with its spec", responses=s.VersionDetailSerializer
     )
@@ -157,6 +169,8 @@ class ScenarioVersionDetailApi(ApiView):
 
 
 class ScenarioImportApi(ApiView):
+    """Import a scenario file sent as the body (YAML text or a JSON object)."""
+
     parser_classes = [*YAML_PARSERS, *JSON_PARSERS]
 
     @extend_schema(
@@ -182,7 +196,9 @@ class ScenarioImportApi(ApiView):
         body = request.data
         if isinstance(body, str):
             try:
-                result = scenario_import(text=body, fmt="yaml", user=request.user, **params)
+                result = scenario_import(
+                    text=body, fmt="yaml", user=request_user(request), **params
+                )
             except RecursionError:
                 raise InvalidInput(["(document): the YAML is nested too deeply"]) from None
         elif isinstance(body, dict):
@@ -190,7 +206,7 @@ class ScenarioImportApi(ApiView):
                 spec=_parse(body, prefix=""),
                 source_text=json.dumps(body, indent=2, ensure_ascii=False),
                 source_format="json",
-                user=request.user,
+                user=request_user(request),
                 **params,
             )
         else:
@@ -205,6 +221,8 @@ class ScenarioImportApi(ApiView):
 
 
 class ScenarioExportApi(ApiView):
+    """Download a version's spec as YAML or JSON, chosen by `Accept` or `?format=`."""
+
     renderer_classes = [YamlRenderer, TextJSONRenderer]
 
     @extend_schema(

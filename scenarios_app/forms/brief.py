@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from scenarios_app.services import default_agent_model
@@ -11,6 +13,8 @@ MAX_BRIEF = 4000
 
 
 class DesignBriefForm(forms.Form):
+    """A brief to design a scenario from, the designer model, and the model the agents run on."""
+
     model = forms.ChoiceField(label="Designer model")
     agent_model = forms.ChoiceField(label="Agents' model", required=False)
     brief = forms.CharField(
@@ -25,11 +29,13 @@ class DesignBriefForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, models: list[str], **kwargs) -> None:
+    def __init__(self, *args: Any, models: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [(m, m) for m in models]
+        model = cast(forms.ChoiceField, self.fields["model"])
+        model.choices = [(m, m) for m in models]
         agents = [(SAME_AS_DESIGNER, "Designer's Ollama model, else offline/heuristic")]
-        self.fields["agent_model"].choices = agents + [(m, m) for m in models]
+        agent_model = cast(forms.ChoiceField, self.fields["agent_model"])
+        agent_model.choices = agents + [(m, m) for m in models]
         for name, field in self.fields.items():
             css = "form-select form-select-sm" if name != "brief" else "form-control"
             field.widget.attrs.setdefault("class", css)

@@ -21,6 +21,7 @@ from scenarios_app.forms.sections import (
     ResourceForm,
     RoomForm,
     RouteForm,
+    RowForm,
     ScenarioForm,
     TemplateForm,
     WorldParamsForm,
@@ -28,7 +29,7 @@ from scenarios_app.forms.sections import (
 from simengine.core.metrics import metric_names
 from simengine.core.worlds import WORLD_KINDS
 
-ROWS = {
+ROWS: dict[str, type[RowForm]] = {
     "loc": LocationForm,
     "route": RouteForm,
     "res": ResourceForm,
@@ -185,7 +186,7 @@ class ScenarioDesigner:
             return self.main, head
         if head == "world":
             return self._world_target(rest)
-        sections = {"agent_templates": "tpl", "rooms": "room", "events": "ev"}
+        sections: dict[str | int, str] = {"agent_templates": "tpl", "rooms": "room", "events": "ev"}
         if head in sections:
             return self._row_target(sections[head], rest)
         if head == "termination":
@@ -242,7 +243,7 @@ class ScenarioDesigner:
             return self.main, "max_ticks"
         if rest[0] not in ("success", "failure"):
             return self.main, None
-        outcome, rest = rest[0], rest[1:]
+        outcome, rest = str(rest[0]), rest[1:]
         match = self.main.cleaned_data.get(f"{outcome}_match")
         if match == "yaml" or not self.rows[outcome].forms:
             return self.main, f"{outcome}_yaml" if match == "yaml" else f"{outcome}_match"
@@ -281,11 +282,12 @@ class ScenarioDesigner:
 def document_to_data(doc: dict[str, Any]) -> MultiValueDict:
     """Flat form data (as a browser would post it) for a raw scenario document."""
     doc = doc if isinstance(doc, dict) else {}
-    world = doc.get("world") if isinstance(doc.get("world"), dict) else {}
-    kind = WORLD_KINDS.get(world.get("kind")) if isinstance(world.get("kind"), str) else None
-    termination = doc.get("termination") if isinstance(doc.get("termination"), dict) else {}
+    world = v.mapping_or_empty(doc.get("world"))
+    kind_name = world.get("kind")
+    kind = WORLD_KINDS.get(kind_name) if isinstance(kind_name, str) else None
+    termination = v.mapping_or_empty(doc.get("termination"))
     evaluation = doc.get("evaluation")
-    budget = doc.get("budget") if isinstance(doc.get("budget"), dict) else {}
+    budget = v.mapping_or_empty(doc.get("budget"))
     main: dict[str, Any] = {name: v.show(doc.get(name)) for name in _MAIN_FIELDS}
     main["world_kind"] = v.show(world.get("kind"))
     main["max_ticks"] = v.show(termination.get("max_ticks"))
@@ -307,9 +309,9 @@ def document_to_data(doc: dict[str, Any]) -> MultiValueDict:
     main["evaluation_dimensions"] = v.show_csv(evaluation.get("dimensions"))
     for key in ("tokens_per_run", "tokens_per_agent"):
         main[f"budget_{key}"] = v.show(budget.get(key))
-    data = MultiValueDict()
+    data: MultiValueDict[str, Any] = MultiValueDict()
     _write(data, "s", main)
-    params = world.get("params") if isinstance(world.get("params"), dict) else {}
+    params = v.mapping_or_empty(world.get("params"))
     _write(data, "wp", WorldParamsForm.from_params(params, tuple(kind.params) if kind else ()))
     for prefix, items in rows.items():
         form_class = ROWS[prefix]
@@ -349,6 +351,7 @@ def _write(data: MultiValueDict, prefix: str, fields: dict[str, Any]) -> None:
 
 
 def read_rows(data: MultiValueDict, prefix: str) -> list[dict[str, list[str]]]:
+    """The posted rows of one repeated section (`<prefix>-<i>-<field>`), as lists of values."""
     total = _total(data, prefix)
     rows: list[dict[str, list[str]]] = [{} for _ in range(total)]
     for key in list(data.keys()):
@@ -361,6 +364,7 @@ def read_rows(data: MultiValueDict, prefix: str) -> list[dict[str, list[str]]]:
 
 
 def write_rows(data: MultiValueDict, prefix: str, rows: list[dict[str, Any]]) -> None:
+    """Replace one section's rows in the flat data, with the formset's management counts."""
     for key in list(data.keys()):
         parts = key.split("-", 2)
         if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():
@@ -410,7 +414,7 @@ def apply_row_op(data: MultiValueDict, op: str) -> MultiValueDict:
 def _multi(data: Any) -> MultiValueDict:
     if isinstance(data, MultiValueDict):
         return data.copy()
-    result = MultiValueDict()
+    result: MultiValueDict[str, Any] = MultiValueDict()
     for key, value in dict(data).items():
         result.setlist(key, value if isinstance(value, list) else [value])
     return result

@@ -6,9 +6,10 @@ so there is one set of rules and one wording of errors for the form, YAML and th
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
+from django.utils.datastructures import MultiValueDict
 
 from scenarios_app.forms import values as v
 
@@ -70,7 +71,22 @@ class SectionForm(forms.Form):
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
-class LocationForm(SectionForm):
+class RowForm(SectionForm):
+    """A form for one row of a repeated section: a location, a template, a condition..."""
+
+    @classmethod
+    def from_item(cls, item: Any) -> dict[str, Any]:
+        """The field values that show one item of the section's list."""
+        raise NotImplementedError
+
+    def to_item(self) -> Any:
+        """The document item that the cleaned fields describe."""
+        raise NotImplementedError
+
+
+class LocationForm(RowForm):
+    """A map location: id, elevation, shelter, capacity and what is there."""
+
     id = _text(placeholder="id")
     elevation = _number(placeholder="0")
     shelter = forms.BooleanField(required=False)
@@ -109,7 +125,9 @@ class LocationForm(SectionForm):
         return item
 
 
-class RouteForm(SectionForm):
+class RouteForm(RowForm):
+    """A route between two locations and its length in ticks (`[a, b, ticks]` in the document)."""
+
     a = _text(placeholder="from")
     b = _text(placeholder="to")
     ticks = _number(placeholder="ticks")
@@ -128,7 +146,9 @@ class RouteForm(SectionForm):
         return [None if x is v.MISSING else x for x in (a, b, ticks)]
 
 
-class ResourceForm(SectionForm):
+class ResourceForm(RowForm):
+    """A shared resource and its starting amount (one `name: amount` entry)."""
+
     name = _text(placeholder="resource", list="resource-names")
     amount = _number(placeholder="amount")
 
@@ -141,7 +161,9 @@ class ResourceForm(SectionForm):
         return v.text(self.cleaned_data["name"]), None if amount is v.MISSING else amount
 
 
-class TemplateForm(SectionForm):
+class TemplateForm(RowForm):
+    """An agent template: identity, persona, emotions, model, actions, start, knowledge."""
+
     id = _text(placeholder="rescuer")
     kind = _select(tuple((k, k) for k in AGENT_KINDS))
     count = _number(placeholder="1")
@@ -162,16 +184,17 @@ class TemplateForm(SectionForm):
 
     def __init__(self, *args: Any, world_actions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        chosen = [
-            a for a in (self.data.getlist(self.add_prefix("actions")) if self.is_bound else [])
-        ]
+        data = self.data
+        chosen: list[str] = []
+        if self.is_bound and isinstance(data, MultiValueDict):
+            chosen = list(data.getlist(self.add_prefix("actions")))
         names = list(world_actions) + [a for a in chosen if a not in world_actions]
-        self.fields["actions"].choices = [(a, a) for a in names]
+        cast(forms.ChoiceField, self.fields["actions"]).choices = [(a, a) for a in names]
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> dict[str, Any]:
-        emotion = item.get("emotion") if isinstance(item.get("emotion"), dict) else {}
-        data = {
+        emotion = v.mapping_or_empty(item.get("emotion"))
+        data: dict[str, Any] = {
             name: v.show(item.get(name))
             for name in ("id", "kind", "count", "name", "role", "persona", "model", "start")
         }
@@ -208,7 +231,9 @@ class TemplateForm(SectionForm):
         return item
 
 
-class RoomForm(SectionForm):
+class RoomForm(RowForm):
+    """A chat room and its members (agent names or `template:<id>`)."""
+
     id = _text(placeholder="command")
     members = _text(placeholder="template:rescuer, Mayor", list="member-names")
 
@@ -224,7 +249,9 @@ class RoomForm(SectionForm):
         return item
 
 
-class EventForm(SectionForm):
+class EventForm(RowForm):
+    """A scheduled world event: its tick, type and parameters."""
+
     at_tick = _number(placeholder="10")
     type = _text(placeholder="levee_breach", list="event-types")
     params = _text(placeholder="{surge: 1.5}")
@@ -246,7 +273,9 @@ class EventForm(SectionForm):
         return item
 
 
-class ConditionForm(SectionForm):
+class ConditionForm(RowForm):
+    """One metric condition of a success or failure rule (`metric op value`)."""
+
     metric = _text(placeholder="metric", list="metric-names")
     op = _select(tuple((op, op) for op in OPERATORS))
     value = _number(placeholder="value")

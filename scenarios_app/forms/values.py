@@ -7,6 +7,7 @@ typed (e.g. `abc` for a number) so the engine's validation reports it with its p
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -17,11 +18,13 @@ _INT = re.compile(r"^[+-]?\d+$")
 
 
 def text(raw: Any) -> Any:
+    """Stripped text, or MISSING when blank."""
     value = str(raw or "").strip()
     return value if value else MISSING
 
 
 def number(raw: Any) -> Any:
+    """An int or float from the text; unparsable text stays text for validation to report."""
     value = str(raw or "").strip()
     if not value:
         return MISSING
@@ -57,11 +60,13 @@ def mapping(raw: Any) -> Any:
 
 
 def lines(raw: Any) -> Any:
+    """Non-blank lines as a list, or MISSING."""
     items = [line.strip() for line in str(raw or "").splitlines() if line.strip()]
     return items or MISSING
 
 
 def csv(raw: Any) -> Any:
+    """Comma-separated items as a list, or MISSING."""
     items = [item.strip() for item in str(raw or "").split(",") if item.strip()]
     return items or MISSING
 
@@ -78,6 +83,7 @@ def show(value: Any) -> str:
 
 
 def show_mapping(value: Any) -> str:
+    """A mapping as block YAML for a text area ("" when empty)."""
     if value in (None, {}):
         return ""
     if not isinstance(value, dict):
@@ -86,12 +92,14 @@ def show_mapping(value: Any) -> str:
 
 
 def show_lines(value: Any) -> str:
+    """A list as one item per line."""
     if isinstance(value, list | tuple):
         return "\n".join(str(v) for v in value)
     return show(value)
 
 
 def show_csv(value: Any) -> str:
+    """A list as comma-separated text."""
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return show(value)
@@ -107,11 +115,16 @@ class _ReadableDumper(yaml.SafeDumper):
     """Short lists and small flat mappings on one line, as people write scenario files."""
 
 
+def mapping_or_empty(value: Any) -> dict[str, Any]:
+    """`value` where the document holds a mapping, else an empty one (for optional sections)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, bool | int | float | str)
 
 
-def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+def _represent_list(dumper: yaml.SafeDumper, data: Sequence[Any]) -> yaml.Node:
     flow = all(_is_scalar(item) for item in data) and len(str(data)) < 90
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from rest_framework import generics, status
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.schemas.inspectors import ViewInspector
 from rest_framework.views import APIView
 
 from simengine.api.errors import api_exception_handler
@@ -14,14 +19,16 @@ from simengine.api.parsers import JSON_PARSERS
 from simengine.api.schema import ApiAutoSchema
 
 
-class ApiMixin:
-    # Token or session auth (401 for anonymous), JSON bodies, our error format and schema.
-    # `LoginRequiredMiddleware` would redirect API clients to the login page, so API views
-    # are exempt from it and rely on DRF's `IsAuthenticated` instead. (Comments, not a
-    # docstring: drf-spectacular would print a docstring into every operation.)
+class ApiMixin(APIView):
+    """Token or session auth (401 for anonymous), JSON bodies, our error format and schema.
 
-    parser_classes = JSON_PARSERS
-    schema = ApiAutoSchema()
+    `LoginRequiredMiddleware` would redirect API clients to the login page, so API views
+    are exempt from it and rely on DRF's `IsAuthenticated` instead. (`ApiAutoSchema` keeps
+    view docstrings like this one out of the OpenAPI operations.)
+    """
+
+    parser_classes: Sequence[type[BaseParser]] = JSON_PARSERS
+    schema: ViewInspector | None = ApiAutoSchema()
     may_conflict = False  # True where a 409 is possible (documented in the schema)
 
     @classmethod
@@ -33,11 +40,11 @@ class ApiMixin:
 
 
 class ApiView(ApiMixin, APIView):
-    pass
+    """A single-object or action endpoint of the API."""
 
 
 class ApiListView(ApiMixin, generics.ListAPIView):
-    # A paginated list whose query parameters are validated by `filter_serializer_class`.
+    """A paginated list endpoint whose query parameters `filter_serializer_class` validates."""
 
     filter_serializer_class: Any = None
 
@@ -71,6 +78,12 @@ def validated_query(request: Any, serializer_class: Any) -> dict[str, Any]:
 
 
 def validated_body(request: Any, serializer_class: Any, **kwargs: Any) -> dict[str, Any]:
+    """The request body checked by a serializer (a 400 with every problem otherwise)."""
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def request_user(request: Request) -> User:
+    """The signed-in user of an API request (`IsAuthenticated` has refused anonymous ones)."""
+    return cast(User, request.user)

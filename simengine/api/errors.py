@@ -45,6 +45,8 @@ class InvalidInput(exceptions.APIException):
 
 
 class ErrorItemSerializer(serializers.Serializer):
+    """One problem in an error body: where it is and what is wrong."""
+
     path = serializers.CharField(help_text="Where the problem is, e.g. `overrides.max_ticks`.")
     message = serializers.CharField()
 
@@ -53,7 +55,9 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
     detail = serializers.CharField()
-    errors = ErrorItemSerializer(many=True, required=False)
+    # DRF's metaclass moves declared fields off the class, so this does not shadow
+    # `Serializer.errors` at runtime; the stubs cannot see that.
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -24,6 +24,7 @@ _INTEGER = re.compile(r"-?\d{1,12}")
 
 
 def query_int(request: Request, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """An integer query parameter within bounds; anything else answers 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -166,4 +167,6 @@ class KeysetPagination(pagination.BasePagination):
 
 
 class StepKeysetPagination(KeysetPagination):
+    """Keyset pagination for a run's steps, ordered by step index."""
+
     ordering = ("index", "id")

@@ -16,7 +16,10 @@ class YamlTextParser(BaseParser):
 
     media_type = "application/yaml"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> str:
+    # DRF's stubs expect a mapping, but a parser may return any value: this one gives text.
+    def parse(  # type: ignore[override]
+        self, stream: Any, media_type: str | None = None, parser_context: Any = None
+    ) -> str:
         raw = stream.read(MAX_TEXT_BYTES + 1) if stream is not None else b""
         if len(raw) > MAX_TEXT_BYTES:
             raise ParseError(f"the body is larger than {MAX_TEXT_BYTES} bytes")
@@ -30,10 +33,14 @@ class YamlTextParser(BaseParser):
 
 
 class TextYamlParser(YamlTextParser):
+    """The YAML body parser under `text/yaml`."""
+
     media_type = "text/yaml"
 
 
 class XYamlParser(YamlTextParser):
+    """The YAML body parser under `application/x-yaml`."""
+
     media_type = "application/x-yaml"
 
 
@@ -72,5 +79,5 @@ def find_unstorable(data: Any, max_depth: int = 64) -> str:
     return ""
 
 
-YAML_PARSERS = [YamlTextParser, TextYamlParser, XYamlParser]
-JSON_PARSERS = [SafeJSONParser]
+YAML_PARSERS: list[type[BaseParser]] = [YamlTextParser, TextYamlParser, XYamlParser]
+JSON_PARSERS: list[type[BaseParser]] = [SafeJSONParser]

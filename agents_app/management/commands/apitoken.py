@@ -1,9 +1,13 @@
+"""`manage.py apitoken USERNAME`: print a user's API token, for scripts and the Swagger UI."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rest_framework.authtoken.models import Token
 
 
 class Command(BaseCommand):
+    """Print a user's API token, creating the token (and, if asked, the user) or rotating it."""
+
     help = "Print USERNAME's API token (creating it, or a new one with --rotate)."
 
     def add_arguments(self, parser: CommandParser) -> None:

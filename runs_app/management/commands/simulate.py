@@ -57,8 +57,10 @@ def resolve_scenario(ref: str) -> ScenarioSpec:
 def with_available_models(
     spec: ScenarioSpec, override: str | None
 ) -> tuple[ScenarioSpec, str | None, list[str]]:
-    """Move agents whose model cannot be served now (Ollama down, no API key) to the
-    offline policy, as the console does; returns the spec, the override and one note each.
+    """Move agents whose model cannot be served now to the offline policy, as the console does.
+
+    Ollama down or no API key, for example. Returns the spec, the override and one note
+    per moved model.
     """
     try:
         from simengine.llm import preflight
@@ -108,6 +110,8 @@ def decision_maker_for(
 
 
 class Command(BaseCommand):
+    """Run a scenario headless (in process or on the workers) and print metrics or aggregates."""
+
     help = "Run a scenario headless and print its metrics (or aggregates over many seeds)."
     requires_system_checks: list[str] = []  # runs on the core alone: no database, no URLs
 
@@ -218,6 +222,10 @@ class Command(BaseCommand):
         keep_trace: bool,
     ) -> BatchSummary:
         with tqdm(total=runs, desc="runs", unit="run", file=self._progress()) as bar:
+
+            def count_run(_summary: RunSummary) -> None:
+                bar.update(1)
+
             return run_many(
                 spec,
                 seed=seed,
@@ -227,7 +235,7 @@ class Command(BaseCommand):
                 max_ticks=max_ticks,
                 model_override=override,
                 processes=parallel,
-                on_run=lambda _summary: bar.update(1),
+                on_run=count_run,
                 keep_trace=keep_trace,
             )
 

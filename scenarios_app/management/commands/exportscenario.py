@@ -1,3 +1,5 @@
+"""`manage.py exportscenario`: print a stored scenario's spec as YAML or JSON."""
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scenarios_app.models import Scenario
@@ -5,6 +7,8 @@ from scenarios_app.services import scenario_export
 
 
 class Command(BaseCommand):
+    """Print a stored scenario version's spec (the latest unless `--version`)."""
+
     help = "Print a stored scenario's spec (latest version unless --version) as YAML or JSON."
 
     def add_arguments(self, parser: CommandParser) -> None:

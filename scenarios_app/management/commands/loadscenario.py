@@ -1,3 +1,5 @@
+"""`manage.py loadscenario`: validate a scenario file and save it as a version."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -6,6 +8,8 @@ from scenarios_app.services import SpecError, scenario_import
 
 
 class Command(BaseCommand):
+    """Validate a scenario file and save it as a new scenario or a new version."""
+
     help = "Validate a scenario file (YAML or JSON) and save it as a new scenario version."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,6 +14,8 @@ CREDENTIALS_FILE = Path(settings.BASE_DIR) / ".simengine-admin.txt"
 
 
 class Command(BaseCommand):
+    """Load the samples, create the local admin once, and report whether the models answer."""
+
     help = "Load the sample scenarios, create a local admin on first run, report LLM health."
 
     def add_arguments(self, parser) -> None:
