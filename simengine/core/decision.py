@@ -41,6 +41,8 @@ class InboxMessage:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """A message an agent sends this tick: to an agent, a room or everyone."""
+
     to: str  # "agent:<name>" | "room:<id>" | "all"
     text: str
 
@@ -56,6 +58,7 @@ class Decision:
 
     @classmethod
     def noop(cls, reason: str) -> Decision:
+        """A decision to wait, saying why (the model's answer could not be used)."""
         return cls(thought=f"(no-op: {reason})", actions=({"type": "wait"},))
 
     @classmethod
@@ -70,6 +73,7 @@ class Decision:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The decision as the JSON the decision contract describes."""
         return {
             "thought": self.thought,
             "actions": [dict(a) for a in self.actions],
@@ -119,8 +123,11 @@ class LLMCallRecord:
     error: str | None = None
     agent_id: str | None = None
     tick: int | None = None
+    # How the answer's shape was asked for (json_schema, json_object, text, tool; "" = n/a)
+    output_mode: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """The record as a plain dict (sinks, JSONL traces, replay sources)."""
         return {
             "provider": self.provider,
             "model": self.model,
@@ -136,11 +143,14 @@ class LLMCallRecord:
             "error": self.error,
             "agent_id": self.agent_id,
             "tick": self.tick,
+            "output_mode": self.output_mode,
         }
 
 
 @dataclass(frozen=True)
 class DecisionOutcome:
+    """A decision and every call made for it; `fallback` says why it is a no-op or offline."""
+
     decision: Decision
     calls: tuple[LLMCallRecord, ...] = ()
     fallback: str | None = None  # set when the decision is a no-op or an offline fallback
@@ -149,4 +159,6 @@ class DecisionOutcome:
 class DecisionMaker(Protocol):
     """Decides for one agent. Implementations must never raise for bad model output."""
 
-    async def decide(self, request: DecisionRequest) -> DecisionOutcome: ...
+    async def decide(self, request: DecisionRequest) -> DecisionOutcome:
+        """One decision for the request's agent, never raising for bad model output."""
+        ...

@@ -39,7 +39,13 @@ def echo_registered(monkeypatch):
 
 
 def test_the_core_knows_exactly_the_registered_providers():
-    assert known_providers() == tuple(PROVIDERS) == ("ollama", "anthropic", "offline", "replay")
+    assert known_providers() == tuple(PROVIDERS) == (
+        "ollama",
+        "anthropic",
+        "openai",
+        "offline",
+        "replay",
+    )
     with pytest.raises(ValueError, match="unknown provider 'olama'"):
         check_model_id("olama/llama3.2")
 
