@@ -160,6 +160,16 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, api.APIConnectionError | ConnectionError)
 
 
+def server_message(exc: Any) -> str:
+    """The server's own error text (`{"error": {"message": ...}}` or `{"message": ...}`)."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        if isinstance(inner.get("message"), str):
+            return inner["message"]
+    return str(getattr(exc, "message", exc))
+
+
 def _check(completion: Any, server: OpenAIServer) -> Any:
     """The completion, or `MalformedAnswer` when the body was not a chat completion."""
     choices = getattr(completion, "choices", None)
@@ -321,7 +331,7 @@ class OpenAIServerProvider(ServedProvider["openai.AsyncOpenAI", Sent]):
             )
         if isinstance(exc, api.APIStatusError):
             return ProviderResponseError(
-                f"{server.where} answered HTTP {exc.status_code}{after}: {exc.message}",
+                f"{server.where} answered HTTP {exc.status_code}{after}: {server_message(exc)}",
                 status_code=exc.status_code,
                 retries=retries,
             )
@@ -333,8 +343,7 @@ class OpenAIServerProvider(ServedProvider["openai.AsyncOpenAI", Sent]):
                 retries=retries,
             )
         if isinstance(exc, api.APIConnectionError | ConnectionError):
-            message = f"{unreachable_message(server)}{after}"
-            return ProviderUnavailableError(message, retries=retries)
+            return ProviderUnavailableError(unreachable_message(server, after), retries=retries)
         return LLMError(f"the call to {server.where} failed: {exc!r}", retries=retries)
 
 

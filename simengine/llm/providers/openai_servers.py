@@ -137,10 +137,10 @@ def missing_base_url_message(server: OpenAIServer) -> str:
     )
 
 
-def unreachable_message(server: OpenAIServer) -> str:
-    """Nothing answers at the server's URL."""
+def unreachable_message(server: OpenAIServer, after: str = "") -> str:
+    """Nothing answers at the server's URL (`after` e.g. " after 3 retries")."""
     return (
-        f"{server.where} is not reachable: start the server (vLLM, llama.cpp's llama-server, "
+        f"{server.where} is not reachable{after}: start the server (vLLM, llama.cpp's llama-server, "
         f"LM Studio) or fix {server.var(BASE_URL_VAR)}, or use an offline/ model"
     )
 
