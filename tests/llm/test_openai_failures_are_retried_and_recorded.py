@@ -1,5 +1,8 @@
-"""OpenAI-compatible servers: 429 honours retry-after, 5xx is retried with backoff, and every
-failure that outlasts the retries (or cannot be retried) is recorded with advice."""
+"""Failures of OpenAI-compatible servers are retried where it helps and recorded with advice.
+
+429 honours retry-after, 5xx is retried with backoff; what outlasts the retries (or cannot be
+retried) is a recorded error and the agent waits.
+"""
 
 from __future__ import annotations
 

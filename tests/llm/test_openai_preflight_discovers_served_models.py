@@ -1,6 +1,9 @@
-"""Preflight and discovery for OpenAI-compatible servers: GET /models names what a server serves,
-an unknown model or a missing base URL gets one line saying what to do, and named servers
-(`OPENAI_BASE_URL_<NAME>`, model ids `openai/@<name>/<model>`) each get their own limiter."""
+"""Preflight and discovery for OpenAI-compatible servers, one or several.
+
+GET /models names what a server serves; an unknown model or a missing base URL gets one line
+saying what to do; named servers (`OPENAI_BASE_URL_<NAME>`, model ids
+`openai/@<name>/<model>`) each get their own key and limiter.
+"""
 
 from __future__ import annotations
 

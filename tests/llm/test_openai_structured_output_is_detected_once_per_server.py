@@ -1,6 +1,7 @@
-"""Structured output on OpenAI-compatible servers: json_schema where accepted, else json_object,
-else plain text with the schema in the prompt; the accepted mode is found once per server and
-recorded on every call."""
+"""Structured output on OpenAI-compatible servers is detected once per server and recorded.
+
+json_schema where accepted, else json_object, else plain text with the schema in the prompt.
+"""
 
 from __future__ import annotations
 
