@@ -1,3 +1,5 @@
+"""Reads for scenarios: lists, versions, diffs, and the models the console can offer."""
+
 from __future__ import annotations
 
 import difflib
@@ -10,6 +12,7 @@ from scenarios_app.models import Scenario, ScenarioVersion
 
 
 def scenario_list() -> QuerySet[Scenario]:
+    """Every scenario by name, with its version count and latest version number."""
     return Scenario.objects.annotate(
         version_count=Count("versions", distinct=True),
         latest_number=Max("versions__number"),
@@ -17,6 +20,7 @@ def scenario_list() -> QuerySet[Scenario]:
 
 
 def scenario_version_list(*, scenario: Scenario) -> QuerySet[ScenarioVersion]:
+    """The scenario's versions, newest first."""
     return scenario.versions.select_related("created_by").order_by("-number")
 
 
@@ -48,6 +52,8 @@ def scenario_versions_with_usage(*, scenario: Scenario) -> QuerySet[ScenarioVers
 
 @dataclass(frozen=True)
 class DiffLine:
+    """One line of a version diff, with its line numbers on each side."""
+
     kind: str  # "hunk" | "add" | "del" | "same"
     text: str
     old_number: int | None = None
@@ -80,6 +86,8 @@ def scenario_version_diff(*, old: ScenarioVersion, new: ScenarioVersion) -> list
 
 @dataclass(frozen=True)
 class ModelOptions:
+    """The model ids the console offers now, and whether Ollama answered (with its error)."""
+
     models: list[str]
     ollama_reachable: bool
     ollama_message: str
