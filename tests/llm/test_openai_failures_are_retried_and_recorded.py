@@ -136,7 +136,7 @@ def test_without_a_base_url_nothing_is_sent_and_the_record_says_what_to_set():
 
     [outcome] = decide(maker, decision_request(model=MODEL))
 
-    assert outcome.calls[0].error.startswith("OPENAI_BASE_URL is not set: set it to the ")
+    assert str(outcome.calls[0].error).startswith("OPENAI_BASE_URL is not set: set it to the ")
 
 
 def test_a_key_is_sent_as_a_bearer_token_and_a_wrong_one_is_named():

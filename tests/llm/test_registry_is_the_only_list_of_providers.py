@@ -1,5 +1,7 @@
-"""The provider registry is the one list of providers: the client, preflight, the console's
-model list and the scenario spec's check all read it."""
+"""The provider registry is the one list of providers.
+
+The client, preflight, the console's model list and the scenario spec's check all read it.
+"""
 
 from __future__ import annotations
 
@@ -39,13 +41,8 @@ def echo_registered(monkeypatch):
 
 
 def test_the_core_knows_exactly_the_registered_providers():
-    assert known_providers() == tuple(PROVIDERS) == (
-        "ollama",
-        "anthropic",
-        "openai",
-        "offline",
-        "replay",
-    )
+    names = ("ollama", "anthropic", "openai", "offline", "replay")
+    assert known_providers() == tuple(PROVIDERS) == names
     with pytest.raises(ValueError, match="unknown provider 'olama'"):
         check_model_id("olama/llama3.2")
 

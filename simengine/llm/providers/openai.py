@@ -164,9 +164,11 @@ def server_message(exc: Any) -> str:
     """The server's own error text (`{"error": {"message": ...}}` or `{"message": ...}`)."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        if isinstance(inner.get("message"), str):
-            return inner["message"]
+        error = body.get("error")
+        inner: dict[str, Any] = error if isinstance(error, dict) else body
+        message = inner.get("message")
+        if isinstance(message, str):
+            return message
     return str(getattr(exc, "message", exc))
 
 

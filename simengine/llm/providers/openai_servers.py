@@ -85,7 +85,7 @@ def split_server(model: str) -> tuple[str, str]:
 
 
 def server_names(settings: LLMSettings) -> list[str]:
-    """ "" (when OPENAI_BASE_URL is set) and every NAME of a set OPENAI_BASE_URL_<NAME>."""
+    """Configured servers: `""` when OPENAI_BASE_URL is set, then each OPENAI_BASE_URL_<NAME>."""
     names = [""] if settings.env(BASE_URL_VAR) else []
     prefix = f"{BASE_URL_VAR}_"
     for var in sorted(settings.environ):
@@ -140,8 +140,8 @@ def missing_base_url_message(server: OpenAIServer) -> str:
 def unreachable_message(server: OpenAIServer, after: str = "") -> str:
     """Nothing answers at the server's URL (`after` e.g. " after 3 retries")."""
     return (
-        f"{server.where} is not reachable{after}: start the server (vLLM, llama.cpp's llama-server, "
-        f"LM Studio) or fix {server.var(BASE_URL_VAR)}, or use an offline/ model"
+        f"{server.where} is not reachable{after}: start the server (vLLM, llama.cpp's "
+        f"llama-server, LM Studio) or fix {server.var(BASE_URL_VAR)}, or use an offline/ model"
     )
 
 
