@@ -92,6 +92,11 @@ class ModelOptions:
     ollama_reachable: bool
     ollama_message: str
 
+    @property
+    def served(self) -> list[str]:
+        """The offered models that a model server answers (not the offline policies)."""
+        return [m for m in self.models if not m.startswith("offline/")]
+
 
 def llm_model_options() -> ModelOptions:
     """Model ids the router can serve now, and Ollama's state, cached for a few seconds.

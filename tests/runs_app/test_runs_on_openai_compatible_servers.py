@@ -160,3 +160,17 @@ def test_simulate_without_a_base_url_says_to_set_it_and_runs_offline(monkeypatch
     [line] = [line for line in err.splitlines() if "OPENAI_BASE_URL" in line]
     assert line.startswith(f"{MODEL} is unavailable (OPENAI_BASE_URL is not set: set it to ")
     assert "status: completed" in out
+
+
+def test_the_designers_offer_the_servers_models_when_ollama_is_down(
+    admin_client, monkeypatch, served
+):
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+    cache.delete("console:model-options")
+
+    editor = admin_client.get(reverse("scenarios:new")).content.decode()
+    brief = admin_client.get(reverse("scenarios:design")).content.decode()
+
+    assert f'<option value="{MODEL}">' in editor
+    assert f'<option value="{MODEL}" selected>' in brief  # the designer model starts on it
+    assert "offline/heuristic designs from the brief" not in brief
