@@ -96,8 +96,9 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
     from bench.live import channel_layer_floor, session_cookie
     from bench.overhead import measure_live_latency, measure_overhead
     from bench.pools import WorkerPool
+    from bench.protocols import measure_fast_server, measure_openai_saturation
     from bench.saturation import measure_minimal_loop, measure_runs
-    from tests.fakes import FakeOllama
+    from tests.fakes import FakeOllama, FakeOpenAI
     from tests.processes import daphne_server
 
     # the workers freeze their start-up heap on their first slice (runs_app execution);
@@ -118,7 +119,13 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
         server = stack.enter_context(
             FakeOllama(slots=sizes.slots, latency=sizes.latency, max_queue=512)
         )
-        llm_env = {"OLLAMA_HOST": server.url, "SIMENGINE_OLLAMA_PARALLEL": str(sizes.slots)}
+        openai_server = stack.enter_context(FakeOpenAI(slots=sizes.slots, latency=sizes.latency))
+        llm_env = {
+            "OLLAMA_HOST": server.url,
+            "SIMENGINE_OLLAMA_PARALLEL": str(sizes.slots),
+            "OPENAI_BASE_URL": openai_server.base_url,
+            "SIMENGINE_OPENAI_PARALLEL": str(sizes.slots),
+        }
         os.environ.update(llm_env)
         pools = {
             "cpu": WorkerPool(
@@ -197,6 +204,15 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
             slots=sizes.slots,
             latency=sizes.latency,
         )
+        log("1 saturation on the OpenAI-compatible stand-in")
+        figures["saturation_openai"] = measure_openai_saturation(
+            pool=pools["llm"], redis=redis, server=openai_server, sizes=sizes
+        )
+        for protocol, stand_in in (("ollama", server), ("openai", openai_server)):
+            log(f"1 fast server ({protocol})")
+            figures[f"fast_{protocol}"] = measure_fast_server(
+                pool=pools["llm"], redis=redis, server=stand_in, protocol=protocol, sizes=sizes
+            )
         log("3 growth")
         server.latency = 0.0
         pools["growth"].use()

@@ -64,6 +64,7 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             single["ratio_to_p_over_l"] >= 0.95,
         )
     )
+    out += protocol_rows(figures)
     over = figures["overhead"]
     out.append(
         Row(
@@ -216,6 +217,47 @@ def rows(figures: dict[str, Any]) -> list[Row]:
 
 
 HEADER = ("Figure", "Measured", "Ideal (same run)", "Ratio", "Target", "Verdict")
+
+
+def protocol_rows(figures: dict[str, Any]) -> list[Row]:
+    """Saturation on the OpenAI-compatible stand-in and the fast server on both protocols."""
+    out: list[Row] = []
+    sat = figures.get("saturation_openai")
+    if sat:
+        loop, calls = sat["minimal_loop"], sat["calls"]
+        out.append(
+            Row(
+                f"1 saturation, OpenAI-compatible: {sat['runs']} runs x {sat['agents']} agents, "
+                f"P={sat['slots']}, L={sat['latency_s'] * 1000:.0f} ms",
+                f"{_n(sat['decisions_per_second'], 1)} decisions/s, server busy "
+                f"{sat['busy_fraction']:.3f}; {calls['per_decision']:.3f} calls per decision, "
+                f"most in flight {calls['max_in_flight']}",
+                f"P/L {_n(sat['ideal_p_over_l'], 1)}/s; bare asyncio loop (openai client) "
+                f"{_n(loop['calls_per_second'], 1)}/s ({loop['ratio_to_p_over_l']:.3f})",
+                f"{sat['ratio_to_p_over_l']:.3f} of P/L",
+                ">= 0.95 of P/L",
+                sat["ratio_to_p_over_l"] >= 0.95,
+            )
+        )
+    for protocol, label in (("ollama", "Ollama"), ("openai", "OpenAI-compatible")):
+        fast = figures.get(f"fast_{protocol}")
+        if not fast:
+            continue
+        loop = fast["minimal_loop"]
+        out.append(
+            Row(
+                f"1 fast server, {label}: {fast['runs']} runs x {fast['agents']} agents, "
+                f"P={fast['slots']}, L={fast['latency_s'] * 1000:.0f} ms",
+                f"{_n(fast['decisions_per_second'], 1)} decisions/s, server busy "
+                f"{fast['busy_fraction']:.3f}",
+                f"bare asyncio loop {_n(loop['calls_per_second'], 1)}/s; P/L "
+                f"{_n(fast['ideal_p_over_l'], 1)}/s",
+                f"{fast['ratio_to_minimal_loop']:.3f} of the loop",
+                ">= 0.95 of the bare loop",
+                fast["ratio_to_minimal_loop"] >= 0.95,
+            )
+        )
+    return out
 
 
 def markdown(table: list[Row]) -> str:

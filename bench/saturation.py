@@ -88,9 +88,10 @@ def measure_runs(
     ticks: int,
     slots: int,
     latency: float,
+    model: str = MODEL,
 ) -> dict:
-    """`runs` runs of `agents` LLM agents for `ticks` ticks, started together."""
-    version = flood_version(agents=agents, ticks=ticks, model=MODEL)
+    """`runs` runs of `agents` LLM agents for `ticks` ticks on `model`, started together."""
+    version = flood_version(agents=agents, ticks=ticks, model=model)
     created = create_paused(version, runs)
     fallbacks = [r.notes for r in created if r.notes]
     if fallbacks:
@@ -112,6 +113,7 @@ def measure_runs(
     barrier = agents / (rounds * latency)
     decisions = calls["decide"]
     return {
+        "model": model,
         "runs": runs,
         "agents": agents,
         "ticks": ticks,

@@ -39,6 +39,11 @@ class Sizes:
     # workers for the LLM-bound runs (processes per node x nodes): every run gets one
     llm_nodes: int = 2
     llm_concurrency: int = 5
+    # 1 fast server, on each protocol (Ollama, OpenAI-compatible): P=`slots`, L=fast_latency
+    fast_runs: int = 10
+    fast_agents: int = 20
+    fast_ticks: int = 10
+    fast_latency: float = 0.05
 
 
 FULL = Sizes(
@@ -88,4 +93,6 @@ QUICK = Sizes(
     batch_agents=20,
     batch_ticks=10,
     llm_concurrency=2,
+    fast_runs=4,
+    fast_ticks=2,
 )

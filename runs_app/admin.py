@@ -86,9 +86,10 @@ class LLMCallAdmin(admin.ModelAdmin):
         "tokens_in",
         "tokens_out",
         "latency_ms",
+        "output_mode",
         "error",
     )
-    list_filter = ("provider", "purpose", "model")
+    list_filter = ("provider", "purpose", "model", "output_mode")
     search_fields = ("agent", "model", "error")
     raw_id_fields = ("run",)
 

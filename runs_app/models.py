@@ -228,6 +228,9 @@ class LLMCall(models.Model):
     latency_ms = models.FloatField(default=0)
     retries = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # How the answer's shape was asked for, e.g. an OpenAI-compatible server's accepted
+    # response_format (json_schema, json_object, text); blank where a provider records none.
+    output_mode = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

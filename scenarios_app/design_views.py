@@ -18,7 +18,8 @@ from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def _initial_model(models: list[str]) -> str:
-    return next((m for m in models if m.startswith("ollama/")), "offline/heuristic")
+    served = (m for prefix in ("ollama/", "openai/") for m in models if m.startswith(prefix))
+    return next(served, "offline/heuristic")
 
 
 @off_the_shared_thread

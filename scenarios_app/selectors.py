@@ -100,9 +100,18 @@ class ModelOptions:
     ollama_reachable: bool
     ollama_message: str
 
+    @property
+    def served(self) -> list[str]:
+        """The offered models that a model server answers (not the offline policies)."""
+        return [m for m in self.models if not m.startswith("offline/")]
+
 
 def llm_model_options() -> ModelOptions:
-    """Model ids the router can serve now, and Ollama's state, cached for a few seconds."""
+    """Model ids the router can serve now, and Ollama's state, cached for a few seconds.
+
+    Every registered provider offers its own (pulled Ollama models, Claude when keyed, the
+    models each OpenAI-compatible server lists, the offline policies); Ollama is asked once.
+    """
     cached = cache.get("console:model-options")
     if cached is not None:
         return cached
@@ -111,16 +120,9 @@ def llm_model_options() -> ModelOptions:
     settings = LLMSettings.from_env()
     health = check_ollama_sync(settings, timeout=1.5)
     options = ModelOptions(
-        models=available_models(settings) if health.reachable else _without_ollama(settings),
+        models=available_models(settings, health=health),
         ollama_reachable=health.reachable,
         ollama_message=health.error or "",
     )
     cache.set("console:model-options", options, 15)
     return options
-
-
-def _without_ollama(settings) -> list[str]:
-    from simengine.llm.health import OFFLINE_MODELS
-
-    found = [f"anthropic/{name}" for name in settings.anthropic_models]
-    return (found if settings.anthropic_api_key else []) + list(OFFLINE_MODELS)

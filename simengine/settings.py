@@ -246,6 +246,7 @@ LOGGING = {
     "loggers": {
         "django": {"level": "INFO"},
         "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},  # the openai and anthropic SDKs: a line per request
         "daphne": {"level": "WARNING"},
     },
 }

@@ -94,7 +94,7 @@ def test_a_bad_scenario_file_prints_every_error_and_fails(tmp_path: Path) -> Non
         call_command("simulate", str(bad), stdout=io.StringIO(), stderr=err)
     assert err.getvalue().splitlines() == [
         "agent_templates[0].model: unknown provider 'olama'"
-        " (known: ollama, anthropic, offline, replay)",
+        " (known: ollama, anthropic, openai, offline, replay)",
         "agent_templates[0].start: unknown location 'b' (known: a)",
     ]
 

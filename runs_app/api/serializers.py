@@ -165,6 +165,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
             "latency_ms",
             "retries",
             "error",
+            "output_mode",
             "created_at",
         ]
         read_only_fields = fields

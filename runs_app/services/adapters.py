@@ -74,6 +74,7 @@ def llm_call_fields(
         "latency_ms": call.latency_ms,
         "retries": call.retries,
         "error": call.error or "",
+        "output_mode": call.output_mode,
     }
 
 

@@ -123,6 +123,8 @@ class LLMCallRecord:
     error: str | None = None
     agent_id: str | None = None
     tick: int | None = None
+    # How the answer's shape was asked for (json_schema, json_object, text, tool; "" = n/a)
+    output_mode: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Every field as plain JSON, for the run's call log."""
@@ -141,6 +143,7 @@ class LLMCallRecord:
             "error": self.error,
             "agent_id": self.agent_id,
             "tick": self.tick,
+            "output_mode": self.output_mode,
         }
 
 

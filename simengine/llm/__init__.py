@@ -1,6 +1,6 @@
-"""The LLM layer: a router over the registered providers, with no Django.
+"""The LLM layer: a router over the registered providers, and no Django.
 
-Providers are Ollama, Claude, the offline policy and replays.
+Providers: Ollama, Claude, OpenAI-compatible servers, the offline policy, replays.
 
 `build_decision_maker()` is the entry point runs use; `ModelAsker` is the one path for
 asking a model for JSON (decider, evaluator, designer); `preflight()` / `model_problem()`

@@ -64,6 +64,7 @@ def call_record(
         error=str(error) if error else None,
         agent_id=request.agent_id,
         tick=request.tick,
+        output_mode=response.output_mode if response else "",
     )
 
 

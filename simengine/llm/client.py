@@ -86,6 +86,7 @@ class LLMClient:
             wait_ms=call.meter.wait_ms,
             retries=call.meter.retries,
             details=answer.details,
+            output_mode=answer.output_mode,
         )
 
     async def aclose(self) -> None:

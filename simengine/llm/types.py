@@ -53,6 +53,7 @@ class ProviderAnswer:
     tokens_in: int = 0
     tokens_out: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    output_mode: str = ""  # how the answer's shape was asked for: json_schema, json_object, ...
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,4 @@ class LLMResponse:
     wait_ms: float = 0.0
     retries: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    output_mode: str = ""

@@ -23,6 +23,9 @@ FIGURES = (
     "saturation",
     "saturation_single",
     "minimal_loop",
+    "saturation_openai",
+    "fast_ollama",
+    "fast_openai",
     "overhead",
     "growth",
     "live_latency",
@@ -57,6 +60,12 @@ def test_the_quick_bench_prints_the_table_and_writes_every_figure(tmp_path):
     assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-2000:]
     for row in (*TABLE_ROWS, "7 batch"):
         assert f"| {row}" in done.stdout
+    for row in (
+        "1 saturation, OpenAI-compatible",
+        "1 fast server, Ollama",
+        "1 fast server, OpenAI",
+    ):
+        assert f"| {row}" in done.stdout
     assert "Short of target:" in done.stdout
     results = json.loads(output.read_text())
     assert results["mode"] == "quick"
@@ -67,3 +76,8 @@ def test_the_quick_bench_prints_the_table_and_writes_every_figure(tmp_path):
     overhead = results["figures"]["overhead"]
     assert set(overhead["worker_cpu_ms_per_decision"]) >= {"decide", "apply", "persist", "notify"}
     assert results["figures"]["calls"]["per_decision"] > 0
+    for name in ("saturation_openai", "fast_openai"):  # the same targets, on the OpenAI stand-in
+        figure = results["figures"][name]
+        assert figure["model"].startswith("openai/")
+        assert figure["calls"]["per_decision"] == 1
+        assert figure["calls"]["max_in_flight"] <= figure["slots"]

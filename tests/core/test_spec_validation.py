@@ -32,7 +32,7 @@ CASES = [
         GOOD.replace("ollama/llama3.2", "olama/llama3.2"),
         [
             "agent_templates[0].model: unknown provider 'olama'"
-            " (known: ollama, anthropic, offline, replay)"
+            " (known: ollama, anthropic, openai, offline, replay)"
         ],
     ),
     (
@@ -238,7 +238,7 @@ def test_errors_from_every_section_are_reported_together() -> None:
     assert caught.value.errors == [
         "world.routes[0][1]: unknown location 'hil'",
         "agent_templates[0].model: unknown provider 'olama'"
-        " (known: ollama, anthropic, offline, replay)",
+        " (known: ollama, anthropic, openai, offline, replay)",
         "rooms[0].members[0]: unknown agent 'Nobody'",
         "budget.tokens_per_agent: must be >= 1, got -5",
     ]

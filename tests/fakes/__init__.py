@@ -1,4 +1,4 @@
-"""Loopback stand-ins for the LLM servers (Ollama, Anthropic), shared by tests and bench/.
+"""Loopback stand-ins for the LLM servers (Ollama, Anthropic, OpenAI), shared by tests and bench/.
 
     with running_ollama(slots=4, latency=0.5) as server:   # P slots, L seconds per answer
         os.environ["OLLAMA_HOST"] = server.url
@@ -12,11 +12,13 @@ content with `server.answer = lambda body: {...}`.
 from .anthropic_server import FakeAnthropic, running_anthropic
 from .http import LoopbackServer, Reply, Request, Stats
 from .ollama_server import FakeOllama, running_ollama
+from .openai_server import FakeOpenAI, running_openai
 from .schema_example import example_for_schema
 
 __all__ = [
     "FakeAnthropic",
     "FakeOllama",
+    "FakeOpenAI",
     "LoopbackServer",
     "Reply",
     "Request",
@@ -24,4 +26,5 @@ __all__ = [
     "example_for_schema",
     "running_anthropic",
     "running_ollama",
+    "running_openai",
 ]

@@ -30,6 +30,7 @@ class Reply:
     headers: Headers = field(default_factory=dict)
     delay: float = 0.0  # seconds on top of the server's latency
     drop: bool = False  # close the connection without answering
+    raw: bytes | None = None  # send this body as it is (e.g. a proxy's HTML error page)
 
     @classmethod
     def error(cls, status: int = 500, message: str = "internal server error") -> Reply:
@@ -55,6 +56,11 @@ class Reply:
     def json(cls, value: Any) -> Reply:
         """An answer whose content is this value as JSON (e.g. the wrong shape)."""
         return cls(content=json.dumps(value))
+
+    @classmethod
+    def malformed(cls, body: bytes = b"<html><body>502 Bad Gateway</body></html>") -> Reply:
+        """A 200 whose body is not JSON at all (a proxy page, a cut-off answer)."""
+        return cls(raw=body)
 
     @classmethod
     def model_not_found(cls, model: str = "") -> Reply:
@@ -256,6 +262,8 @@ class LoopbackServer:
             self._count(in_flight=-1)
         if reply.drop:
             return 0, {}, b""
+        if reply.raw is not None:
+            return reply.status, {"content-type": "text/html"}, reply.raw
         return render(reply)
 
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from simengine.llm import LLMClient, LLMDecisionMaker, LLMSettings
-from tests.fakes import FakeAnthropic, FakeOllama
+from simengine.llm.providers.openai import forget_modes
+from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI
 
 from .helpers import ANTHROPIC_KEY, settings_for
 
@@ -24,6 +25,15 @@ def anthropic_server() -> Iterator[FakeAnthropic]:
     """A stand-in Messages API that requires the test key."""
     with FakeAnthropic(api_key=ANTHROPIC_KEY) as server:
         yield server
+
+
+@pytest.fixture
+def openai_server() -> Iterator[FakeOpenAI]:
+    """A stand-in vLLM-like server (json_schema supported), with no structured-output mode known."""
+    forget_modes()
+    with FakeOpenAI(slots=8) as server:
+        yield server
+    forget_modes()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 from simengine.core.decision import DecisionOutcome, DecisionRequest
 from simengine.llm import LLMClient, LLMDecisionMaker, LLMResponse, LLMSettings
-from tests.fakes import FakeAnthropic, FakeOllama
+from tests.fakes import FakeAnthropic, FakeOllama, FakeOpenAI
 
 ANTHROPIC_KEY = "sk-ant-test-key"
 CLOSED_PORT_URL = "http://127.0.0.1:9"
@@ -28,6 +28,18 @@ def settings_for(
     }
     values.update(overrides)
     return LLMSettings(**values)
+
+
+def openai_settings(*servers: FakeOpenAI | None, **environ: str) -> LLMSettings:
+    """Settings for OpenAI-compatible stand-ins: the first is OPENAI_BASE_URL; extra env as given.
+
+    Nothing is read from this process's environment, and backoff is quick.
+    """
+    env = {"OPENAI_BASE_URL": servers[0].base_url} if servers and servers[0] else {}
+    env.update(environ)
+    return LLMSettings(
+        ollama_host=CLOSED_PORT_URL, retry_backoff=0.01, retry_backoff_max=0.05, environ=env
+    )
 
 
 def decide(maker: LLMDecisionMaker, *requests: DecisionRequest) -> list[DecisionOutcome]:

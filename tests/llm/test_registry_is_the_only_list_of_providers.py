@@ -41,7 +41,8 @@ def echo_registered(monkeypatch):
 
 
 def test_the_core_knows_exactly_the_registered_providers():
-    assert known_providers() == tuple(PROVIDERS) == ("ollama", "anthropic", "offline", "replay")
+    names = ("ollama", "anthropic", "openai", "offline", "replay")
+    assert known_providers() == tuple(PROVIDERS) == names
     with pytest.raises(ValueError, match="unknown provider 'olama'"):
         check_model_id("olama/llama3.2")
 

@@ -18,7 +18,7 @@ def test_an_unknown_prefix_is_a_clear_error_with_a_suggestion():
 
     assert str(error.value) == (
         "unknown provider 'olama' in model id 'olama/llama3.2' (did you mean 'ollama'?): "
-        "use ollama/<model>, anthropic/<model>, offline/<model>, replay/<model>"
+        "use ollama/<model>, anthropic/<model>, openai/<model>, offline/<model>, replay/<model>"
     )
 
 

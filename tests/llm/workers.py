@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from simengine.llm import LLMClient, LLMSettings
+from simengine.llm import LLMClient, LLMDecisionMaker, LLMSettings
 from simengine.llm.limits import RedisSlotLimiter
 
 
@@ -44,3 +44,24 @@ def hold_a_slot_forever(redis_url: str, name: str, lease_seconds: float, ready) 
             await asyncio.sleep(3600)
 
     asyncio.run(main())
+
+
+def run_flood_on_openai(base_url: str, redis_url: str, parallel: int, ticks: int, barrier) -> int:
+    """Step the sample flood on an OpenAI-compatible server, every process starting together.
+
+    Returns how many model calls answered without error.
+    """
+    from tests.llm.flood import run_flood
+
+    settings = LLMSettings(
+        redis_url=redis_url,
+        retry_backoff=0.01,
+        environ={"OPENAI_BASE_URL": base_url, "SIMENGINE_OPENAI_PARALLEL": str(parallel)},
+    )
+    barrier.wait(60)
+    _, results = run_flood(
+        LLMDecisionMaker(LLMClient(settings)),
+        model_override="openai/llama-3.2-3b-instruct",
+        max_ticks=ticks,
+    )
+    return sum(1 for tick in results for call in tick.calls if call.error is None)

@@ -22,7 +22,11 @@ def sample_version(name: str = "riverside_flood") -> ScenarioVersion:
 
 
 def small_flood_version(
-    *, max_ticks: int = 12, name: str = "Small flood", **params
+    *,
+    max_ticks: int = 12,
+    name: str = "Small flood",
+    budget: dict[str, int] | None = None,
+    **params: Any,
 ) -> ScenarioVersion:
     """A flood with four agents, no success/failure condition: it always runs max_ticks."""
     spec: dict[str, Any] = {
@@ -71,6 +75,8 @@ def small_flood_version(
         "rooms": [{"id": "command", "members": ["template:rescuer", "Mayor"]}],
         "termination": {"max_ticks": max_ticks},
     }
+    if budget is not None:
+        spec["budget"] = budget
     return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
 
 

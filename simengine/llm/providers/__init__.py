@@ -17,6 +17,7 @@ from .anthropic import AnthropicProvider
 from .base import Provider, Readiness, ServedProvider
 from .offline import OfflineProvider
 from .ollama import OllamaProvider
+from .openai import OpenAIProvider
 from .replay import ReplayProvider
 
 ProviderFactory = Callable[[LLMSettings, ReplaySource | None], Provider]
@@ -24,6 +25,7 @@ ProviderFactory = Callable[[LLMSettings, ReplaySource | None], Provider]
 PROVIDERS: dict[str, type[Provider]] = {
     "ollama": OllamaProvider,
     "anthropic": AnthropicProvider,
+    "openai": OpenAIProvider,
     "offline": OfflineProvider,
     "replay": ReplayProvider,
 }
@@ -36,6 +38,7 @@ __all__ = [
     "AnthropicProvider",
     "OfflineProvider",
     "OllamaProvider",
+    "OpenAIProvider",
     "Provider",
     "ProviderFactory",
     "Readiness",
