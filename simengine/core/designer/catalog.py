@@ -1,5 +1,6 @@
 """What a designing model must know: the world kinds with their actions, parameters,
-scripted events and metrics, written from the registries, plus one example scenario."""
+scripted events and metrics, written from the registries, plus one example scenario.
+"""
 
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ from pydantic import (
 )
 
 from simengine.core.conditions import Condition
+from simengine.core.memory.config import MemoryConfig, memory_config_for
 from simengine.core.spec.fields import (
+    EmbeddingModel,
     Flag,
     ModelId,
     Name,
@@ -90,6 +92,26 @@ class WorldSpec(_Model):
     resources: dict[str, number(0)] = {}
 
 
+class MemorySpec(_Model):
+    """Long-term memory settings (`memory:`), for the scenario or one agent template.
+
+    Unset keys inherit: a template's from the scenario's, the scenario's from the defaults
+    (`simengine.core.memory.config.DEFAULTS`). `enabled: false` on a template turns its
+    agents' long-term memory off.
+    """
+
+    enabled: Flag | None = None
+    retrieve_k: integer(0, 50) | None = None
+    token_budget: integer(1, 8000) | None = None
+    reflection_every: integer(0, 100_000) | None = None
+    embedding_model: EmbeddingModel | None = None
+    recency_decay: number(0.01, 1) | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The keys that are set."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class AgentTemplateSpec(_Model):
     """A template that expands into `count` agents named by `name` (with `{n}`)."""
 
@@ -107,6 +129,7 @@ class AgentTemplateSpec(_Model):
     knowledge: tuple[Text, ...] = ()
     goals: tuple[Text, ...] = ()
     params: dict[str, Any] = {}
+    memory: MemorySpec | None = None
 
     def name_pattern(self) -> str:
         """`name`, or the default: the id, followed by ` {n}` when count > 1."""
@@ -221,6 +244,7 @@ class AgentSpec:
     knowledge: tuple[str, ...] = ()
     goals: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    memory: MemoryConfig | None = None  # None: no long-term memory
 
 
 class ScenarioHeader(_Model):
@@ -242,6 +266,7 @@ class ScenarioSpec(ScenarioHeader):
     termination: TerminationSpec = TerminationSpec()
     evaluation: EvaluationSpec | None = None
     budget: BudgetSpec | None = None
+    memory: MemorySpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON-able form (unset optional fields left out).
@@ -271,9 +296,18 @@ class ScenarioSpec(ScenarioHeader):
                         knowledge=template.knowledge,
                         goals=template.goals,
                         params=dict(template.params),
+                        memory=self._memory_of(template),
                     )
                 )
         return agents
+
+    def _memory_of(self, template: AgentTemplateSpec) -> MemoryConfig | None:
+        if template.kind == "environment":
+            return None
+        return memory_config_for(
+            self.memory.values() if self.memory else None,
+            template.memory.values() if template.memory else None,
+        )
 
     def room_members(self) -> dict[str, list[str]]:
         """Room id -> member agent names (templates expanded), in declaration order."""

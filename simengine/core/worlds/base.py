@@ -122,7 +122,8 @@ class WorldKind(ABC):
     # -- what the kind declares --
     def metric_defs(self) -> tuple[MetricDef, ...]:
         """Every metric of this kind: the common ones first (a kind may redefine one in
-        place), then its own in declaration order."""
+        place), then its own in declaration order.
+        """
         own = {metric.name: metric for metric in self.metrics}
         common = tuple(own.pop(metric.name, metric) for metric in COMMON_METRICS)
         return common + tuple(own.values())
@@ -207,6 +208,25 @@ class WorldKind(ABC):
     def check_state(self, state: Any) -> list[str]:
         """Problems with a state edited by an operator (empty when consistent)."""
         return []
+
+    # -- long-term memory --
+    def situation(self, state: Any, agent: str, observation: Mapping[str, Any]) -> str:
+        """One line on what the agent perceives now: its observation memory and the query
+        that retrieval scores relevance against. By default the observation's plain values.
+        """
+        parts = [
+            f"{key.replace('_', ' ')}: {value}"
+            for key, value in observation.items()
+            if isinstance(value, str | int | float) and not isinstance(value, bool)
+        ]
+        return "; ".join(parts) or "nothing in particular"
+
+    def memory_importance(self, kind: str, text: str, tags: Mapping[str, Any]) -> float | None:
+        """How much a memory matters in this world, in [0, 1]; None leaves it to the generic
+        rules (`simengine.core.memory.default_importance`). `tags` carry the notice kind,
+        action type, message channel or observation the memory came from.
+        """
+        return None
 
     def decision_schema(self, state: Any, allowed: Sequence[str]) -> dict[str, Any]:
         """The JSON schema of a whole decision, actions limited to `allowed` (no $ref)."""
