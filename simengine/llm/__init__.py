@@ -11,6 +11,7 @@ from __future__ import annotations
 from .asking import ModelAsker, call_record
 from .client import LLMClient
 from .decider import LLMDecisionMaker
+from .embeddings import EmbeddingRouter, OllamaEmbeddings, RecordedEmbeddings
 from .errors import (
     LLMError,
     ModelNotFoundError,
@@ -47,6 +48,9 @@ def build_decision_maker(
 
 
 __all__ = [
+    "EmbeddingRouter",
+    "OllamaEmbeddings",
+    "RecordedEmbeddings",
     "PREFIXES",
     "PROVIDERS",
     "CallContext",
