@@ -10,6 +10,7 @@ recorded (a replay reuses them instead of asking the server again).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 
 import httpx
@@ -101,8 +102,8 @@ Lookup = Callable[[str, Sequence[str]], Mapping[str, np.ndarray]]
 class RecordedEmbeddings:
     """Serves vectors a run recorded; texts it never embedded go to `fallback`.
 
-    `lookup(model, texts)` returns the recorded vector of each text it knows (a blocking
-    lookup, e.g. a database query, is fine: it runs once per tick).
+    `lookup(model, texts)` returns the recorded vector of each text it knows. It runs in a
+    worker thread, so a blocking lookup (a database query) is fine.
     """
 
     def __init__(self, lookup: Lookup, fallback: Embeddings) -> None:
@@ -111,7 +112,7 @@ class RecordedEmbeddings:
 
     async def embed(self, model: str, texts: Sequence[str]) -> list[np.ndarray]:
         """Recorded vectors where there are some, the fallback's for the rest."""
-        known = self.lookup(model, texts) if model != LOCAL_MODEL else {}
+        known = await asyncio.to_thread(self.lookup, model, texts) if model != LOCAL_MODEL else {}
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         fresh = await self.fallback.embed(model, missing) if missing else []
         vectors = {**known, **dict(zip(missing, fresh, strict=True))}

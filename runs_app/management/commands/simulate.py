@@ -107,6 +107,15 @@ def decision_maker_for(
     return build_decision_maker(), False
 
 
+def _embeddings_for(maker: DecisionMaker) -> Any:
+    """Ollama embeddings beside an LLM decision maker; offline runs embed locally only."""
+    if isinstance(maker, OfflineDecisionMaker):
+        return None
+    from simengine.llm import EmbeddingRouter
+
+    return EmbeddingRouter()
+
+
 class Command(BaseCommand):
     help = "Run a scenario headless and print its metrics (or aggregates over many seeds)."
     requires_system_checks: list[str] = []  # runs on the core alone: no database, no URLs
@@ -202,6 +211,7 @@ class Command(BaseCommand):
                 max_ticks=max_ticks,
                 model_override=override,
                 on_tick=on_tick,
+                embeddings=_embeddings_for(maker),
             )
 
     def _many(
@@ -229,6 +239,7 @@ class Command(BaseCommand):
                 processes=parallel,
                 on_run=lambda _summary: bar.update(1),
                 keep_trace=keep_trace,
+                embeddings=_embeddings_for(maker),
             )
 
     def _on_workers(
