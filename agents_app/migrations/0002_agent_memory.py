@@ -5,33 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents_app', '0001_initial'),
-        ('runs_app', '0001_initial'),
+        ("agents_app", "0001_initial"),
+        ("runs_app", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgentMemory',
+            name="AgentMemory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(help_text="the agent's records numbered from 0")),
-                ('tick', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('observation', 'Observation'), ('message', 'Message'), ('said', 'Said'), ('action', 'Action'), ('refusal', 'Refusal'), ('world', 'World'), ('command', 'Command'), ('reflection', 'Reflection')], max_length=20)),
-                ('text', models.TextField()),
-                ('importance', models.FloatField()),
-                ('embedding', models.BinaryField()),
-                ('embedding_model', models.CharField(max_length=200)),
-                ('sources', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memories', to='agents_app.agent')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memories', to='runs_app.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "seq",
+                    models.PositiveIntegerField(help_text="the agent's records numbered from 0"),
+                ),
+                ("tick", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("observation", "Observation"),
+                            ("message", "Message"),
+                            ("said", "Said"),
+                            ("action", "Action"),
+                            ("refusal", "Refusal"),
+                            ("world", "World"),
+                            ("command", "Command"),
+                            ("reflection", "Reflection"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("importance", models.FloatField()),
+                ("embedding", models.BinaryField()),
+                ("embedding_model", models.CharField(max_length=200)),
+                ("sources", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memories",
+                        to="agents_app.agent",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memories",
+                        to="runs_app.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agent', 'seq'],
-                'indexes': [models.Index(fields=['agent', 'tick', 'seq'], name='memory_agent_tick'), models.Index(fields=['agent', 'kind', 'seq'], name='memory_agent_kind'), models.Index(fields=['agent', 'importance'], name='memory_agent_importance'), models.Index(fields=['run', 'tick'], name='memory_run_tick')],
-                'constraints': [models.UniqueConstraint(fields=('agent', 'seq'), name='unique_memory_seq_per_agent')],
+                "ordering": ["agent", "seq"],
+                "indexes": [
+                    models.Index(fields=["agent", "tick", "seq"], name="memory_agent_tick"),
+                    models.Index(fields=["agent", "kind", "seq"], name="memory_agent_kind"),
+                    models.Index(fields=["agent", "importance"], name="memory_agent_importance"),
+                    models.Index(fields=["run", "tick"], name="memory_run_tick"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agent", "seq"), name="unique_memory_seq_per_agent"
+                    )
+                ],
             },
         ),
     ]

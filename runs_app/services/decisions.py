@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
-from collections.abc import Iterable, Sequence
-
 import numpy as np
+from django.db import connection
 
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import LLMCall

@@ -89,7 +89,8 @@ def recall(turns: Turns, name: str, since: int, window: set[int]) -> tuple[str, 
     seqs = [r.seq for r in store.records[since:] if r.kind in QUERY_KINDS]
     if store.last_situation is not None and store.last_situation not in seqs:
         seqs.append(store.last_situation)
-    recalled = store.retrieve(turns.tick, store.query(seqs), exclude=window)
+    # the query's own records are what the prompt shows as "now": never recalled
+    recalled = store.retrieve(turns.tick, store.query(seqs), exclude=window | set(seqs))
     if recalled:
         turns.log.add(MemoriesRecalled(turns.tick, name, memories=[r.to_json() for r in recalled]))
     return tuple(r.record.line() for r in recalled)

@@ -202,7 +202,8 @@ def run_many(
 
 async def close_decision_maker(decision_maker: object) -> None:
     """Await the maker's (or embeddings') `aclose()` if it has one: it holds connections
-    bound to this loop."""
+    bound to this loop.
+    """
     close = getattr(decision_maker, "aclose", None)
     if close is not None:
         await close()

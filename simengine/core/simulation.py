@@ -234,6 +234,7 @@ class Simulation:
         run.tick = tick
         run.metrics = run.compute_metrics()
         check_termination(run, log)
+        memories = drain(run)  # before the snapshot, which counts what was handed out
         return TickResult(
             tick=tick,
             messages=log.messages,
@@ -243,7 +244,7 @@ class Simulation:
             snapshot=run.to_snapshot(),
             finished=run.finished,
             end_reason=run.end_reason,
-            memories=drain(run),
+            memories=memories,
         )
 
     async def _decide_and_act(

@@ -94,4 +94,4 @@ def test_recalled_memories_reach_the_ollama_prompt_as_quoted_data():
     with_recall = [p for p in prompts if "<<<RECALLED" in p]
     assert with_recall
     block = with_recall[-1].split("<<<RECALLED\n", 1)[1].split("\nRECALLED>>>", 1)[0]
-    assert block.startswith("[\n\"t") and block.endswith("\"\n]")
+    assert block.startswith('[\n"t') and block.endswith('"\n]')

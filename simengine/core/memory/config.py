@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+RELEVANCE_WEIGHT = 2.0  # relevance counts double: the recent window already covers recency
 LOCAL_MODEL = "local"  # the deterministic hashed n-gram embedding (see embedding.py)
 DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -13,7 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "token_budget": 300,
     "reflection_every": 20,
     "embedding_model": LOCAL_MODEL,
-    "recency_decay": 0.98,
+    "recency_decay": 0.99,
 }
 
 
@@ -26,7 +27,7 @@ class MemoryConfig:
     token_budget: int = 300
     reflection_every: int = 20  # 0: never reflect
     embedding_model: str = LOCAL_MODEL  # "local" | "ollama/<model>"
-    recency_decay: float = 0.98
+    recency_decay: float = 0.99
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON data."""

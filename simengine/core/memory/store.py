@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from simengine.core.memory.config import LOCAL_MODEL, MemoryConfig
+from simengine.core.memory.config import LOCAL_MODEL, RELEVANCE_WEIGHT, MemoryConfig
 from simengine.core.memory.embedding import embed_local
 from simengine.core.memory.records import MemoryRecord, Recalled, estimate_tokens
 
@@ -146,13 +146,13 @@ class EpisodicStore:
             return []
         ticks = self._ticks[:count]
         decay = self.config.recency_decay
-        recency = np.exp((ticks - now) * math.log(decay)) if decay < 1 else np.ones(count)
+        recency = np.exp((now - ticks) * math.log(decay)) if decay < 1 else np.ones(count)
         importance = self._importance[:count]
         if query is None or len(query) != self._vectors.shape[1]:
             relevance = np.zeros(count)
         else:
             relevance = np.maximum(self._vectors[:count] @ query, 0.0).astype(np.float64)
-        scores = np.round(recency + importance + relevance, 6)
+        scores = np.round(recency + importance + RELEVANCE_WEIGHT * relevance, 6)
         scores[ticks >= now] = -np.inf
         excluded = [s for s in exclude if s < count]
         scores[excluded] = -np.inf
