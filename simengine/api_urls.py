@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
 from agents_app import api as agents
-from runs_app.api import analysis, batches, evaluations, history, runs
+from runs_app.api import analysis, batches, evaluations, history, memories, runs
 from runs_app.views.offload import off_the_shared_thread
 from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
@@ -89,6 +89,11 @@ urlpatterns = [
         "runs/<id:run_id>/agents/<id:agent_id>/",
         agents.AgentDetailApi.as_view(),
         name="api-run-agent",
+    ),
+    path(
+        "runs/<id:run_id>/agents/<id:agent_id>/memories/",
+        memories.MemoryListApi.as_view(),
+        name="api-run-agent-memories",
     ),
     path("runs/<id:run_id>/messages/", history.MessageListApi.as_view(), name="api-run-messages"),
     path("runs/<id:run_id>/steps/", history.StepListApi.as_view(), name="api-run-steps"),

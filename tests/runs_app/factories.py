@@ -22,9 +22,16 @@ def sample_version(name: str = "riverside_flood") -> ScenarioVersion:
 
 
 def small_flood_version(
-    *, max_ticks: int = 12, name: str = "Small flood", **params
+    *,
+    max_ticks: int = 12,
+    name: str = "Small flood",
+    memory: dict[str, Any] | None = None,
+    **params,
 ) -> ScenarioVersion:
-    """A flood with four agents, no success/failure condition: it always runs max_ticks."""
+    """A flood with four agents, no success/failure condition: it always runs max_ticks.
+
+    `memory` becomes the scenario's `memory:` section (long-term memory on).
+    """
     spec: dict[str, Any] = {
         "name": name,
         "seed": 3,
@@ -71,6 +78,8 @@ def small_flood_version(
         "rooms": [{"id": "command", "members": ["template:rescuer", "Mayor"]}],
         "termination": {"max_ticks": max_ticks},
     }
+    if memory is not None:
+        spec["memory"] = memory
     return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
 
 
