@@ -151,7 +151,10 @@ class EpisodicStore:
         if query is None or len(query) != self._vectors.shape[1]:
             relevance = np.zeros(count)
         else:
-            relevance = np.maximum(self._vectors[:count] @ query, 0.0).astype(np.float64)
+            # einsum, not BLAS: one thread, the same sums on every machine (and far less CPU
+            # than a multi-threaded BLAS spinning up for a small matrix-vector product)
+            similarity = np.einsum("ij,j->i", self._vectors[:count], query)
+            relevance = np.maximum(similarity, 0.0).astype(np.float64)
         scores = np.round(recency + importance + RELEVANCE_WEIGHT * relevance, 6)
         scores[ticks >= now] = -np.inf
         excluded = [s for s in exclude if s < count]
