@@ -76,6 +76,8 @@ class Agent(models.Model):
 
 
 class MemoryKind(models.TextChoices):
+    """What a long-term memory record came from."""
+
     OBSERVATION = "observation"
     MESSAGE = "message"
     SAID = "said"

@@ -21,6 +21,8 @@ TAGS = ["history"]
 
 
 class MemoryFilterSerializer(StepRangeSerializer):
+    """Query parameters of the memory list."""
+
     kind = serializers.ChoiceField(choices=MemoryKind.choices, required=False)
     min_importance = serializers.FloatField(
         required=False, min_value=0, max_value=1, help_text="Importance at least this (0..1)."
@@ -38,6 +40,8 @@ class MemoryFilterSerializer(StepRangeSerializer):
 
 
 class RecallSerializer(serializers.Serializer):
+    """How a memory scored when the decision at `recalled_at` retrieved it."""
+
     score = serializers.FloatField(help_text="recency + importance + 2 x relevance")
     recency = serializers.FloatField()
     importance = serializers.FloatField()
@@ -46,6 +50,8 @@ class RecallSerializer(serializers.Serializer):
 
 
 class MemorySerializer(serializers.ModelSerializer):
+    """One long-term memory record of an agent (its vector is left out)."""
+
     step = serializers.IntegerField(source="tick", help_text="The tick it was remembered at.")
     recall = serializers.SerializerMethodField()
 
@@ -65,15 +71,20 @@ class MemorySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RecallSerializer(allow_null=True))
     def get_recall(self, memory: AgentMemory) -> dict[str, Any] | None:
+        """The memory's scores for `recalled_at`, or null."""
         recalled = self.context.get("recalled") or {}
         return recalled.get(memory.seq)
 
 
 class MemoryPagination(KeysetPagination):
+    """Cursor pages in the order memories were made."""
+
     ordering = ("seq", "id")
 
 
 class MemoryListApi(ApiListView):
+    """`GET /api/runs/{id}/agents/{agent}/memories/`."""
+
     serializer_class = MemorySerializer
     filter_serializer_class = MemoryFilterSerializer
     pagination_class = MemoryPagination
@@ -85,9 +96,11 @@ class MemoryListApi(ApiListView):
         return self._owner
 
     def get_queryset(self):
+        """The agent's memories, filtered."""
         return memory_list(agent=self._agent(), **self.get_filters())
 
     def get_serializer_context(self) -> dict[str, Any]:
+        """With `recalled_at`: each retrieved memory's scores and rank, by seq."""
         context = super().get_serializer_context()
         step = self.get_filters().get("recalled_at")
         if step is not None:
@@ -113,4 +126,5 @@ class MemoryListApi(ApiListView):
         "the memories retrieved for that decision, each with its scores.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One page of memories."""
         return super().get(request, *args, **kwargs)

@@ -55,7 +55,7 @@ def agent_memories(request: HttpRequest, pk: int, agent_pk: int) -> HttpResponse
         "older": rows[-1].seq if more and rows else None,
         "recalled_total": sum(r["times"] for r in recall.values()),
     }
-    if request.htmx:
+    if request.headers.get("HX-Request"):
         return render(request, "runs_app/agent_memories.html#memory-table", context)
     return render(request, "runs_app/agent_memories.html", context)
 

@@ -1,12 +1,11 @@
 """GET /api/runs/{id}/agents/{agent}/memories/: filters, cursor pages, recall scores, auth."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Event
 from runs_app.services.runs import run_create
-from rest_framework.test import APIClient
-
 from tests.api.factories import make_run
 from tests.runs_app.factories import small_flood_version, wait_until_final
 

@@ -1,6 +1,7 @@
 """The console shows an agent's memories with scores, and what each decision recalled."""
 
 import pytest
+from django.utils.html import escape
 
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Event
@@ -57,8 +58,9 @@ def test_the_decision_modal_loads_the_memories_it_recalled(admin_client, memory_
     assert f'hx-get="{memories_url}"' in detail
     fragment = admin_client.get(memories_url).content.decode()
     agent = Agent.objects.get(run=memory_run, name=event.agent)
-    for rank, recalled in enumerate(event.data["memories"]):
+    for recalled in event.data["memories"]:
         text = AgentMemory.objects.get(agent=agent, seq=recalled["seq"]).text
+        assert escape(text) in fragment
         assert f'data-seq="{recalled["seq"]}"' in fragment
         assert f"{recalled['relevance']:.3f}" in fragment
     assert fragment.count("<tr data-seq=") == len(event.data["memories"])

@@ -1,4 +1,4 @@
-"""Memory rows: written with each tick, identical to the engine's, restored exactly after a crash."""
+"""Memory rows: written with each tick, equal to the engine's, restored exactly after a crash."""
 
 import signal
 
