@@ -8,7 +8,7 @@ import numpy as np
 
 from simengine.core.memory import LOCAL_MODEL
 from simengine.core.simulation import Simulation
-from simengine.llm import EmbeddingRouter, LLMClient, LLMDecisionMaker
+from simengine.llm import EmbeddingRouter, LLMClient, LLMDecisionMaker, RecordedEmbeddings
 from tests.core.helpers import small_flood, spec_of
 from tests.fakes import FakeOllama
 from tests.fakes.ollama_server import EMBEDDING_DIMENSION, fake_embedding
@@ -95,3 +95,32 @@ def test_recalled_memories_reach_the_ollama_prompt_as_quoted_data():
     assert with_recall
     block = with_recall[-1].split("<<<RECALLED\n", 1)[1].split("\nRECALLED>>>", 1)[0]
     assert block.startswith('[\n"t') and block.endswith('"\n]')
+
+
+def test_a_replay_reuses_recorded_vectors_and_asks_the_server_only_for_new_texts():
+    recorded = {"the levee broke": np.full(EMBEDDING_DIMENSION, 0.5, dtype=np.float32)}
+    asked: list[tuple[str, tuple[str, ...]]] = []
+
+    def lookup(model: str, texts) -> dict:
+        asked.append((model, tuple(texts)))
+        return {t: recorded[t] for t in texts if t in recorded}
+
+    with FakeOllama(slots=2, models=EMBED_MODELS) as server:
+        router = EmbeddingRouter(settings_for(server))
+        replay = RecordedEmbeddings(lookup, fallback=router)
+
+        async def go() -> list:
+            try:
+                return await replay.embed(
+                    "ollama/nomic-embed-text", ["the levee broke", "boats at the docks"]
+                )
+            finally:
+                await replay.aclose()
+
+        vectors = asyncio.run(go())
+        embeds = server.embeds()
+
+    assert asked == [("ollama/nomic-embed-text", ("the levee broke", "boats at the docks"))]
+    assert np.array_equal(vectors[0], recorded["the levee broke"])
+    assert [body["input"] for body in embeds] == [["boats at the docks"]]
+    assert np.allclose(vectors[1], fake_embedding("boats at the docks"), atol=1e-6)
