@@ -1,6 +1,7 @@
 """The console shows an agent's memories with scores, and what each decision recalled."""
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 
 from agents_app.models import Agent, AgentMemory
@@ -28,7 +29,7 @@ def test_an_agents_memory_page_lists_memories_newest_first_with_recall_scores(
     assert 'id="embedding-model">local<' in html  # offline agents embed locally
     recalled = Event.objects.filter(run=memory_run, agent=agent.name, type="MemoriesRecalled")
     last = recalled.last().data["memories"][0]
-    assert f"{last['score']:.3f}" in html
+    assert floatformat(last["score"], 3) in html
     console = admin_client.get(f"/runs/{memory_run.pk}/").content.decode()
     assert f"/runs/{memory_run.pk}/agents/{agent.pk}/memories/" in console
 
@@ -62,7 +63,7 @@ def test_the_decision_modal_loads_the_memories_it_recalled(admin_client, memory_
         text = AgentMemory.objects.get(agent=agent, seq=recalled["seq"]).text
         assert escape(text) in fragment
         assert f'data-seq="{recalled["seq"]}"' in fragment
-        assert f"{recalled['relevance']:.3f}" in fragment
+        assert floatformat(recalled["relevance"], 3) in fragment
     assert fragment.count("<tr data-seq=") == len(event.data["memories"])
 
 
