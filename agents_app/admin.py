@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from agents_app.models import Agent, AgentTemplate
+from agents_app.models import Agent, AgentMemory, AgentTemplate
 
 
 @admin.register(AgentTemplate)
@@ -22,3 +22,20 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "model")
     search_fields = ("name", "role")
     raw_id_fields = ("run",)
+
+
+@admin.register(AgentMemory)
+class AgentMemoryAdmin(admin.ModelAdmin):
+    """Memory records are written by runs: the admin reads them."""
+
+    list_display = ("agent", "run", "seq", "tick", "kind", "importance", "embedding_model")
+    list_filter = ("kind", "embedding_model")
+    search_fields = ("text", "agent__name")
+    raw_id_fields = ("run", "agent")
+    exclude = ("embedding",)
+
+    def has_add_permission(self, request) -> bool:  # noqa: D102
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: D102
+        return False

@@ -79,3 +79,51 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (run {self.run_id})"
+
+
+class MemoryKind(models.TextChoices):
+    """What a long-term memory record came from."""
+
+    OBSERVATION = "observation"
+    MESSAGE = "message"
+    SAID = "said"
+    ACTION = "action"
+    REFUSAL = "refusal"
+    WORLD = "world"
+    COMMAND = "command"
+    REFLECTION = "reflection"
+
+
+class AgentMemory(models.Model):
+    """One long-term memory record of a run's agent, written with the tick that made it.
+
+    `embedding` holds the vector as little-endian float32 bytes, so a resumed run (or a
+    replay) searches exactly the vectors the original run had.
+    """
+
+    run = models.ForeignKey("runs_app.Run", related_name="memories", on_delete=models.CASCADE)
+    agent = models.ForeignKey(Agent, related_name="memories", on_delete=models.CASCADE)
+    seq = models.PositiveIntegerField(help_text="the agent's records numbered from 0")
+    tick = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=MemoryKind.choices)
+    text = models.TextField()
+    importance = models.FloatField()
+    embedding = models.BinaryField()
+    embedding_model = models.CharField(max_length=200)
+    sources = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agent", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "seq"], name="unique_memory_seq_per_agent")
+        ]
+        indexes = [
+            models.Index(fields=["agent", "tick", "seq"], name="memory_agent_tick"),
+            models.Index(fields=["agent", "kind", "seq"], name="memory_agent_kind"),
+            models.Index(fields=["agent", "importance"], name="memory_agent_importance"),
+            models.Index(fields=["run", "tick"], name="memory_run_tick"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} #{self.seq} t{self.tick} {self.kind}"

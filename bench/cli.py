@@ -106,6 +106,12 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     figures: dict[str, Any] = {}
+    log("8 memory: prompt size over a long run, retrieval at 5,000 memories")
+    from bench.memory import measure_memory
+
+    figures["memory"] = measure_memory(
+        agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
+    )
     log("6 scaling: engine alone")
     figures["scaling"] = scaling(sizes)
     engine_overhead = engine_ms_per_decision(

@@ -213,6 +213,34 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             batch["runs_per_minute"] >= 60,
         )
     )
+    memory = figures.get("memory")
+    if memory:
+        prompt, retrieval = memory["prompt"], memory["retrieval"]
+        out.append(
+            Row(
+                f"8 memory: prompt tokens per decision, tick {prompt['early_tick']} vs "
+                f"{prompt['ticks']} ({prompt['agents']} agents, memory on)",
+                f"{prompt['tokens_per_decision_early']:.0f} -> "
+                f"{prompt['tokens_per_decision_late']:.0f} tokens "
+                f"({prompt['memories_per_agent_at_end']:.0f} memories per agent, "
+                f"{prompt['recalled_per_decision_late']:.1f} recalled per decision)",
+                "flat",
+                f"{prompt['ratio_late_to_early']:.2f}",
+                "<= 1.2",
+                prompt["ratio_late_to_early"] <= 1.2,
+            )
+        )
+        out.append(
+            Row(
+                f"8 memory: retrieval + local embedding CPU per decision at "
+                f"{retrieval['memories']:,} memories",
+                f"{retrieval['cpu_ms_per_decision']:.3f} ms",
+                "",
+                "",
+                "<= 1 ms",
+                retrieval["cpu_ms_per_decision"] <= 1.0,
+            )
+        )
     return out
 
 

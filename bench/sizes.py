@@ -36,6 +36,10 @@ class Sizes:
     batch_runs: int
     batch_agents: int
     batch_ticks: int
+    # 8. memory: prompt tokens per decision early and late in one long run (memory on)
+    memory_agents: int = 10
+    memory_ticks: int = 500
+    memory_early_tick: int = 100
     # workers for the LLM-bound runs (processes per node x nodes): every run gets one
     llm_nodes: int = 2
     llm_concurrency: int = 5
@@ -95,4 +99,7 @@ QUICK = Sizes(
     llm_concurrency=2,
     fast_runs=4,
     fast_ticks=2,
+    memory_agents=5,
+    memory_ticks=60,
+    memory_early_tick=20,
 )

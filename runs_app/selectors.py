@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from agents_app.models import Agent, AgentMemory
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
 from runs_app.services.config import run_spec
 
@@ -267,3 +268,81 @@ def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None =
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
     runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))
+
+
+# -- long-term memory --------------------------------------------------------------------------
+
+
+def memory_list(
+    *,
+    agent: Agent,
+    kind: str | None = None,
+    from_step: int | None = None,
+    to_step: int | None = None,
+    min_importance: float | None = None,
+    q: str | None = None,
+    recalled_at: int | None = None,
+) -> QuerySet[AgentMemory]:
+    """An agent's memory records in order, narrowed by kind, ticks, importance and text.
+
+    `recalled_at` keeps the records retrieved for the agent's decision at that step.
+    """
+    memories = AgentMemory.objects.filter(agent=agent).defer("embedding")
+    if kind is not None:
+        memories = memories.filter(kind=kind)
+    memories = _step_range(memories, "tick", from_step, to_step)
+    if min_importance is not None:
+        memories = memories.filter(importance__gte=min_importance)
+    if q:
+        memories = memories.filter(text__icontains=q)
+    if recalled_at is not None:
+        recalled = memory_recall(agent=agent, step=recalled_at)
+        memories = memories.filter(seq__in=[r["seq"] for r in recalled])
+    return memories
+
+
+def memory_recall(*, agent: Agent, step: int) -> list[dict[str, Any]]:
+    """The retrievals for the agent's decision at `step` (best first): seq, tick, scores."""
+    event = (
+        Event.objects.filter(
+            run_id=agent.run_id, step=step, agent=agent.name, type="MemoriesRecalled"
+        )
+        .only("data")
+        .first()
+    )
+    return list(event.data.get("memories", [])) if event else []
+
+
+def memory_recalled_for_decision(*, event: Event) -> list[dict[str, Any]]:
+    """What the decision `event` recalled: each retrieval's scores with the record's text."""
+    agent = Agent.objects.filter(run_id=event.run_id, name=event.agent).first()
+    if agent is None:
+        return []
+    recalled = memory_recall(agent=agent, step=event.step)
+    texts = dict(
+        AgentMemory.objects.filter(agent=agent, seq__in=[r["seq"] for r in recalled]).values_list(
+            "seq", "text"
+        )
+    )
+    return [{**r, "text": texts.get(r["seq"], "")} for r in recalled]
+
+
+def memory_recall_counts(*, agent: Agent) -> dict[int, dict[str, Any]]:
+    """Per record seq: how often it was recalled, and its latest retrieval's step and score."""
+    counts: dict[int, dict[str, Any]] = {}
+    events = Event.objects.filter(
+        run_id=agent.run_id, agent=agent.name, type="MemoriesRecalled"
+    ).order_by("step")
+    for step, data in events.values_list("step", "data"):
+        for recalled in data.get("memories", []):
+            entry = counts.setdefault(recalled["seq"], {"times": 0})
+            entry.update(times=entry["times"] + 1, step=step, score=recalled["score"])
+    return counts
+
+
+def memory_store_of(*, agent: Agent) -> dict[str, Any] | None:
+    """The agent's memory store as the run's latest step left it (model, fallback, count)."""
+    step = Step.objects.filter(run_id=agent.run_id).order_by("-index").only("snapshot").first()
+    if step is None:
+        return None
+    return step.snapshot.get("agents", {}).get(agent.name, {}).get("store")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from runs_app.views import analysis, batches, compare, evaluation, live, runs
+from runs_app.views import analysis, batches, compare, evaluation, live, memories, runs
 
 app_name = "runs"
 
@@ -14,9 +14,19 @@ urlpatterns = [
     path("runs/<int:pk>/", runs.run_console, name="console"),
     path("runs/<int:pk>/control/<str:action>/", runs.run_control, name="control"),
     path(
+        "runs/<int:pk>/agents/<int:agent_pk>/memories/",
+        memories.agent_memories,
+        name="agent_memories",
+    ),
+    path(
         "runs/<int:pk>/agents/<int:agent_pk>/<str:action>/",
         runs.agent_control,
         name="agent_control",
+    ),
+    path(
+        "runs/<int:pk>/events/<int:event_pk>/memories/",
+        memories.decision_memories,
+        name="decision_memories",
     ),
     path("runs/<int:pk>/inject/", runs.run_inject, name="inject"),
     path("runs/<int:pk>/duplicate/", runs.run_duplicate_view, name="duplicate"),

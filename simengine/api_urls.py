@@ -5,7 +5,7 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
-from runs_app.api import agents, analysis, batches, evaluations, history, runs
+from runs_app.api import agents, analysis, batches, evaluations, history, memories, runs
 from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
 from simengine.api.base import NotFoundApi
@@ -91,6 +91,11 @@ urlpatterns = [
         "runs/<id:run_id>/agents/<id:agent_id>/",
         agents.AgentDetailApi.as_view(),
         name="api-run-agent",
+    ),
+    path(
+        "runs/<id:run_id>/agents/<id:agent_id>/memories/",
+        memories.MemoryListApi.as_view(),
+        name="api-run-agent-memories",
     ),
     path("runs/<id:run_id>/messages/", history.MessageListApi.as_view(), name="api-run-messages"),
     path("runs/<id:run_id>/steps/", history.StepListApi.as_view(), name="api-run-steps"),

@@ -6,13 +6,16 @@ the PostgreSQL bulk path of the sink, so the two write exactly the same values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from agents_app.models import Agent
+import numpy as np
+
+from agents_app.models import Agent, AgentMemory
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
+from simengine.core.memory import MemoryRecord
 from simengine.core.simulation import AgentView, Simulation
 from simengine.core.spec import ScenarioSpec
 
@@ -93,6 +96,68 @@ def llm_call_rows(
 ) -> list[LLMCall]:
     """Rows for the tick's calls; `names` maps the engine's agent ids to agent names."""
     return [LLMCall(**llm_call_fields(run_id, step, call, names)) for call in calls]
+
+
+EMBEDDING_DTYPE = "<f4"  # little-endian float32, whatever the machine
+
+
+def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str, Any]:
+    """One memory record's row; `agent_id` is the pk of the Agent row that owns it."""
+    vector = record.embedding
+    return {
+        "run_id": run_id,
+        "agent_id": agent_id,
+        "seq": record.seq,
+        "tick": record.tick,
+        "kind": record.kind,
+        "text": record.text,
+        "importance": record.importance,
+        "embedding": b"" if vector is None else vector.astype(EMBEDDING_DTYPE).tobytes(),
+        "embedding_model": record.embedding_model,
+        "sources": list(record.sources),
+    }
+
+
+def memory_rows(
+    run_id: int, records: Sequence[MemoryRecord], agent_ids: Mapping[str, int]
+) -> list[AgentMemory]:
+    """Rows for the tick's new memory records; `agent_ids` maps agent names to Agent pks."""
+    return [AgentMemory(**memory_fields(run_id, agent_ids[r.agent], r)) for r in records]
+
+
+def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
+    """The engine's record from a row's values (`MEMORY_VALUES`)."""
+    raw = bytes(row["embedding"])
+    return MemoryRecord(
+        agent=agent,
+        seq=row["seq"],
+        tick=row["tick"],
+        kind=row["kind"],
+        text=row["text"],
+        importance=row["importance"],
+        embedding=np.frombuffer(raw, dtype=EMBEDDING_DTYPE).astype(np.float32) if raw else None,
+        embedding_model=row["embedding_model"],
+        sources=tuple(row["sources"]),
+    )
+
+
+MEMORY_VALUES = ("seq", "tick", "kind", "text", "importance", "embedding", "embedding_model")
+
+
+def memory_records(run_id: int, *, upto: int) -> list[MemoryRecord]:
+    """Every agent's memory records of a run up to tick `upto`: what restoring needs."""
+    names = dict(Agent.objects.filter(run_id=run_id).values_list("id", "name"))
+    rows = (
+        AgentMemory.objects.filter(run_id=run_id, tick__lte=upto)
+        .order_by("agent_id", "seq")
+        .values("agent_id", "sources", *MEMORY_VALUES)
+    )
+    return [memory_record(names[row["agent_id"]], row) for row in rows.iterator(chunk_size=5000)]
+
+
+def agent_ids(run_id: int) -> dict[str, int]:
+    """Agent name -> Agent pk for a run (the owners of its memory rows)."""
+    return dict(Agent.objects.filter(run_id=run_id).values_list("name", "id"))
 
 
 def _agent_fields(view: AgentView) -> dict[str, Any]:

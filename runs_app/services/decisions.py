@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
-from agents_app.models import Agent
+from agents_app.models import Agent, AgentMemory
 from runs_app.models import LLMCall
 from simengine.core.spec import DEFAULT_MODEL, ScenarioSpec
 from simengine.llm import (
+    EmbeddingRouter,
     LLMDecisionMaker,
     LLMSettings,
     ModelAsker,
+    RecordedEmbeddings,
     build_decision_maker,
     preflight,
 )
@@ -86,6 +90,33 @@ class _Recorded:
 def decision_maker_for_run() -> LLMDecisionMaker:
     """The decision maker a run's agents use: every provider, replays from the database."""
     return build_decision_maker(llm_settings(), replay_source=DatabaseReplaySource())
+
+
+def embeddings_for_run(models: Iterable[str]) -> EmbeddingRouter | RecordedEmbeddings:
+    """The embedding models a run's memory uses; a replay reuses its source runs' vectors.
+
+    `models` are the run's agents' model ids: each `replay/<run-id>` names a source run.
+    """
+    router = EmbeddingRouter(llm_settings())
+    sources = sorted(
+        {int(m.split("/", 1)[1]) for m in models if m.startswith("replay/") and m[7:].isdigit()}
+    )
+    if not sources:
+        return router
+    return RecordedEmbeddings(_recorded_vectors(sources), fallback=router)
+
+
+def _recorded_vectors(sources: list[int]):
+    def lookup(model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        rows = AgentMemory.objects.filter(
+            run_id__in=sources, embedding_model=model, text__in=set(texts)
+        ).values_list("text", "embedding")
+        try:
+            return {text: np.frombuffer(bytes(raw), dtype="<f4") for text, raw in rows if raw}
+        finally:
+            connection.close()  # called in the event loop's thread: leave no connection open
+
+    return lookup
 
 
 def model_asker() -> ModelAsker:

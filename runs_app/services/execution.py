@@ -21,9 +21,9 @@ from django.db import IntegrityError, connection
 
 from runs_app.executor import enqueue_slice
 from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus, Step
-from runs_app.services.adapters import control_from_row
+from runs_app.services.adapters import agent_ids, control_from_row, memory_records
 from runs_app.services.config import run_spec
-from runs_app.services.decisions import decision_maker_for_run
+from runs_app.services.decisions import decision_maker_for_run, embeddings_for_run
 from runs_app.services.lifecycle import run_fail, run_finish, run_halt
 from runs_app.services.sink import commit_tick
 from simengine.core.simulation import Simulation
@@ -86,21 +86,28 @@ def _advance(run: Run, tick_budget: int) -> str:
         )
     else:
         simulation = Simulation.restore(
-            spec, last.snapshot, run_id=str(run.pk), model_override=override
+            spec,
+            last.snapshot,
+            run_id=str(run.pk),
+            model_override=override,
+            memories=memory_records(run.pk, upto=last.index),
         )
     if simulation.finished:
         run_finish(run.pk, reason=simulation.end_reason or "")
         return "finished"
     with asyncio.Runner() as runner:
         decision_maker = decision_maker_for_run()
+        embeddings = embeddings_for_run(a.model for a in simulation.agents.values())
         try:
-            return _advance_ticks(run, simulation, decision_maker, runner, tick_budget)
+            return _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_budget)
         finally:
             runner.run(decision_maker.aclose())
+            runner.run(embeddings.aclose())
 
 
-def _advance_ticks(run, simulation, decision_maker, runner, tick_budget: int) -> str:
+def _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_budget: int) -> str:
     deadline = time.monotonic() + SLICE_SECONDS
+    owners = agent_ids(run.pk)
     for _ in range(tick_budget):
         state = _state(run.pk)
         if state.status == RunStatus.STOPPING:
@@ -109,10 +116,13 @@ def _advance_ticks(run, simulation, decision_maker, runner, tick_budget: int) ->
         if not _may_advance(state):
             return "paused" if state.status == RunStatus.PAUSED else "idle"
         rows = list(_pending_controls(run.pk)) if state.has_controls else []
-        result = runner.run(simulation.step(decision_maker, [control_from_row(r) for r in rows]))
+        controls = [control_from_row(r) for r in rows]
+        result = runner.run(simulation.step(decision_maker, controls, embeddings))
         stepping = state.status == RunStatus.PAUSED
         try:
-            commit_tick(run.pk, result, rows, simulation.agents, consume_step=stepping)
+            commit_tick(
+                run.pk, result, rows, simulation.agents, consume_step=stepping, owners=owners
+            )
         except IntegrityError:
             logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
             return "duplicate"

@@ -1,15 +1,16 @@
 """The sink: one transaction per tick, then a notification to the run's watchers.
 
 On PostgreSQL (psycopg 3) a tick is written with a handful of statements whatever its
-size: the step, then the messages, events and LLM calls each as one COPY, every agent in
-one UPDATE ... FROM unnest(...), and the run's counters in one UPDATE ... RETURNING.
+size: the step, then the messages, events, LLM calls and memory records each as one
+COPY, every agent in one UPDATE ... FROM unnest(...), and the run's counters in one
+UPDATE ... RETURNING.
 Other databases take the ORM path; both write the same values (see `adapters`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -17,18 +18,21 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents_app.models import Agent
+from agents_app.models import Agent, AgentMemory
 from runs_app.broadcast import broadcast_to_run, tick_committed_payload
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run, Step
 from runs_app.services.adapters import (
     AGENT_STATE_FIELDS,
     AGENT_UPDATE_FIELDS,
     agent_changes,
+    agent_ids,
     agent_updates,
     event_fields,
     event_rows,
     llm_call_fields,
     llm_call_rows,
+    memory_fields,
+    memory_rows,
     message_fields,
     message_rows,
 )
@@ -42,16 +46,23 @@ def commit_tick(
     agents: dict[str, AgentView],
     *,
     consume_step: bool,
+    owners: Mapping[str, int] | None = None,
 ) -> None:
-    """Persist a tick atomically; IntegrityError when this tick was already committed."""
+    """Persist a tick atomically; IntegrityError when this tick was already committed.
+
+    `owners` maps agent names to Agent pks for the tick's memory rows (looked up when
+    not given).
+    """
     step = result.tick
+    if result.memories and owners is None:
+        owners = agent_ids(run_id)
     tokens = (
         sum(call.tokens_in for call in result.calls),
         sum(call.tokens_out for call in result.calls),
     )
     write = _write_bulk if _bulk_writes_supported() else _write_orm
     with transaction.atomic():
-        status = write(run_id, result, agents, tokens, consume_step=consume_step)
+        status = write(run_id, result, agents, tokens, owners or {}, consume_step=consume_step)
         if controls:
             PendingControl.objects.filter(pk__in=[c.pk for c in controls]).update(applied_step=step)
         payload = tick_committed_payload(
@@ -72,12 +83,14 @@ def _write_orm(
     result: TickResult,
     agents: dict[str, AgentView],
     tokens: tuple[int, int],
+    owners: Mapping[str, int],
     *,
     consume_step: bool,
 ) -> str:
     step = result.tick
     names = {view.id: name for name, view in agents.items()}
     Step.objects.create(run_id=run_id, index=step, snapshot=result.snapshot, metrics=result.metrics)
+    AgentMemory.objects.bulk_create(memory_rows(run_id, result.memories, owners))
     Message.objects.bulk_create(message_rows(run_id, step, result.messages))
     Event.objects.bulk_create(event_rows(run_id, step, result.events))
     LLMCall.objects.bulk_create(llm_call_rows(run_id, step, result.calls, names))
@@ -111,6 +124,7 @@ def _write_bulk(
     result: TickResult,
     agents: dict[str, AgentView],
     tokens: tuple[int, int],
+    owners: Mapping[str, int],
     *,
     consume_step: bool,
 ) -> str:
@@ -126,6 +140,8 @@ def _write_bulk(
         _copy(cursor, Event, [event_fields(run_id, step, e) for e in result.events], now)
         calls = [llm_call_fields(run_id, step, c, names) for c in result.calls]
         _copy(cursor, LLMCall, calls, now)
+        memories = [memory_fields(run_id, owners[r.agent], r) for r in result.memories]
+        _copy(cursor, AgentMemory, memories, now)
         _update_agents(cursor, run_id, agent_changes(agents, result.calls))
         cursor.execute(
             _run_update_sql(consume_step), [step, json.dumps(result.metrics), *tokens, run_id]

@@ -145,6 +145,7 @@ class ScenarioDesigner:
             v.put(budget, key, v.number(c[f"budget_{key}"]))
         if budget:
             doc["budget"] = budget
+        v.put(doc, "memory", v.mapping(c["memory"]))
         return doc
 
     def _condition(self, outcome: str) -> Any:
@@ -176,6 +177,8 @@ class ScenarioDesigner:
                 self.section_errors.setdefault(target, []).append(line)
             else:
                 form, field = target
+                if field == "memory" and "memory." in path:  # a YAML area: name the key
+                    message = f"{path.split('memory.', 1)[1]}: {message}"
                 form.add_error(field, message)
                 if field is not None:
                     form.mark_invalid(field)
@@ -197,6 +200,8 @@ class ScenarioDesigner:
             return self.main, "evaluation_enabled"
         if head == "budget" and rest and rest[0] in ("tokens_per_run", "tokens_per_agent"):
             return self.main, f"budget_{rest[0]}"
+        if head == "memory":
+            return self.main, "memory"
         return None
 
     def _world_target(self, rest: list[str | int]) -> Any:
@@ -309,6 +314,7 @@ def document_to_data(doc: dict[str, Any]) -> MultiValueDict:
     main["evaluation_dimensions"] = v.show_csv(evaluation.get("dimensions"))
     for key in ("tokens_per_run", "tokens_per_agent"):
         main[f"budget_{key}"] = v.show(budget.get(key))
+    main["memory"] = v.show_mapping(doc.get("memory"))
     data: MultiValueDict[str, Any] = MultiValueDict()
     _write(data, "s", main)
     params = v.mapping_or_empty(world.get("params"))

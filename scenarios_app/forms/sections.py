@@ -181,6 +181,7 @@ class TemplateForm(RowForm):
     knowledge = _area(2, placeholder="One fact per line")
     goals = _area(2, placeholder="One goal per line")
     params = _area(2, placeholder="food: 6")
+    memory = _area(2, placeholder="retrieve_k: 8")
 
     def __init__(self, *args: Any, world_actions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -205,6 +206,7 @@ class TemplateForm(RowForm):
         data["knowledge"] = v.show_lines(item.get("knowledge"))
         data["goals"] = v.show_lines(item.get("goals"))
         data["params"] = v.show_mapping(item.get("params"))
+        data["memory"] = v.show_mapping(item.get("memory"))
         return data
 
     def to_item(self) -> dict[str, Any]:
@@ -228,6 +230,7 @@ class TemplateForm(RowForm):
         v.put(item, "knowledge", v.lines(c["knowledge"]))
         v.put(item, "goals", v.lines(c["goals"]))
         v.put(item, "params", v.mapping(c["params"]))
+        v.put(item, "memory", v.mapping(c["memory"]))
         return item
 
 
@@ -310,6 +313,7 @@ class ScenarioForm(SectionForm):
     evaluation_dimensions = _text(placeholder="cooperation, ethics, strategy, emotional_coherence")
     budget_tokens_per_run = _number(placeholder="no limit")
     budget_tokens_per_agent = _number(placeholder="no limit")
+    memory = _area(3, placeholder="retrieve_k: 5\ntoken_budget: 300\nembedding_model: local")
     note = forms.CharField(
         required=False, max_length=300, widget=forms.TextInput({"placeholder": "what changed"})
     )

@@ -3,7 +3,9 @@
 Emotions live in [0, 1]: events nudge them, an agent's own reported emotion is blended in,
 and each tick they relax a little toward the agent's temperament (its template values).
 Memory keeps the last few entries verbatim and folds older ones into a fixed-size summary,
-so a prompt never grows with the length of a run.
+so a prompt never grows with the length of a run. When the scenario configures `memory:`,
+every entry also goes to the agent's long-term `EpisodicStore` (simengine.core.memory),
+from which the most relevant older entries are retrieved for each decision.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from simengine.core.decision import AgentProfile
+from simengine.core.memory import LOCAL_MODEL, EpisodicStore, MemoryConfig, MemoryRecord
 from simengine.core.spec.models import AgentSpec
 from simengine.core.worlds.base import EMOTION_KEYS
 
@@ -100,6 +103,7 @@ class MemoryEntry:
     tick: int
     kind: str  # action | refusal | message | said | world | command
     text: str
+    seq: int | None = None  # the long-term record this entry is, when memory is on
 
     def line(self) -> str:
         """The entry as a prompt line, prefixed with its tick."""
@@ -116,15 +120,38 @@ class Memory:
     folded_from: int | None = None
     folded_to: int | None = None
     highlights: list[str] = field(default_factory=list)
+    store: EpisodicStore | None = field(default=None, compare=False, repr=False)
 
-    def remember(self, tick: int, kind: str, text: str) -> None:
-        """Keep a new entry (whitespace collapsed, long text cut), folding the oldest away."""
+    def remember(
+        self,
+        tick: int,
+        kind: str,
+        text: str,
+        *,
+        importance: float = 0.0,
+        window: bool = True,
+        details: Mapping[str, Any] | None = None,
+    ) -> MemoryRecord | None:
+        """Keep a new entry (whitespace collapsed, long text cut), folding the oldest away.
+
+        With a long-term store the entry also becomes a record there (returned); `window`
+        False keeps it out of the recent window (observations, already in the prompt).
+        """
         text = " ".join(text.split())
         if len(text) > MAX_ENTRY:
             text = text[: MAX_ENTRY - 1] + "…"
-        self.recent.append(MemoryEntry(tick, kind, text))
-        while len(self.recent) > self.capacity:
-            self._fold(self.recent.pop(0))
+        record = None
+        if self.store is not None:
+            record = self.store.add(tick, kind, text, importance, details=details)
+        if window:
+            self.recent.append(MemoryEntry(tick, kind, text, record.seq if record else None))
+            while len(self.recent) > self.capacity:
+                self._fold(self.recent.pop(0))
+        return record
+
+    def window_seqs(self) -> set[int]:
+        """The long-term records the recent window shows already."""
+        return {e.seq for e in self.recent if e.seq is not None}
 
     def _fold(self, entry: MemoryEntry) -> None:
         self.folded[entry.kind] = self.folded.get(entry.kind, 0) + 1
@@ -161,7 +188,7 @@ class Memory:
         """The memory as JSON data."""
         return {
             "capacity": self.capacity,
-            "recent": [[e.tick, e.kind, e.text] for e in self.recent],
+            "recent": [_entry_json(e) for e in self.recent],
             "folded": dict(self.folded),
             "folded_from": self.folded_from,
             "folded_to": self.folded_to,
@@ -173,12 +200,32 @@ class Memory:
         """Rebuild from `to_json()` output."""
         return cls(
             capacity=data["capacity"],
-            recent=[MemoryEntry(t, k, x) for t, k, x in data["recent"]],
+            recent=[MemoryEntry(*entry) for entry in data["recent"]],
             folded=dict(data["folded"]),
             folded_from=data["folded_from"],
             folded_to=data["folded_to"],
             highlights=list(data["highlights"]),
         )
+
+
+def _entry_json(entry: MemoryEntry) -> list[Any]:
+    row: list[Any] = [entry.tick, entry.kind, entry.text]
+    return row if entry.seq is None else [*row, entry.seq]
+
+
+def new_store(spec: AgentSpec, model: str) -> EpisodicStore | None:
+    """A fresh long-term store for the agent, or None when its memory is off.
+
+    An agent deciding offline embeds locally whatever the scenario asks: offline runs use
+    no network and stay byte-identical per seed.
+    """
+    config: MemoryConfig | None = spec.memory
+    if config is None:
+        return None
+    embedding = config.embedding_model
+    if model.startswith("offline/"):
+        embedding = LOCAL_MODEL
+    return EpisodicStore(spec.name, config, embedding)
 
 
 @dataclass
@@ -232,7 +279,7 @@ class AgentState:
             profile=profile_for(spec, model),
             status=AgentStatus.ACTIVE,
             emotion=Emotion(**spec.emotion, trust={o: NEUTRAL_TRUST for o in others}),
-            memory=Memory(),
+            memory=Memory(store=new_store(spec, model)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -244,6 +291,7 @@ class AgentState:
             "model": self.profile.model,
             "emotion": self.emotion.to_json(),
             "memory": self.memory.to_json(),
+            **({"store": self.memory.store.to_json()} if self.memory.store else {}),
             "tokens_used": self.tokens_used,
             "budget_exceeded": self.budget_exceeded,
             "pending_commands": list(self.pending_commands),
@@ -252,14 +300,23 @@ class AgentState:
         }
 
     @classmethod
-    def from_json(cls, spec: AgentSpec, data: Mapping[str, Any]) -> AgentState:
-        """Rebuild from `to_json()` output and the agent's spec."""
+    def from_json(
+        cls, spec: AgentSpec, data: Mapping[str, Any], records: list[MemoryRecord] | None = None
+    ) -> AgentState:
+        """Rebuild from `to_json()` output, the agent's spec and its long-term `records`."""
+        memory = Memory.from_json(data["memory"])
+        if spec.memory is not None:
+            meta = data.get("store")
+            if meta is None:  # a snapshot from before memory was configured: start empty
+                memory.store = new_store(spec, data["model"])
+            else:
+                memory.store = EpisodicStore.load(spec.name, spec.memory, meta, records or [])
         return cls(
             spec=spec,
             profile=profile_for(spec, data["model"]),
             status=AgentStatus(data["status"]),
             emotion=Emotion.from_json(data["emotion"]),
-            memory=Memory.from_json(data["memory"]),
+            memory=memory,
             tokens_used=data["tokens_used"],
             budget_exceeded=data["budget_exceeded"],
             pending_commands=list(data["pending_commands"]),

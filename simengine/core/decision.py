@@ -103,6 +103,7 @@ class DecisionRequest:
     inbox: tuple[InboxMessage, ...]
     emotion: dict[str, float]
     operator_commands: tuple[str, ...] = ()  # injected by the run's operator (trusted)
+    recalled: tuple[str, ...] = ()  # long-term memories retrieved for this decision, best first
 
 
 @dataclass(frozen=True)

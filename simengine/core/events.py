@@ -147,6 +147,22 @@ class BudgetExceeded(Event):
 
 
 @dataclass(frozen=True)
+class MemoriesRecalled(Event):
+    """The long-term memories retrieved for an agent's decision, best first, with scores."""
+
+    memories: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MemoryFallback(Event):
+    """An agent's embedding model could not be served; its memory embeds locally from now."""
+
+    requested: str
+    model: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunEnded(Event):
     """The run ended: the reason (see termination.END_REASONS), why, and final metrics."""
 

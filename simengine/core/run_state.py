@@ -8,11 +8,13 @@ It is also the unit of persistence: `to_snapshot` / `from_snapshot` round-trip i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from simengine.core.agents import AgentState, AgentStatus
 from simengine.core.bus import MessageBus
+from simengine.core.memory import MemoryRecord
 from simengine.core.metrics import AgentTally, MetricContext, compute_metrics
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.worlds import WorldKind, get_world_kind
@@ -77,15 +79,22 @@ class SimulationState:
         *,
         run_id: str,
         model_override: str | None,
+        memories: Iterable[MemoryRecord] = (),
     ) -> SimulationState:
-        """The state as it was when `to_snapshot()` was taken."""
+        """The state as it was when `to_snapshot()` was taken, with its memory records."""
         if snapshot.get("version") != SNAPSHOT_VERSION:
             raise ValueError(f"unsupported snapshot version {snapshot.get('version')!r}")
         state = cls.build(spec, seed=snapshot["seed"], run_id=run_id, model_override=model_override)
         state.world = state.kind.load_state(snapshot["world"])
+        records: dict[str, list[MemoryRecord]] = {}
+        for record in memories:
+            records.setdefault(record.agent, []).append(record)
+        unknown = sorted(set(records) - set(snapshot["agents"]))
+        if unknown:
+            raise ValueError(f"memory records of unknown agents: {', '.join(unknown)}")
         for name, data in snapshot["agents"].items():
             current = state.agents[name]
-            restored = AgentState.from_json(current.spec, data)
+            restored = AgentState.from_json(current.spec, data, records.get(name, []))
             if not restored.budget_exceeded:
                 restored.switch_model(current.profile.model)
             state.agents[name] = restored  # in place: the bus sees the same dict

@@ -20,6 +20,7 @@ from typing import Any
 
 from simengine.core.controls import ControlSource
 from simengine.core.decision import DecisionMaker
+from simengine.core.memory import Embeddings
 from simengine.core.simulation import Simulation, TickResult
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.stats import summarize
@@ -74,8 +75,12 @@ async def arun_headless(
     on_tick: TickCallback | None = None,
     keep_trace: bool = False,
     controls: ControlSource | None = None,
+    embeddings: Embeddings | None = None,
 ) -> RunSummary:
-    """Run one seed to its end inside the running event loop, polling `controls` each tick."""
+    """Run one seed to its end inside the running event loop, polling `controls` each tick.
+
+    `embeddings` serves agents' long-term memory (only the local embedding without it).
+    """
     if max_ticks is not None:
         spec = spec.with_max_ticks(max_ticks)
     run_id = run_id or default_run_id(spec, seed)
@@ -83,7 +88,8 @@ async def arun_headless(
     trace: list[dict[str, Any]] = []
     used: Counter[str] = Counter()
     while not simulation.finished:
-        result = await simulation.step(decision_maker, controls.poll() if controls else ())
+        polled = controls.poll() if controls else ()
+        result = await simulation.step(decision_maker, polled, embeddings)
         if keep_trace:
             trace.extend(result.events)
         used.update(_usage(result))
@@ -123,11 +129,12 @@ def run_headless(
     run_id: str | None = None,
     keep_trace: bool = False,
     controls: ControlSource | None = None,
+    embeddings: Embeddings | None = None,
 ) -> RunSummary:
     """Run one seed to its end (blocking), in an event loop of its own.
 
-    A decision maker with an `aclose()` coroutine (network clients) is closed before that
-    loop ends.
+    A decision maker (or embeddings) with an `aclose()` coroutine (network clients) is
+    closed before that loop ends.
     """
 
     async def run() -> RunSummary:
@@ -142,9 +149,11 @@ def run_headless(
                 on_tick=on_tick,
                 keep_trace=keep_trace,
                 controls=controls,
+                embeddings=embeddings,
             )
         finally:
             await close_decision_maker(decision_maker)
+            await close_decision_maker(embeddings)
 
     return asyncio.run(run())
 
@@ -161,6 +170,7 @@ def run_many(
     processes: bool = False,
     on_run: Callable[[RunSummary], None] | None = None,
     keep_trace: bool = False,
+    embeddings: Embeddings | None = None,
 ) -> BatchSummary:
     """Run seeds seed..seed+runs-1, `concurrency` at a time, and aggregate their metrics.
 
@@ -175,6 +185,7 @@ def run_many(
         "max_ticks": max_ticks,
         "model_override": model_override,
         "keep_trace": keep_trace,
+        "embeddings": embeddings,
     }
     seeds = list(range(seed, seed + runs))
     if processes and concurrency > 1:
@@ -189,8 +200,11 @@ def run_many(
     )
 
 
-async def close_decision_maker(decision_maker: DecisionMaker) -> None:
-    """Await the maker's `aclose()` if it has one (it holds connections bound to this loop)."""
+async def close_decision_maker(decision_maker: object) -> None:
+    """Await the maker's (or embeddings') `aclose()` if it has one.
+
+    It holds connections bound to this loop.
+    """
     close = getattr(decision_maker, "aclose", None)
     if close is not None:
         await close()
@@ -216,6 +230,7 @@ async def _in_loop(
         return list(await asyncio.gather(*(one(s) for s in seeds)))
     finally:
         await close_decision_maker(options["decision_maker"])
+        await close_decision_maker(options["embeddings"])
 
 
 def _in_processes(

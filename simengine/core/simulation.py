@@ -9,8 +9,8 @@ exactly as an uninterrupted run would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simengine.core.agents import AgentState
@@ -24,6 +24,8 @@ from simengine.core.decision import (
     LLMCallRecord,
 )
 from simengine.core.events import DecisionFailed, RunStarted
+from simengine.core.memory import Embeddings, MemoryRecord
+from simengine.core.recall import drain, embed_pending, note_situation, recall, reflect
 from simengine.core.run_state import SNAPSHOT_VERSION, SimulationState
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.steering import apply_control
@@ -50,6 +52,7 @@ class TickResult:
     snapshot: dict[str, Any]
     finished: bool
     end_reason: str | None
+    memories: list[MemoryRecord] = field(default_factory=list)  # long-term records added
 
 
 @dataclass(frozen=True)
@@ -100,16 +103,31 @@ class Simulation:
         *,
         run_id: str,
         model_override: str | None = None,
+        memories: Iterable[MemoryRecord] = (),
     ) -> Simulation:
-        """The run as it was when `snapshot()` was taken (from a TickResult or earlier)."""
+        """The run as it was when `snapshot()` was taken (from a TickResult or earlier).
+
+        `memories` are the long-term records of every agent up to the snapshot's tick (the
+        `memories` of each TickResult so far); the snapshot holds only their count, and a
+        restore with any other set of records raises ValueError.
+        """
         state = SimulationState.from_snapshot(
-            spec, snapshot, run_id=run_id, model_override=model_override
+            spec, snapshot, run_id=run_id, model_override=model_override, memories=memories
         )
         return cls(state)
 
     def snapshot(self) -> dict[str, Any]:
-        """The whole run state as JSON-serialisable data (a deep copy)."""
+        """The whole run state as JSON-serialisable data (a deep copy), less memory records."""
         return self._run.to_snapshot()
+
+    def memories(self) -> list[MemoryRecord]:
+        """Every agent's long-term records so far (what `restore` needs with a snapshot)."""
+        records: list[MemoryRecord] = []
+        for name in self._run.roster:
+            store = self._run.agents[name].memory.store
+            if store is not None:
+                records.extend(store.records[: store.emitted])
+        return records
 
     # -- reading --
     @property
@@ -187,9 +205,16 @@ class Simulation:
 
     # -- advancing --
     async def step(
-        self, decision_maker: DecisionMaker, controls: Sequence[Control] = ()
+        self,
+        decision_maker: DecisionMaker,
+        controls: Sequence[Control] = (),
+        embeddings: Embeddings | None = None,
     ) -> TickResult:
-        """Advance one tick: controls, concurrent decisions, seeded application, dynamics."""
+        """Advance one tick: controls, concurrent decisions, seeded application, dynamics.
+
+        `embeddings` serves the embedding models of agents with long-term memory; without
+        it only the local embedding is available (others fall back to it).
+        """
         run = self._run
         if run.finished:
             raise SimulationFinished(f"run {run.run_id} has ended ({run.end_reason})")
@@ -201,12 +226,15 @@ class Simulation:
         for control in controls:
             apply_control(run, turns, control)
         if run.stop_reason is None:
-            await self._decide_and_act(decision_maker, turns)
+            await self._decide_and_act(decision_maker, turns, embeddings)
             turns.environment_phase()
             turns.relax_emotions()
+            reflect(run, tick)
+        await embed_pending(run, embeddings, turns)
         run.tick = tick
         run.metrics = run.compute_metrics()
         check_termination(run, log)
+        memories = drain(run)  # before the snapshot, which counts what was handed out
         return TickResult(
             tick=tick,
             messages=log.messages,
@@ -216,15 +244,23 @@ class Simulation:
             snapshot=run.to_snapshot(),
             finished=run.finished,
             end_reason=run.end_reason,
+            memories=memories,
         )
 
-    async def _decide_and_act(self, decision_maker: DecisionMaker, turns: Turns) -> None:
+    async def _decide_and_act(
+        self, decision_maker: DecisionMaker, turns: Turns, embeddings: Embeddings | None
+    ) -> None:
         run = self._run
         tick = turns.log.tick
         deciders = [n for n in run.roster if run.agents[n].decides]
         due = due_agents(deciders, mode=run.spec.mode, tick=tick, woken=run.woken)
         run.woken -= set(due)
-        requests = [self._request(name, tick, turns) for name in due]
+        drafts = [self._request(name, tick, turns) for name in due]
+        await embed_pending(run, embeddings, turns)
+        requests = [
+            replace(request, recalled=recall(turns, request.agent.name, since, window))
+            for request, since, window in drafts
+        ]
         outcomes = await asyncio.gather(*(_decide(decision_maker, r) for r in requests))
         by_name: dict[str, DecisionOutcome] = {}
         for request, (outcome, error) in zip(requests, outcomes, strict=True):
@@ -237,19 +273,27 @@ class Simulation:
             turns.apply_decision(name, by_name[name])
         turns.account_tokens(by_name)
 
-    def _request(self, name: str, tick: int, turns: Turns) -> DecisionRequest:
+    def _request(self, name: str, tick: int, turns: Turns) -> tuple[DecisionRequest, int, set[int]]:
+        """The agent's request (without recalled memories yet), and where its store stood.
+
+        Also which records the prompt's recent window shows (where the store stood before
+        this tick's perceptions).
+        """
         run = self._run
         agent = run.agents[name]
         allowed = agent.spec.actions
         if allowed not in self._schemas:
             self._schemas[allowed] = run.kind.decision_schema(run.world, allowed)
+        perceived = run.kind.observe(run.world, name)
         observation = {
             "tick": tick,
-            **run.kind.observe(run.world, name),
+            **perceived,
             "your_actions": list(allowed),
             "rooms": run.bus.rooms_of(name),
             "trust": dict(agent.emotion.trust),
         }
+        window = agent.memory.window_seqs()
+        since = len(agent.memory.store) if agent.memory.store is not None else 0
         inbox = run.bus.drain(name)
         request = DecisionRequest(
             run_id=run.run_id,
@@ -269,7 +313,8 @@ class Simulation:
             operator_commands=tuple(agent.pending_commands),
         )
         turns.consumed(name, inbox)
-        return request
+        note_situation(turns, name, perceived)
+        return request, since, window
 
 
 async def _decide(

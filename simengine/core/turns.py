@@ -25,6 +25,7 @@ from simengine.core.events import (
     MessageSuppressed,
     json_safe,
 )
+from simengine.core.memory import default_importance
 from simengine.core.run_state import SimulationState
 from simengine.core.worlds import Impulse, Speech, WorldContext, WorldNotice
 
@@ -64,22 +65,47 @@ class Turns:
         self.tick = log.tick
 
     # -- perception --
-    def perceive(self, name: str, kind: str, text: str, *, wake: bool = True) -> None:
-        """Record something in an agent's memory; in event mode it wakes the agent."""
+    def perceive(
+        self,
+        name: str,
+        kind: str,
+        text: str,
+        *,
+        wake: bool = True,
+        tags: Mapping[str, Any] | None = None,
+        window: bool = True,
+    ) -> None:
+        """Record something in an agent's memory; in event mode it wakes the agent.
+
+        `tags` (notice kind, action type, channel...) rate the memory's importance when the
+        agent keeps long-term memory.
+        """
         agent = self.run.agents[name]
         if agent.kind == "environment" or agent.status == AgentStatus.TERMINATED:
             return
-        agent.memory.remember(self.tick, kind, text)
+        importance = 0.0
+        if agent.memory.store is not None:
+            importance = self.importance(kind, text, tags or {})
+        agent.memory.remember(self.tick, kind, text, importance=importance, window=window)
         if wake:
             self.run.woken.add(name)
 
+    def importance(self, kind: str, text: str, tags: Mapping[str, Any]) -> float:
+        """The world kind's importance for a memory, else the generic rule's."""
+        rated = self.run.kind.memory_importance(kind, text, tags)
+        return default_importance(kind, tags) if rated is None else rated
+
     def consumed(self, name: str, inbox: list[Message]) -> None:
-        """After a request is built: its inbox and operator commands move into memory."""
+        """As a request is built: its inbox and operator commands move into memory."""
         agent = self.run.agents[name]
         for message in inbox:
             channel = message.seen_by_recipient().channel
             self.perceive(
-                name, "message", f"{message.sender} ({channel}): {message.text}", wake=False
+                name,
+                "message",
+                f"{message.sender} ({channel}): {message.text}",
+                wake=False,
+                tags={"channel": channel, "sender": message.sender},
             )
         for command in agent.pending_commands:
             self.perceive(name, "command", f"operator command: {command}", wake=False)
@@ -106,7 +132,7 @@ class Turns:
             )
         witnesses = notice.witnesses if notice.witnesses is not None else self.run.active_agents()
         for name in witnesses:
-            self.perceive(name, "world", notice.text)
+            self.perceive(name, "world", notice.text, tags={"notice": notice.kind})
         for impulse in notice.impulses:
             self.impulse(impulse)
 
@@ -163,7 +189,11 @@ class Turns:
                 )
             )
             self.perceive(
-                agent.name, "action", f"you {outcome.text}", wake=kind not in QUIET_ACTIONS
+                agent.name,
+                "action",
+                f"you {outcome.text}",
+                wake=kind not in QUIET_ACTIONS,
+                tags={"action": kind},
             )
             if outcome.speech is not None:
                 self._speak(agent, outcome.speech)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .asking import ModelAsker, call_record
 from .client import LLMClient
 from .decider import LLMDecisionMaker
+from .embeddings import EmbeddingRouter, OllamaEmbeddings, RecordedEmbeddings
 from .errors import (
     LLMError,
     ModelNotFoundError,
@@ -48,6 +49,9 @@ def build_decision_maker(
 
 
 __all__ = [
+    "EmbeddingRouter",
+    "OllamaEmbeddings",
+    "RecordedEmbeddings",
     "PREFIXES",
     "PROVIDERS",
     "CallContext",

@@ -32,8 +32,17 @@ FIGURES = (
     "calls",
     "scaling",
     "batch",
+    "memory",
 )
-TABLE_ROWS = ("1 saturation", "2 overhead", "3 growth", "4 live latency", "5 calls", "6 scaling")
+TABLE_ROWS = (
+    "1 saturation",
+    "2 overhead",
+    "3 growth",
+    "4 live latency",
+    "5 calls",
+    "6 scaling",
+    "8 memory",
+)
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -82,3 +82,23 @@ def test_nested_conditions_keep_their_shape_as_yaml():
     designer = ScenarioDesigner.from_document(document)
     assert designer.main["success_match"].value() == "yaml"
     assert designer.document()["termination"]["success"] == nested
+
+
+def test_the_form_keeps_memory_settings_and_places_their_errors():
+    document = sample_document()
+    document["agent_templates"][0]["memory"] = {"retrieve_k": 8}
+    designer = ScenarioDesigner.from_document(document)
+    written = designer.document()
+    assert written["memory"] == document["memory"]
+    assert written["agent_templates"][0]["memory"] == {"retrieve_k": 8}
+    document["memory"]["token_budget"] = 0
+    document["agent_templates"][0]["memory"] = {"retrieve_k": "many"}
+    designer = ScenarioDesigner.from_document(document)
+    with pytest.raises(SpecError) as exc:
+        parse_spec(designer.document())
+    designer.place_errors(exc.value.errors)
+    assert designer.main.errors["memory"] == ["token_budget: must be >= 1, got 0"]
+    assert designer.rows["tpl"].forms[0].errors["memory"] == [
+        "retrieve_k: expected an integer, got 'many'"
+    ]
+    assert designer.unplaced == []

@@ -14,8 +14,18 @@ from simengine.core.spec import TerminationSpec
 from tests.core.helpers import run_ticks, sample
 
 
+def memory_rows(result) -> list:
+    return [
+        (m.agent, m.seq, m.tick, m.kind, m.text, m.importance, m.embedding.tobytes())
+        for m in result.memories
+    ]
+
+
 def comparable(results) -> list:
-    return [(r.tick, r.events, r.messages, r.metrics, r.snapshot, r.finished) for r in results]
+    return [
+        (r.tick, r.events, r.messages, r.metrics, r.snapshot, r.finished, memory_rows(r))
+        for r in results
+    ]
 
 
 @pytest.mark.parametrize("scenario", ["riverside_flood.yaml", "dialogue_dilemma.yaml"])
@@ -32,7 +42,8 @@ def test_ten_ticks_then_restore_then_ten_equals_twenty_straight(scenario: str) -
     first = Simulation.create(spec, seed=11, run_id="r")
     head = run_ticks(first, maker, 10, controls)
     snapshot = json.loads(json.dumps(head[-1].snapshot))  # as a database would store it
-    resumed = Simulation.restore(spec, snapshot, run_id="r")
+    memories = [m for result in head for m in result.memories]  # as the memory rows hold them
+    resumed = Simulation.restore(spec, snapshot, run_id="r", memories=memories)
     assert resumed.tick == 10 and resumed.metrics == first.metrics
     tail = run_ticks(resumed, maker, 10, controls)
     assert comparable(head + tail) == comparable(straight)
@@ -50,7 +61,9 @@ def test_restoring_a_finished_run_keeps_it_finished() -> None:
     spec = sample("riverside_flood.yaml").with_max_ticks(2)
     simulation = Simulation.create(spec, seed=1, run_id="r")
     run_ticks(simulation, OfflineDecisionMaker(), 5)
-    restored = Simulation.restore(spec, simulation.snapshot(), run_id="r")
+    restored = Simulation.restore(
+        spec, simulation.snapshot(), run_id="r", memories=simulation.memories()
+    )
     assert restored.finished and restored.end_reason == "max_ticks"
     with pytest.raises(SimulationFinished):
         asyncio.run(restored.step(OfflineDecisionMaker()))
@@ -61,3 +74,12 @@ def test_a_snapshot_from_another_format_version_is_refused() -> None:
     snapshot = {**Simulation.create(spec, seed=1, run_id="r").snapshot(), "version": 99}
     with pytest.raises(ValueError, match="unsupported snapshot version 99"):
         Simulation.restore(spec, snapshot, run_id="r")
+
+
+def test_a_restore_without_the_runs_memory_records_is_refused() -> None:
+    spec = sample("riverside_flood.yaml")
+    simulation = Simulation.create(spec, seed=1, run_id="r")
+    run_ticks(simulation, OfflineDecisionMaker(), 3)
+    some = simulation.memories()[:-1]
+    with pytest.raises(ValueError, match=r"memory of .*: the snapshot holds \d+ records"):
+        Simulation.restore(spec, simulation.snapshot(), run_id="r", memories=some)

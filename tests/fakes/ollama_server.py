@@ -1,4 +1,4 @@
-"""A stand-in Ollama server: /api/chat, /api/tags, /api/version on a loopback port."""
+"""A stand-in Ollama server: /api/chat, /api/embed, /api/tags, /api/version on a loopback port."""
 
 from __future__ import annotations
 
@@ -24,6 +24,20 @@ BUSY = "server busy, please try again.  maximum pending requests exceeded"
 
 def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
+
+
+EMBEDDING_DIMENSION = 768  # nomic-embed-text's
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A deterministic 768-value unit vector for `text` (words hashed to signed buckets)."""
+    vector = [0.0] * EMBEDDING_DIMENSION
+    for word in text.lower().split():
+        digest = hashlib.sha256(word.strip(".,:;!?()").encode()).digest()
+        index = int.from_bytes(digest[:4], "big") % EMBEDDING_DIMENSION
+        vector[index] += 1.0 if digest[4] & 1 else -1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
 
 
 class FakeOllama(LoopbackServer):
@@ -74,7 +88,35 @@ class FakeOllama(LoopbackServer):
                 self._count(rejected=1)
                 return json_response(503, {"error": BUSY})
             return await self.work(lambda reply: self._chat(body, reply))
+        if request.method == "POST" and request.path == "/api/embed":
+            body = request.body if isinstance(request.body, dict) else {}
+            if not self.has_model(str(body.get("model", ""))):
+                return json_response(404, {"error": f"model '{body.get('model')}' not found"})
+            return await self.work(lambda reply: self._embed(body, reply))
         return 404, {"content-type": "text/plain"}, b"404 page not found"
+
+    def embeds(self) -> list[dict[str, Any]]:
+        """Every /api/embed body received, oldest first."""
+        return self.bodies("/api/embed")
+
+    def _embed(self, body: dict[str, Any], reply: Reply) -> tuple[int, Headers, bytes]:
+        """Ollama's embed answer: one unit vector per input, a pure function of the text."""
+        if reply.status != 200:
+            error = reply.message or f"model '{body.get('model')}' not found"
+            return json_response(reply.status, {"error": error}, reply.headers)
+        texts = body.get("input", [])
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        return json_response(
+            200,
+            {
+                "model": body.get("model"),
+                "embeddings": [fake_embedding(str(text)) for text in texts],
+                "total_duration": int(self.latency * 1e9),
+                "load_duration": 1_000_000,
+                "prompt_eval_count": sum(_tokens(str(t)) for t in texts),
+            },
+            reply.headers,
+        )
 
     def _tag(self, name: str) -> dict[str, Any]:
         return {

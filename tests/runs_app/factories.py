@@ -26,9 +26,13 @@ def small_flood_version(
     max_ticks: int = 12,
     name: str = "Small flood",
     budget: dict[str, int] | None = None,
+    memory: dict[str, Any] | None = None,
     **params: Any,
 ) -> ScenarioVersion:
-    """A flood with four agents, no success/failure condition: it always runs max_ticks."""
+    """A flood with four agents, no success/failure condition: it always runs max_ticks.
+
+    `memory` becomes the scenario's `memory:` section (long-term memory on).
+    """
     spec: dict[str, Any] = {
         "name": name,
         "seed": 3,
@@ -77,6 +81,8 @@ def small_flood_version(
     }
     if budget is not None:
         spec["budget"] = budget
+    if memory is not None:
+        spec["memory"] = memory
     return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
 
 

@@ -109,6 +109,15 @@ def decision_maker_for(
     return build_decision_maker(), False
 
 
+def _embeddings_for(maker: DecisionMaker) -> Any:
+    """Ollama embeddings beside an LLM decision maker; offline runs embed locally only."""
+    if isinstance(maker, OfflineDecisionMaker):
+        return None
+    from simengine.llm import EmbeddingRouter
+
+    return EmbeddingRouter()
+
+
 class Command(BaseCommand):
     """Run a scenario headless (in process or on the workers) and print metrics or aggregates."""
 
@@ -206,6 +215,7 @@ class Command(BaseCommand):
                 max_ticks=max_ticks,
                 model_override=override,
                 on_tick=on_tick,
+                embeddings=_embeddings_for(maker),
             )
 
     def _many(
@@ -237,6 +247,7 @@ class Command(BaseCommand):
                 processes=parallel,
                 on_run=count_run,
                 keep_trace=keep_trace,
+                embeddings=_embeddings_for(maker),
             )
 
     def _on_workers(

@@ -96,6 +96,25 @@ def check_model_id(value: Any) -> str:
     return value
 
 
+EMBEDDING_DEFAULT = "ollama/nomic-embed-text"
+
+
+def check_embedding_model(value: Any) -> str:
+    """`local` (the hashed n-gram embedding) or `ollama/<model>`; bare `ollama` is the default."""
+    value = _text(value)
+    if value == "local":
+        return value
+    if value == "ollama":
+        return EMBEDDING_DEFAULT
+    provider, sep, model = value.partition("/")
+    if provider == "ollama" and sep and model.strip():
+        return value
+    raise ValueError(
+        f"unknown embedding model {value!r}: use 'local' or 'ollama/<model>'"
+        f" (e.g. '{EMBEDDING_DEFAULT}')"
+    )
+
+
 def _check_range(value: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
         raise ValueError(f"must be >= {format_number(minimum)}, got {format_number(value)}")
@@ -113,3 +132,4 @@ Unit = Annotated[float | int, number_between(0, 1)]
 Integer = Annotated[int, integer_between()]
 Count = Annotated[int, integer_between(0)]
 PositiveInt = Annotated[int, integer_between(1)]
+EmbeddingModel = Annotated[str, _validator(check_embedding_model), PlainSerializer(str)]

@@ -23,6 +23,7 @@ from simengine.core.spec.models import (
     AgentTemplateSpec,
     BudgetSpec,
     EvaluationSpec,
+    MemorySpec,
     RoomSpec,
     ScenarioHeader,
     ScenarioSpec,
@@ -43,6 +44,7 @@ TOP_LEVEL_FIELDS = (
     "termination",
     "evaluation",
     "budget",
+    "memory",
 )
 
 
@@ -112,6 +114,7 @@ def parse_spec(data: Any) -> ScenarioSpec:
     _group_by_item(errors, mark, "events")
     evaluation = _section(EvaluationSpec, data, "evaluation", errors)
     budget = _section(BudgetSpec, data, "budget", errors)
+    memory = _section(MemorySpec, data, "memory", errors)
     if errors:
         raise SpecError(errors)
     # Each section left unparsed above added an error, so with none all three are here.
@@ -125,6 +128,7 @@ def parse_spec(data: Any) -> ScenarioSpec:
         termination=termination,
         evaluation=evaluation.value if evaluation else None,
         budget=budget.value if budget else None,
+        memory=memory.value if memory else None,
     )
 
 

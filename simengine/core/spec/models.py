@@ -17,8 +17,10 @@ from pydantic import (
 )
 
 from simengine.core.conditions import Condition
+from simengine.core.memory.config import MemoryConfig, memory_config_for
 from simengine.core.spec.fields import (
     Count,
+    EmbeddingModel,
     Flag,
     Integer,
     ModelId,
@@ -28,6 +30,7 @@ from simengine.core.spec.fields import (
     PositiveInt,
     Text,
     Unit,
+    integer_between,
     number_between,
     one_of,
 )
@@ -102,6 +105,26 @@ class WorldSpec(_Model):
     resources: dict[str, NonNegative] = {}
 
 
+class MemorySpec(_Model):
+    """Long-term memory settings (`memory:`), for the scenario or one agent template.
+
+    Unset keys inherit: a template's from the scenario's, the scenario's from the defaults
+    (`simengine.core.memory.config.DEFAULTS`). `enabled: false` on a template turns its
+    agents' long-term memory off.
+    """
+
+    enabled: Flag | None = None
+    retrieve_k: Annotated[int, integer_between(0, 50)] | None = None
+    token_budget: Annotated[int, integer_between(1, 8000)] | None = None
+    reflection_every: Annotated[int, integer_between(0, 100_000)] | None = None
+    embedding_model: EmbeddingModel | None = None
+    recency_decay: Annotated[float | int, number_between(0.01, 1)] | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The keys that are set."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class AgentTemplateSpec(_Model):
     """A template that expands into `count` agents named by `name` (with `{n}`)."""
 
@@ -119,6 +142,7 @@ class AgentTemplateSpec(_Model):
     knowledge: tuple[Text, ...] = ()
     goals: tuple[Text, ...] = ()
     params: dict[str, Any] = {}
+    memory: MemorySpec | None = None
 
     def name_pattern(self) -> str:
         """`name`, or the default: the id, followed by ` {n}` when count > 1."""
@@ -244,6 +268,7 @@ class AgentSpec:
     knowledge: tuple[str, ...] = ()
     goals: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    memory: MemoryConfig | None = None  # None: no long-term memory
 
 
 class ScenarioHeader(_Model):
@@ -265,6 +290,7 @@ class ScenarioSpec(ScenarioHeader):
     termination: TerminationSpec = TerminationSpec()
     evaluation: EvaluationSpec | None = None
     budget: BudgetSpec | None = None
+    memory: MemorySpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON-able form (unset optional fields left out).
@@ -294,9 +320,18 @@ class ScenarioSpec(ScenarioHeader):
                         knowledge=template.knowledge,
                         goals=template.goals,
                         params=dict(template.params),
+                        memory=self._memory_of(template),
                     )
                 )
         return agents
+
+    def _memory_of(self, template: AgentTemplateSpec) -> MemoryConfig | None:
+        if template.kind == "environment":
+            return None
+        return memory_config_for(
+            self.memory.values() if self.memory else None,
+            template.memory.values() if template.memory else None,
+        )
 
     def room_members(self) -> dict[str, list[str]]:
         """Room id -> member agent names (templates expanded), in declaration order."""

@@ -211,6 +211,29 @@ class WorldKind(ABC):
         """Problems with a state edited by an operator (empty when consistent)."""
         return []
 
+    # -- long-term memory --
+    def situation(self, state: Any, agent: str, observation: Mapping[str, Any]) -> str:
+        """One line on what the agent perceives now (its observation memory).
+
+        It is also the query that retrieval scores relevance against. By default the
+        observation's plain values.
+        """
+        parts = [
+            f"{key.replace('_', ' ')}: {value}"
+            for key, value in observation.items()
+            if isinstance(value, str | int | float) and not isinstance(value, bool)
+        ]
+        return "; ".join(parts) or "nothing in particular"
+
+    def memory_importance(self, kind: str, text: str, tags: Mapping[str, Any]) -> float | None:
+        """How much a memory matters in this world, in [0, 1].
+
+        None leaves it to the generic rules (`simengine.core.memory.default_importance`).
+        `tags` carry the notice kind, action type, message channel or observation the
+        memory came from.
+        """
+        return None
+
     def decision_schema(self, state: Any, allowed: Sequence[str]) -> dict[str, Any]:
         """The JSON schema of a whole decision, actions limited to `allowed` (no $ref)."""
         return build_decision_schema(self.action_params(state), allowed, self.max_actions)

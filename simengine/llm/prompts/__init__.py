@@ -3,6 +3,8 @@
 Order matters for Ollama's KV cache: the system prompt and the scenario prefix never change
 across an agent's ticks, and everything that does change (memory, perception, inbox) comes
 last. Other agents' messages enter as a JSON list inside a delimited block: quoted data.
+So do the agent's memories (the recent window and the long-term memories retrieved for
+this decision), which repeat other agents' words.
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ def quote_inbox(inbox: tuple[InboxMessage, ...]) -> str:
     return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def quote_lines(lines: tuple[str, ...]) -> str:
+    """Memory lines as a JSON list of strings, one per line, that no text can break out of.
+
+    Besides JSON's own escaping, `<<<` and `>>>` inside a line are escaped, so a quoted
+    line can never close (or open) a delimited block.
+    """
+    rows = [json.dumps(line, ensure_ascii=False) for line in lines]
+    body = "[\n" + ",\n".join(rows) + "\n]" if rows else "[]"
+    body = body.replace("<<<", "\\u003c\\u003c\\u003c").replace(">>>", "\\u003e\\u003e\\u003e")
+    return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def system_prompt(request: DecisionRequest) -> str:
     """Role, persona, scenario, world rules, action schema, output format and trust rules."""
     agent = request.agent
@@ -86,14 +100,21 @@ def scenario_prefix(request: DecisionRequest) -> str:
 
 
 def turn_text(request: DecisionRequest) -> str:
-    """Emotion, memory, operator instructions, perception and inbox for this tick."""
+    """Emotion, memory (recent and recalled), operator instructions, perception and inbox."""
     commands = request.operator_commands
     operator = template("operator").substitute(commands=_bullets(commands)) if commands else ""
+    recalled = ""
+    if request.recalled:
+        recalled = template("recalled").substitute(
+            recalled_count=len(request.recalled), recalled=quote_lines(request.recalled)
+        )
     return template("turn").substitute(
         tick=request.tick,
         emotion=_json({k: round(v, 2) for k, v in request.emotion.items()}),
         memory_summary=request.memory_summary.strip() or NONE,
-        recent_memory=_bullets(request.recent_memory),
+        recent_count=len(request.recent_memory),
+        recent_memory=quote_lines(request.recent_memory),
+        recalled_block=recalled,
         operator_block=operator,
         observation=_json(request.observation),
         inbox_count=len(request.inbox),

@@ -16,6 +16,7 @@ from simengine.core.worlds.base import (
 )
 from simengine.core.worlds.flood.actions import apply_flood_action, flood_action_params
 from simengine.core.worlds.flood.dynamics import advance_flood, apply_flood_event
+from simengine.core.worlds.flood.memory import flood_importance, flood_situation
 from simengine.core.worlds.flood.metrics import METRICS
 from simengine.core.worlds.flood.observe import observe_flood
 from simengine.core.worlds.flood.policy import flood_heuristic
@@ -185,6 +186,16 @@ class FloodWorld(WorldKind):
     @override
     def advance(self, state: FloodState, ctx: WorldContext) -> list[WorldNotice]:
         return advance_flood(state, ctx)
+
+    @override
+    def situation(self, state: FloodState, agent: str, observation: Mapping[str, Any]) -> str:
+        """Where the agent is, who waits there, what it carries, the water."""
+        return flood_situation(observation)
+
+    @override
+    def memory_importance(self, kind: str, text: str, tags: Mapping[str, Any]) -> float | None:
+        """Deaths, breaches and rescues high; danger at the agent's place high."""
+        return flood_importance(kind, tags)
 
     @override
     def check_state(self, state: FloodState) -> list[str]:

@@ -1,0 +1,109 @@
+"""Memory rows: written with each tick, equal to the engine's, restored exactly after a crash."""
+
+import signal
+
+import numpy as np
+import pytest
+
+from agents_app.models import AgentMemory
+from runs_app.models import Run, Step
+from runs_app.services.adapters import memory_records
+from runs_app.services.config import run_spec
+from runs_app.services.runs import run_create
+from simengine.core.memory import MemoryRecord
+from simengine.core.offline import OfflineDecisionMaker
+from simengine.core.simulation import Simulation
+from tests.core.helpers import run_ticks
+from tests.processes import celery_worker, start_celery_worker
+from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEMORY = {"retrieve_k": 4, "token_budget": 200, "reflection_every": 5}
+
+
+def rows(run: Run) -> list[tuple]:
+    return list(
+        AgentMemory.objects.filter(run=run)
+        .order_by("agent__name", "seq")
+        .values_list(
+            "agent__name", "seq", "tick", "kind", "text", "importance", "embedding_model", "sources"
+        )
+    )
+
+
+def vectors(run: Run) -> list[bytes]:
+    memories = AgentMemory.objects.filter(run=run).order_by("agent__name", "seq")
+    return [bytes(v) for v in memories.values_list("embedding", flat=True)]
+
+
+def test_the_rows_hold_exactly_what_the_engine_remembered():
+    run = wait_until_final(
+        run_create(version=small_flood_version(max_ticks=15, memory=MEMORY), seed=4)
+    )
+    assert run.status == "completed"
+    simulation = Simulation.create(run_spec(run), seed=4, run_id=str(run.pk))
+    run_ticks(simulation, OfflineDecisionMaker(), 15)
+    engine = sorted(simulation.memories(), key=lambda m: (m.agent, m.seq))
+
+    assert rows(run) == [
+        (m.agent, m.seq, m.tick, m.kind, m.text, m.importance, m.embedding_model, list(m.sources))
+        for m in engine
+    ]
+    assert vectors(run) == [vector(m).astype("<f4").tobytes() for m in engine]
+    kinds = {row[3] for row in rows(run)}
+    assert {"observation", "action", "message", "reflection"} <= kinds
+    last = Step.objects.get(run=run, index=15).snapshot
+    assert last["agents"]["Mayor"]["store"]["count"] == sum(1 for r in engine if r.agent == "Mayor")
+    restored = sorted(memory_records(run.pk, upto=15), key=lambda m: (m.agent, m.seq))
+    assert [(m.agent, m.seq, vector(m).tobytes()) for m in restored] == [
+        (m.agent, m.seq, vector(m).tobytes()) for m in engine
+    ]
+
+
+def test_a_run_without_a_memory_section_writes_no_memory_rows():
+    run = wait_until_final(run_create(version=small_flood_version(max_ticks=4), seed=4))
+    assert run.status == "completed" and not AgentMemory.objects.filter(run=run).exists()
+
+
+def test_memories_survive_a_worker_killed_mid_run_exactly(settings, celery_broker):
+    ticks = 120
+    version = small_flood_version(max_ticks=ticks, name="Memory crash flood", memory=MEMORY)
+    settings.SIMENGINE_EXECUTOR = "thread"
+    reference = wait_until_final(run_create(version=version, seed=21), timeout=120)
+    settings.SIMENGINE_EXECUTOR = "celery"
+
+    first = start_celery_worker(
+        broker_url=celery_broker.url, queue=celery_broker.queue, env=celery_broker.worker_env
+    )
+    try:
+        run = run_create(version=version, seed=21)
+        wait_for_run(run, lambda r: r.current_step >= 15)
+        first.kill_group(signal.SIGKILL)
+        first.proc.wait(10)
+    finally:
+        first.stop()
+    run.refresh_from_db()
+    killed_at = run.current_step
+    assert run.status == "running" and killed_at < ticks
+    assert AgentMemory.objects.filter(run=run, tick__gt=killed_at).count() == 0
+
+    with celery_worker(
+        broker_url=celery_broker.url, queue=celery_broker.queue, env=celery_broker.worker_env
+    ):
+        run = wait_until_final(run, timeout=120)
+
+    assert (run.status, run.current_step) == ("completed", ticks)
+    assert rows(run) == rows(reference)
+    assert vectors(run) == vectors(reference)
+    recalled = [
+        list(r.events.filter(type="MemoriesRecalled").values_list("step", "agent", "data"))
+        for r in (run, reference)
+    ]
+    assert recalled[0] == recalled[1] and recalled[0]
+
+
+def vector(memory: MemoryRecord) -> np.ndarray:
+    """A record's embedding (every stored record is embedded)."""
+    assert memory.embedding is not None
+    return memory.embedding
