@@ -11,6 +11,7 @@ from typing import Any
 
 from agents_app.models import Agent
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
+from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
 from simengine.core.simulation import AgentView, Simulation
@@ -51,7 +52,7 @@ def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def llm_call_fields(
-    run_id: int, step: int, call: LLMCallRecord, names: dict[str, str]
+    run_id: int, step: int, call: LLMCallRecord, names: dict[str, str], outcome: str
 ) -> dict[str, Any]:
     """One call's row; `names` maps the engine's agent ids to agent names."""
     return {
@@ -70,7 +71,28 @@ def llm_call_fields(
         "latency_ms": call.latency_ms,
         "retries": call.retries,
         "error": call.error or "",
+        "outcome": outcome,
     }
+
+
+def llm_call_field_rows(
+    run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The rows of calls made together (a tick's, an evaluation's), each with its outcome."""
+    facts = [
+        CallFacts(
+            who=call.agent_id or "",
+            purpose=call.purpose,
+            usable=call.parsed is not None,
+            error=call.error or "",
+            timed_out=call.timed_out,
+        )
+        for call in calls
+    ]
+    return [
+        llm_call_fields(run_id, step, call, names, outcome)
+        for call, outcome in zip(calls, call_outcomes(facts), strict=True)
+    ]
 
 
 def message_rows(run_id: int, step: int, messages: Sequence[dict[str, Any]]) -> list[Message]:
@@ -85,7 +107,7 @@ def llm_call_rows(
     run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
 ) -> list[LLMCall]:
     """Rows for the tick's calls; `names` maps the engine's agent ids to agent names."""
-    return [LLMCall(**llm_call_fields(run_id, step, call, names)) for call in calls]
+    return [LLMCall(**fields) for fields in llm_call_field_rows(run_id, step, calls, names)]
 
 
 def _agent_fields(view: AgentView) -> dict[str, Any]:

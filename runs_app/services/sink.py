@@ -27,7 +27,7 @@ from runs_app.services.adapters import (
     agent_updates,
     event_fields,
     event_rows,
-    llm_call_fields,
+    llm_call_field_rows,
     llm_call_rows,
     message_fields,
     message_rows,
@@ -123,8 +123,7 @@ def _write_bulk(
         )
         _copy(cursor, Message, [message_fields(run_id, step, m) for m in result.messages], now)
         _copy(cursor, Event, [event_fields(run_id, step, e) for e in result.events], now)
-        calls = [llm_call_fields(run_id, step, c, names) for c in result.calls]
-        _copy(cursor, LLMCall, calls, now)
+        _copy(cursor, LLMCall, llm_call_field_rows(run_id, step, result.calls, names), now)
         _update_agents(cursor, run_id, agent_changes(agents, result.calls))
         cursor.execute(
             _run_update_sql(consume_step), [step, json.dumps(result.metrics), *tokens, run_id]

@@ -119,6 +119,7 @@ class LLMCallRecord:
     error: str | None = None
     agent_id: str | None = None
     tick: int | None = None
+    timed_out: bool = False  # the error was the provider not answering in time
 
     def to_json(self) -> dict[str, Any]:
         return {

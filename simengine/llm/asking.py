@@ -19,7 +19,7 @@ from simengine.core.asking import AskOutcome, Check, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
 
 from .client import LLMClient
-from .errors import LLMError
+from .errors import LLMError, ProviderTimeoutError
 from .parsing import InvalidOutput, extract_json_object, validate_decision
 from .replay import ReplaySource
 from .settings import LLMSettings
@@ -64,6 +64,7 @@ def call_record(
         error=str(error) if error else None,
         agent_id=request.agent_id,
         tick=request.tick,
+        timed_out=isinstance(error, ProviderTimeoutError),
     )
 
 
