@@ -221,11 +221,18 @@ SPECTACULAR_SETTINGS = {
         {"name": "history", "description": "A run's messages, steps, events and LLM calls."},
         {"name": "batches", "description": "Seeded runs over a parameter grid."},
         {"name": "evaluations", "description": "Evaluators' scores of runs."},
+        {
+            "name": "llm-calls",
+            "description": "The call explorer: model calls across runs, cost, prompt diffs.",
+        },
+        {"name": "reports", "description": "A run's self-contained HTML report and JSONL trace."},
+        {"name": "system", "description": "Workers, queue, runs, LLM slots, providers, services."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "runs_app.models.RunStatus",
         "BatchStatusEnum": "runs_app.models.BatchStatus",
         "AgentStatusEnum": "agents_app.models.AgentStatus",
+        "CallOutcomeEnum": "runs_app.models.CallOutcome",
     },
 }
 

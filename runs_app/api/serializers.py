@@ -147,6 +147,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
             "latency_ms",
             "retries",
             "error",
+            "outcome",
             "created_at",
         ]
         read_only_fields = fields
