@@ -178,6 +178,24 @@ def llm_call_search(
     return _step_range(calls, "step", from_step, to_step)
 
 
+def llm_call_models() -> list[str]:
+    """Every model id that has recorded calls (the explorer's model filter)."""
+    return sorted(LLMCall.objects.order_by().values_list("model", flat=True).distinct())
+
+
+def llm_call_purposes() -> list[str]:
+    """Every purpose that has recorded calls."""
+    return sorted(LLMCall.objects.order_by().values_list("purpose", flat=True).distinct())
+
+
+def llm_call_neighbours(*, call: LLMCall) -> tuple[LLMCall | None, LLMCall | None]:
+    """The same agent's calls of the same purpose at the tick before and the tick after."""
+    same = LLMCall.objects.filter(run_id=call.run_id, agent=call.agent, purpose=call.purpose)
+    before = same.filter(step__lt=call.step).order_by("-step", "id").first()
+    after = same.filter(step__gt=call.step).order_by("step", "id").first()
+    return before, after
+
+
 def llm_call_get(*, pk: int) -> LLMCall:
     """One recorded call with its run (LLMCall.DoesNotExist when there is none)."""
     return LLMCall.objects.select_related("run__scenario_version__scenario").get(pk=pk)

@@ -108,7 +108,7 @@ urlpatterns = [
     path("runs/<id:run_id>/llm-calls/", history.LLMCallListApi.as_view(), name="api-run-llm-calls"),
     path("runs/<id:run_id>/report/", reports.RunReportApi.as_view(), name="api-run-report"),
     path("runs/<id:run_id>/trace.jsonl", reports.RunTraceApi.as_view(), name="api-run-trace"),
-    path("system/", system.SystemApi.as_view(), name="api-system"),
+    path("system/", off_the_shared_thread(system.SystemApi.as_view()), name="api-system"),
     path("llm-calls/", calls.LLMCallListApi.as_view(), name="api-llm-calls"),
     path("llm-calls/stats/", calls.LLMCallStatsApi.as_view(), name="api-llm-call-stats"),
     path(

@@ -7,6 +7,7 @@ import json
 from django import template
 from django.utils.html import format_html
 
+from runs_app.models import CallOutcome
 from runs_app.selectors import run_list
 
 register = template.Library()
@@ -79,6 +80,15 @@ def condition_text(condition: object) -> str:
 @register.filter
 def get_item(mapping: object, key: str) -> object:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def outcome_label(value: str) -> str:
+    """A call outcome as people read it (`noop` -> `fell back to a no-op`)."""
+    try:
+        return str(CallOutcome(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter

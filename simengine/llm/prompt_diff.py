@@ -51,6 +51,11 @@ class PromptDiff:
         longest = max(self.a_chars, self.b_chars)
         return 1.0 if longest == 0 else self.prefix_chars / longest
 
+    @property
+    def stable_percent(self) -> int:
+        """`stable_share` in whole percent."""
+        return round(100 * self.stable_share)
+
     def to_json(self) -> dict[str, object]:
         """JSON for the API."""
         return {
