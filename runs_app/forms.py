@@ -246,15 +246,11 @@ class CallFilterForm(forms.Form):
 
     def __init__(self, *args: Any, models: list[str], purposes: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        model_field = self.fields["model"]
-        purpose_field = self.fields["purpose"]
-        assert isinstance(model_field, forms.ChoiceField)
-        assert isinstance(purpose_field, forms.ChoiceField)
-        model_field.choices = [("", "any"), *((m, m) for m in models)]
-        purpose_field.choices = [("", "any"), *((p, p) for p in purposes)]
+        self.fields["model"].choices = [("", "any"), *((m, m) for m in models)]  # type: ignore[attr-defined]
+        self.fields["purpose"].choices = [("", "any"), *((p, p) for p in purposes)]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+        data: dict[str, Any] = super().clean() or {}
         low, high = data.get("from_step"), data.get("to_step")
         if low is not None and high is not None and low > high:
             self.add_error("to_step", "must be >= from tick")

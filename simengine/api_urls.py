@@ -111,9 +111,7 @@ urlpatterns = [
     path("system/", off_the_shared_thread(system.SystemApi.as_view()), name="api-system"),
     path("llm-calls/", calls.LLMCallListApi.as_view(), name="api-llm-calls"),
     path("llm-calls/stats/", calls.LLMCallStatsApi.as_view(), name="api-llm-call-stats"),
-    path(
-        "llm-calls/prompt-diff/", calls.PromptDiffApi.as_view(), name="api-llm-call-prompt-diff"
-    ),
+    path("llm-calls/prompt-diff/", calls.PromptDiffApi.as_view(), name="api-llm-call-prompt-diff"),
     path("llm-calls/<id:call_id>/", calls.LLMCallDetailApi.as_view(), name="api-llm-call"),
     path("batches/", batches.BatchListApi.as_view(), name="api-batches"),
     path("batches/<id:batch_id>/", batches.BatchDetailApi.as_view(), name="api-batch"),

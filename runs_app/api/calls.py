@@ -44,12 +44,17 @@ class _StrictQuery(serializers.Serializer):
         unknown = sorted(name for name in self.initial_data if name not in known)
         if unknown:
             raise serializers.ValidationError(
-                {name: [f"unknown parameter; known: {', '.join(sorted(known))}"] for name in unknown}
+                {
+                    name: [f"unknown parameter; known: {', '.join(sorted(known))}"]
+                    for name in unknown
+                }
             )
         return super().validate(data)
 
 
 class CallFilterSerializer(_StrictQuery, StepRangeSerializer):
+    """The call explorer's filters."""
+
     run = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="Only this run's calls."
     )
@@ -69,6 +74,8 @@ class CallFilterSerializer(_StrictQuery, StepRangeSerializer):
 
 
 class CallListFilterSerializer(CallFilterSerializer):
+    """The filters plus the sort of the call list."""
+
     extra_params = PAGING_PARAMS
 
     sort = serializers.ChoiceField(
@@ -87,6 +94,8 @@ def _check_run(filters: dict[str, Any]) -> None:
 
 
 class LLMCallRowSerializer(serializers.ModelSerializer):
+    """One call in a list: who, which model, outcome, tokens, latency."""
+
     run = serializers.IntegerField(source="run_id")
 
     class Meta:
@@ -112,6 +121,8 @@ class LLMCallRowSerializer(serializers.ModelSerializer):
 
 
 class LLMCallDetailSerializer(LLMCallSerializer):
+    """One call with its run, prompt, response and total tokens."""
+
     run = serializers.IntegerField(source="run_id")
 
     class Meta(LLMCallSerializer.Meta):
@@ -120,6 +131,8 @@ class LLMCallDetailSerializer(LLMCallSerializer):
 
 
 class LLMCallListApi(ApiListView):
+    """Model calls across runs, filtered, in keyset pages."""
+
     serializer_class = LLMCallRowSerializer
     filter_serializer_class = CallListFilterSerializer
     pagination_class = SortedKeysetPagination
@@ -143,6 +156,8 @@ class LLMCallListApi(ApiListView):
 
 
 class ModelFiguresSerializer(serializers.Serializer):
+    """One model's totals and estimated cost."""
+
     model = serializers.CharField()
     provider = serializers.CharField()
     calls = serializers.IntegerField()
@@ -161,6 +176,8 @@ class ModelFiguresSerializer(serializers.Serializer):
 
 
 class CallTotalsSerializer(serializers.Serializer):
+    """Totals over every model."""
+
     calls = serializers.IntegerField()
     tokens_in = serializers.IntegerField()
     tokens_out = serializers.IntegerField()
@@ -170,6 +187,8 @@ class CallTotalsSerializer(serializers.Serializer):
 
 
 class CallStatsSerializer(serializers.Serializer):
+    """The explorer's figures for a set of calls."""
+
     totals = CallTotalsSerializer()
     models = ModelFiguresSerializer(many=True)
     outcomes = serializers.DictField(child=serializers.IntegerField())
@@ -179,6 +198,8 @@ class CallStatsSerializer(serializers.Serializer):
 
 
 class LLMCallStatsApi(ApiView):
+    """Totals, cost, outcomes and histograms per model for the filtered calls."""
+
     filter_serializer_class = CallFilterSerializer
 
     @extend_schema(
@@ -194,6 +215,8 @@ class LLMCallStatsApi(ApiView):
 
 
 class LLMCallDetailApi(ApiView):
+    """One recorded call."""
+
     @extend_schema(
         tags=TAGS,
         summary="One recorded call: prompt, response, tokens, latency, outcome",
@@ -208,6 +231,8 @@ class LLMCallDetailApi(ApiView):
 
 
 class PromptDiffQuerySerializer(_StrictQuery):
+    """Which agent of which run, and the two ticks to compare."""
+
     run = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     agent = serializers.CharField(max_length=200)
     a = serializers.IntegerField(min_value=0, max_value=MAX_INT, help_text="The first tick.")
@@ -216,6 +241,8 @@ class PromptDiffQuerySerializer(_StrictQuery):
 
 
 class PromptDiffSerializer(serializers.Serializer):
+    """The two calls and how the second prompt differs from the first."""
+
     a = LLMCallRowSerializer()
     b = LLMCallRowSerializer()
     identical = serializers.BooleanField()
@@ -230,6 +257,8 @@ class PromptDiffSerializer(serializers.Serializer):
 
 
 class PromptDiffApi(ApiView):
+    """One agent's prompt at two ticks: the stable prefix, then a line diff."""
+
     @extend_schema(
         tags=TAGS,
         summary="How one agent's prompt changed between two ticks: stable prefix, then a diff",
@@ -242,7 +271,10 @@ class PromptDiffApi(ApiView):
         try:
             calls = [
                 llm_call_prompt_at(
-                    run=query["run"], agent=query["agent"], step=query[key], purpose=query["purpose"]
+                    run=query["run"],
+                    agent=query["agent"],
+                    step=query[key],
+                    purpose=query["purpose"],
                 )
                 for key in ("a", "b")
             ]

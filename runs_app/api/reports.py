@@ -40,13 +40,13 @@ def _run(run_id: int) -> Run:
 
 
 def _disposition(request: Request, filename: str, *, default_download: bool) -> str:
-    download = query_int(
-        request, "download", default=int(default_download), minimum=0, maximum=1
-    )
+    download = query_int(request, "download", default=int(default_download), minimum=0, maximum=1)
     return f'{"attachment" if download else "inline"}; filename="{filename}"'
 
 
 class RunReportApi(ApiView):
+    """The run's report as one self-contained HTML file."""
+
     renderer_classes = [HtmlDocumentRenderer]
     content_negotiation_class = FirstRendererNegotiation
 
@@ -69,6 +69,8 @@ class RunReportApi(ApiView):
 
 
 class RunTraceApi(ApiView):
+    """The run's events as JSON lines (the `simulate --jsonl` format)."""
+
     renderer_classes = [JsonLinesRenderer]
     content_negotiation_class = FirstRendererNegotiation
 

@@ -13,11 +13,15 @@ from simengine.api.base import ApiView
 
 
 class CheckSerializer(serializers.Serializer):
+    """One service's state."""
+
     ok = serializers.BooleanField(allow_null=True)
     message = serializers.CharField()
 
 
 class SystemSerializer(serializers.Serializer):
+    """The fleet's state."""
+
     checked_at = serializers.DateTimeField()
     check_ms = serializers.FloatField(help_text="How long the checks took.")
     executor = serializers.ChoiceField(choices=["celery", "thread"])
@@ -40,6 +44,8 @@ class SystemSerializer(serializers.Serializer):
 
 
 class SystemApi(ApiView):
+    """Workers, queue, runs, LLM slots, providers and services."""
+
     permission_classes = [IsAdminUser]
 
     @extend_schema(

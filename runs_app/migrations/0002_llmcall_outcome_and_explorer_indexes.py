@@ -11,8 +11,10 @@ CHUNK = 2000
 
 
 def backfill_outcomes(apps, schema_editor):
-    """Classify the calls recorded before `outcome` existed, tick by tick (repairs follow
-    their first call within the same run and step)."""
+    """Classify the calls recorded before `outcome` existed, tick by tick.
+
+    A repair follows its first call within the same run and step.
+    """
     LLMCall = apps.get_model("runs_app", "LLMCall")
     rows = LLMCall.objects.order_by("run_id", "step", "id").values_list(
         "id", "run_id", "step", "agent", "purpose", "parsed", "error"
@@ -22,7 +24,7 @@ def backfill_outcomes(apps, schema_editor):
 
     def classify(calls):
         facts = [CallFacts(c[3], c[4], c[5] is not None, c[6]) for c in calls]
-        for call, outcome in zip(calls, call_outcomes(facts)):
+        for call, outcome in zip(calls, call_outcomes(facts), strict=True):
             if outcome != "ok":
                 changed.setdefault(outcome, []).append(call[0])
 
@@ -41,45 +43,60 @@ def backfill_outcomes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('runs_app', '0001_initial'),
+        ("runs_app", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='llmcall',
-            name='outcome',
-            field=models.CharField(choices=[('ok', 'ok'), ('repaired', 'repaired'), ('noop', 'fell back to a no-op'), ('provider_error', 'provider error'), ('timeout', 'timeout')], default='ok', max_length=20),
+            model_name="llmcall",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("ok", "ok"),
+                    ("repaired", "repaired"),
+                    ("noop", "fell back to a no-op"),
+                    ("provider_error", "provider error"),
+                    ("timeout", "timeout"),
+                ],
+                default="ok",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='llmcall',
-            name='tokens_total',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('tokens_in'), '+', models.F('tokens_out')), output_field=models.PositiveBigIntegerField()),
+            model_name="llmcall",
+            name="tokens_total",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.expressions.CombinedExpression(
+                    models.F("tokens_in"), "+", models.F("tokens_out")
+                ),
+                output_field=models.PositiveBigIntegerField(),
+            ),
         ),
         migrations.RunPython(backfill_outcomes, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['run', 'id'], name='llmcall_run_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["run", "id"], name="llmcall_run_id"),
         ),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['model', 'id'], name='llmcall_model_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["model", "id"], name="llmcall_model_id"),
         ),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['purpose', 'id'], name='llmcall_purpose_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["purpose", "id"], name="llmcall_purpose_id"),
         ),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['outcome', 'id'], name='llmcall_outcome_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["outcome", "id"], name="llmcall_outcome_id"),
         ),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['latency_ms', 'id'], name='llmcall_latency_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["latency_ms", "id"], name="llmcall_latency_id"),
         ),
         migrations.AddIndex(
-            model_name='llmcall',
-            index=models.Index(fields=['tokens_total', 'id'], name='llmcall_tokens_id'),
+            model_name="llmcall",
+            index=models.Index(fields=["tokens_total", "id"], name="llmcall_tokens_id"),
         ),
     ]

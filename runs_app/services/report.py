@@ -76,7 +76,10 @@ def run_report_context(run: Run) -> dict[str, Any]:
         "unpriced": [f.model for f in figures if f.cost is None],
         "outcomes": [(CallOutcome(k).label, n) for k, n in outcome_counts(calls).items()],
         "calls_total": sum(f.calls for f in figures),
-        "tokens": {"in": sum(f.tokens_in for f in figures), "out": sum(f.tokens_out for f in figures)},
+        "tokens": {
+            "in": sum(f.tokens_in for f in figures),
+            "out": sum(f.tokens_out for f in figures),
+        },
     }
 
 
@@ -108,15 +111,10 @@ def _evaluations(run: Run) -> list[dict[str, Any]]:
     result = []
     for evaluation in run.evaluations.select_related("llm_call").order_by("created_at", "id"):
         parsed = (evaluation.llm_call.parsed if evaluation.llm_call else None) or {}
-        reasons = parsed.get("scores") if isinstance(parsed.get("scores"), dict) else {}
+        reasons = parsed.get("scores") if isinstance(parsed, dict) else None
+        reasons = reasons if isinstance(reasons, dict) else {}
         scores = [
-            {
-                "name": name,
-                "score": score,
-                "reasoning": str((reasons.get(name) or {}).get("reasoning", ""))
-                if isinstance(reasons.get(name), dict)
-                else "",
-            }
+            {"name": name, "score": score, "reasoning": _reasoning(reasons.get(name))}
             for name, score in evaluation.scores.items()
             if isinstance(score, int | float) and not isinstance(score, bool)
         ]
@@ -131,6 +129,10 @@ def _evaluations(run: Run) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def _reasoning(entry: Any) -> str:
+    return str(entry.get("reasoning", "")) if isinstance(entry, dict) else ""
 
 
 def _key_decisions(run: Run, spec: ScenarioSpec | None) -> list[dict[str, Any]]:

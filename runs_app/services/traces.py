@@ -7,7 +7,7 @@ each run's `seed`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from runs_app.models import Batch, Event, Run
@@ -16,7 +16,7 @@ from simengine.core.runner import trace_line
 CHUNK = 2000
 
 
-def event_trace_line(row: dict[str, Any], **extra: Any) -> str:
+def event_trace_line(row: Mapping[str, Any], **extra: Any) -> str:
     """One stored event (`step`, `type`, `agent`, `data`) as a trace line, newline included."""
     event = {"tick": row["step"], "type": row["type"], "agent": row["agent"] or None}
     event["data"] = row["data"]

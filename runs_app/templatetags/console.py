@@ -92,12 +92,6 @@ def outcome_label(value: str) -> str:
 
 
 @register.filter
-def pretty_json(value: object) -> str:
-    """A JSON value indented for reading (overrides, grid cells)."""
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-@register.filter
 def percent(value: object, total: object) -> int:
     try:
         return round(100 * float(value) / float(total)) if float(total) else 0

@@ -1,5 +1,7 @@
-"""The call explorer pages: filtered calls with totals, cost and histograms; one call; a
-prompt diff between two ticks of one agent.
+"""The call explorer pages.
+
+Filtered calls with totals, cost and histograms; one call; the prompt diff between two ticks
+of one agent.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -26,6 +29,13 @@ from runs_app.selectors import (
 from runs_app.services.calls import call_prompt_diff, call_stats
 from simengine.api.pagination import SortedKeysetPagination
 
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware."""
+
+    htmx: HtmxDetails
+
+
 PAGE_SIZE = 50
 SORTS = {
     "id": ("id",),
@@ -42,7 +52,7 @@ class _Ordering:
         self.keyset_ordering = fields
 
 
-def llm_call_explorer(request: HttpRequest) -> HttpResponse:
+def llm_call_explorer(request: HtmxHttpRequest) -> HttpResponse:
     """Calls across runs, filtered; totals, cost, outcome counts, histograms; keyset pages."""
     form = CallFilterForm(
         request.GET or None, models=llm_call_models(), purposes=llm_call_purposes()
@@ -94,7 +104,7 @@ def llm_call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def prompt_diff_page(request: HttpRequest) -> HttpResponse:
+def prompt_diff_page(request: HtmxHttpRequest) -> HttpResponse:
     """How one agent's prompt changed between two ticks: the stable prefix, then a diff."""
     form = PromptDiffForm(request.GET or None)
     context: dict[str, Any] = {"form": form, "diff": None, "error": "", "agents": []}

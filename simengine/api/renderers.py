@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils import encoders
 
@@ -74,10 +76,13 @@ class JsonLinesRenderer(BaseRenderer):
 class FirstRendererNegotiation(BaseContentNegotiation):
     """Always the view's first renderer: a file endpoint answers its one format, never 406."""
 
-    def select_parser(self, request: Any, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Any, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        """The view's first parser."""
+        return next(iter(parsers), None)
 
     def select_renderer(
-        self, request: Any, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        """The view's first renderer and its media type."""
+        first = next(iter(renderers))
+        return first, first.media_type

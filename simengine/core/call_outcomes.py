@@ -1,5 +1,4 @@
-"""What came of each recorded model call: ok, repaired, fell back to a no-op, provider error,
-timeout.
+"""What came of each recorded model call: ok, repaired, no-op, provider error, timeout.
 
 A call's outcome depends on the calls around it: an invalid first answer is "repaired" when
 the one repair that follows it succeeds, and "noop" when the repair fails too (the decision

@@ -77,8 +77,16 @@ def test_explorer_pages_over_100000_calls_use_indexes(api):
     cases = {
         "everything": {},
         "one run": {"run": one},
-        "one run, next page": {"run": one, "cursor": first_page["next"].split("cursor=")[1].split("&")[0]},
-        "one run, agent and ticks": {"run": one, "agent": "Agent 7", "from_step": 10, "to_step": 40},
+        "one run, next page": {
+            "run": one,
+            "cursor": first_page["next"].split("cursor=")[1].split("&")[0],
+        },
+        "one run, agent and ticks": {
+            "run": one,
+            "agent": "Agent 7",
+            "from_step": 10,
+            "to_step": 40,
+        },
         "a rare model": {"model": "anthropic/claude-sonnet-4-5"},
         "timeouts": {"outcome": "timeout"},
         "evaluations": {"purpose": "evaluate"},

@@ -19,7 +19,9 @@ def ids(response) -> list[int]:
 
 
 def read_all(api, params: dict) -> list[int]:
-    seen, url, query = [], URL, params
+    seen: list[int] = []
+    url: str | None = URL
+    query: dict | None = params
     while url:
         response = api.get(url, query)
         seen += ids(response)
@@ -138,9 +140,17 @@ def _cursor(link: str) -> str:
         ({"run": "x"}, "run", "A valid integer is required."),
         ({"run": 0}, "run", "Ensure this value is greater than or equal to 1."),
         ({"sort": "cost"}, "sort", '"cost" is not a valid choice.'),
-        ({"purpose": "Decide!"}, "purpose", "expected a purpose such as decide, repair or evaluate"),
+        (
+            {"purpose": "Decide!"},
+            "purpose",
+            "expected a purpose such as decide, repair or evaluate",
+        ),
         ({"limit": 0}, "limit", "must be between 1 and 1000, got 0"),
-        ({"cursor": "bogus"}, "cursor", "invalid cursor for this sort: use the next or previous link"),
+        (
+            {"cursor": "bogus"},
+            "cursor",
+            "invalid cursor for this sort: use the next or previous link",
+        ),
     ],
 )
 def test_bad_filters_answer_400_naming_the_field(api, params, path, message):

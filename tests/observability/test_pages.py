@@ -25,7 +25,7 @@ def calls():
 def test_pages_need_login(client, calls):
     for url in [
         reverse("runs:llm_calls"),
-        reverse("runs:llm_call", args=[LLMCall.objects.first().pk]),
+        reverse("runs:llm_call", args=[LLMCall.objects.get(step=1).pk]),
         reverse("runs:prompt_diff"),
         reverse("runs:system"),
     ]:

@@ -21,7 +21,10 @@ def test_claude_defaults_price_dated_ids_and_leave_unknown_models_unpriced():
     assert haiku.cost(1_000_000, 200_000) == pytest.approx(2.0)
     assert table.lookup("anthropic/claude-unknown-9") is None
     assert table.lookup("ollama/llama3.2") is None
-    assert all(price.source.startswith("Anthropic published API prices") for price in default_prices().values())
+    assert all(
+        price.source.startswith("Anthropic published API prices")
+        for price in default_prices().values()
+    )
 
 
 def test_an_operator_file_overrides_and_extends_the_defaults(tmp_path):
@@ -80,4 +83,6 @@ def test_start_up_is_refused_with_the_bad_line(tmp_path):
     )
     missing = run_manage("check", env={"SIMENGINE_PRICES": str(tmp_path / "none.txt")})
     assert missing.returncode == 2
-    assert "SIMENGINE_PRICES: " in missing.stderr and "cannot read the price table" in missing.stderr
+    assert (
+        "SIMENGINE_PRICES: " in missing.stderr and "cannot read the price table" in missing.stderr
+    )

@@ -19,6 +19,8 @@ from runs_app.services.traces import run_trace
 
 
 class Command(BaseCommand):
+    """The `report` management command."""
+
     help = "Write a run's self-contained HTML report (or, with --trace, its JSONL trace)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -134,9 +134,7 @@ def slot_usage(
     Counts only live leases and live waiters (by Redis time), as the scripts do; changes
     nothing. Raises one of `REDIS_DOWN` when Redis cannot be reached within `timeout`.
     """
-    client = sync_redis.Redis.from_url(
-        url, socket_connect_timeout=timeout, socket_timeout=timeout
-    )
+    client = sync_redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         seconds, micros = client.time()
         now = f"({seconds * 1000 + micros // 1000}"
@@ -149,8 +147,7 @@ def slot_usage(
     finally:
         client.close()
     return [
-        SlotUsage(name, int(counts[2 * i]), int(counts[2 * i + 1]))
-        for i, name in enumerate(names)
+        SlotUsage(name, int(counts[2 * i]), int(counts[2 * i + 1])) for i, name in enumerate(names)
     ]
 
 

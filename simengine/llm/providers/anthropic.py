@@ -244,6 +244,7 @@ class AnthropicProvider(ServedProvider["anthropic.AsyncAnthropic", Any]):
         """Configured or not (the key is set); nothing is sent to a paid API to check."""
         readiness = cls.preflight("", settings, memo)
         models = tuple(cls.offered_models(settings, memo))
+        configured = True if readiness.ok else None  # no key: not configured, not "down"
         return ProviderStatus(
-            cls.name, readiness.ok, readiness.message, models, cls.server_slots(settings)
+            cls.name, configured, readiness.message, models, cls.server_slots(settings)
         )

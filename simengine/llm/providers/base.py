@@ -39,11 +39,11 @@ class Readiness:
 
 @dataclass(frozen=True)
 class ProviderStatus:
-    """A provider as an operator sees it now: reachable (or configured), its models, and
-    the limiter slots (`(slot name, slots)`) of the servers it would call."""
+    """A provider as an operator sees it now: reachable (None: not configured), its models,
+    and the limiter slots (`(slot name, slots)`) of the servers it would call."""
 
     name: str
-    reachable: bool
+    reachable: bool | None
     message: str
     models: tuple[str, ...] = ()
     servers: tuple[tuple[str, int], ...] = ()

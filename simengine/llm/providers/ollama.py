@@ -188,4 +188,6 @@ class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
         else:
             message = state.error or unreachable_message(state.host)
         models = tuple(cls.offered_models(settings, memo)) if state.reachable else ()
-        return ProviderStatus(cls.name, state.reachable, message, models, cls.server_slots(settings))
+        return ProviderStatus(
+            cls.name, state.reachable, message, models, cls.server_slots(settings)
+        )
