@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -97,6 +96,7 @@ class LLMCallRowSerializer(serializers.ModelSerializer):
     """One call in a list: who, which model, outcome, tokens, latency."""
 
     run = serializers.IntegerField(source="run_id")
+    tokens_total = serializers.IntegerField(help_text="Prompt plus completion tokens.")
 
     class Meta:
         model = LLMCall
@@ -124,6 +124,7 @@ class LLMCallDetailSerializer(LLMCallSerializer):
     """One call with its run, prompt, response and total tokens."""
 
     run = serializers.IntegerField(source="run_id")
+    tokens_total = serializers.IntegerField(help_text="Prompt plus completion tokens.")
 
     class Meta(LLMCallSerializer.Meta):
         fields = ["run", *LLMCallSerializer.Meta.fields, "tokens_total"]
@@ -136,6 +137,7 @@ class LLMCallListApi(ApiListView):
     serializer_class = LLMCallRowSerializer
     filter_serializer_class = CallListFilterSerializer
     pagination_class = SortedKeysetPagination
+    may_be_missing = True
     keyset_ordering: tuple[str, ...] = SORTS["id"]
 
     def get_queryset(self):
@@ -200,6 +202,7 @@ class CallStatsSerializer(serializers.Serializer):
 class LLMCallStatsApi(ApiView):
     """Totals, cost, outcomes and histograms per model for the filtered calls."""
 
+    may_be_missing = True
     filter_serializer_class = CallFilterSerializer
 
     @extend_schema(
@@ -259,11 +262,12 @@ class PromptDiffSerializer(serializers.Serializer):
 class PromptDiffApi(ApiView):
     """One agent's prompt at two ticks: the stable prefix, then a line diff."""
 
+    may_be_missing = True
     @extend_schema(
         tags=TAGS,
         summary="How one agent's prompt changed between two ticks: stable prefix, then a diff",
         parameters=[PromptDiffQuerySerializer],
-        responses={200: PromptDiffSerializer, 404: OpenApiTypes.OBJECT},
+        responses=PromptDiffSerializer,
     )
     def get(self, request: Request) -> Response:
         query = validated_query(request, PromptDiffQuerySerializer)

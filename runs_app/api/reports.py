@@ -49,6 +49,7 @@ class RunReportApi(ApiView):
 
     renderer_classes = [HtmlDocumentRenderer]
     content_negotiation_class = FirstRendererNegotiation
+    errors_as_json = True
 
     @extend_schema(
         tags=TAGS,
@@ -73,6 +74,7 @@ class RunTraceApi(ApiView):
 
     renderer_classes = [JsonLinesRenderer]
     content_negotiation_class = FirstRendererNegotiation
+    errors_as_json = True
 
     @extend_schema(
         tags=TAGS,

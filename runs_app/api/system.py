@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from runs_app.services.system import system_status
 from simengine.api.base import ApiView
+from simengine.api.pagination import query_int
 
 
 class CheckSerializer(serializers.Serializer):
@@ -47,13 +48,23 @@ class SystemApi(ApiView):
     """Workers, queue, runs, LLM slots, providers and services."""
 
     permission_classes = [IsAdminUser]
+    staff_only = True
 
     @extend_schema(
         tags=["system"],
         summary="The fleet: workers alive, queue, runs vs the limit, LLM slots, providers",
         description="Staff only. Each check has a short timeout; a dead worker or an "
         "unreachable Redis is reported, never an error. Cached for a few seconds.",
+        parameters=[
+            OpenApiParameter(
+                "fresh",
+                int,
+                enum=[0, 1],
+                description="1: run the checks now instead of answering from the short cache.",
+            )
+        ],
         responses=SystemSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(system_status())
+        fresh = query_int(request, "fresh", default=0, minimum=0, maximum=1)
+        return Response(system_status(fresh=bool(fresh)))

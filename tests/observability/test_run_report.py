@@ -62,6 +62,13 @@ def test_the_report_shows_outcome_scores_decisions_rooms_usage_and_version(api, 
     assert "simengine 0.1.0" in html
     assert "as of tick" not in html
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
+    saved = api.get(f"/api/runs/{run.pk}/report/", {"download": 1})
+    assert saved["Content-Disposition"] == f'attachment; filename="run-{run.pk}-report.html"'
+    bad = api.get(f"/api/runs/{run.pk}/report/", {"download": "yes"})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/json"
+    assert bad.json()["errors"] == [
+        {"path": "download", "message": "expected an integer, got 'yes'"}
+    ]
 
 
 def test_a_running_run_is_reported_as_of_its_current_tick(api, flood_version):
@@ -83,7 +90,9 @@ def test_a_running_run_is_reported_as_of_its_current_tick(api, flood_version):
 def test_unknown_runs_answer_404_for_report_and_trace(api):
     assert api.get("/api/runs/999999/report/").status_code == 404
     assert api.get("/api/runs/999999/trace.jsonl").status_code == 404
-    assert b"<p>No run 999999.</p>" in api.get("/api/runs/999999/report/").content
+    missing = api.get("/api/runs/999999/report/")
+    assert missing["Content-Type"] == "application/json"
+    assert missing.json() == {"detail": "No run 999999."}
 
 
 def test_anonymous_clients_cannot_read_reports(client, evaluated_run):
