@@ -74,7 +74,6 @@ class Migration(migrations.Migration):
                 output_field=models.PositiveBigIntegerField(),
             ),
         ),
-        migrations.RunPython(backfill_outcomes, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="llmcall",
             index=models.Index(fields=["run", "id"], name="llmcall_run_id"),
@@ -99,4 +98,6 @@ class Migration(migrations.Migration):
             model_name="llmcall",
             index=models.Index(fields=["tokens_total", "id"], name="llmcall_tokens_id"),
         ),
+        # Last: on PostgreSQL no index may be created after the updates in one transaction.
+        migrations.RunPython(backfill_outcomes, migrations.RunPython.noop),
     ]
