@@ -83,11 +83,8 @@ def _page(request: HttpRequest, calls: Any, sort: str) -> dict[str, Any]:
         rows = paginator.paginate_queryset(calls, Request(request), _Ordering(SORTS[sort]))
     except ValidationError:
         return {"page_error": "That page link is no longer valid for these filters."}
-    return {
-        "calls": rows,
-        "next_url": paginator._link("next", paginator.next_key),
-        "previous_url": paginator._link("previous", paginator.previous_key),
-    }
+    next_url, previous_url = paginator.links()
+    return {"calls": rows, "next_url": next_url, "previous_url": previous_url}
 
 
 def llm_call_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -204,6 +204,10 @@ class SortedKeysetPagination(KeysetPagination):
         self.previous_key = self._key(rows[0]) if has_previous and rows else None
         return rows
 
+    def links(self) -> tuple[str | None, str | None]:
+        """The `(next, previous)` page URLs of the page just read (None at either end)."""
+        return self._link("next", self.next_key), self._link("previous", self.previous_key)
+
     def _beyond(self, key: list[Any], *, greater: bool) -> Q:
         """Rows strictly after `key` in (names...) order, lexicographically."""
         op = "gt" if greater else "lt"
