@@ -263,6 +263,7 @@ class PromptDiffApi(ApiView):
     """One agent's prompt at two ticks: the stable prefix, then a line diff."""
 
     may_be_missing = True
+
     @extend_schema(
         tags=TAGS,
         summary="How one agent's prompt changed between two ticks: stable prefix, then a diff",
