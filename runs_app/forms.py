@@ -7,7 +7,7 @@ from typing import Any, cast
 import yaml
 from django import forms
 
-from runs_app.models import Batch, RunStatus
+from runs_app.models import Batch, CallOutcome, RunStatus
 from scenarios_app.models import Scenario, ScenarioVersion
 
 _SM = {"class": "form-control form-control-sm"}
@@ -219,3 +219,65 @@ class RunFilterForm(forms.Form):
         except yaml.YAMLError:
             parsed = value.strip()
         return name.strip(), parsed
+
+
+CALL_SORTS = [
+    ("-id", "newest first"),
+    ("id", "oldest first"),
+    ("-latency", "slowest first"),
+    ("latency", "fastest first"),
+    ("-tokens", "most tokens first"),
+    ("tokens", "fewest tokens first"),
+]
+
+
+class CallFilterForm(forms.Form):
+    """The call explorer's filters (the same names as `GET /api/llm-calls/`)."""
+
+    run = forms.IntegerField(
+        required=False, min_value=1, widget=forms.NumberInput({**_SM, "placeholder": "any"})
+    )
+    agent = forms.CharField(
+        required=False, max_length=200, widget=forms.TextInput({**_SM, "placeholder": "any"})
+    )
+    model = forms.ChoiceField(required=False, widget=forms.Select(_SELECT))
+    purpose = forms.ChoiceField(required=False, widget=forms.Select(_SELECT))
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", "any"), *CallOutcome.choices],
+        widget=forms.Select(_SELECT),
+    )
+    from_step = forms.IntegerField(
+        required=False, min_value=0, label="from tick", widget=forms.NumberInput(_SM)
+    )
+    to_step = forms.IntegerField(
+        required=False, min_value=0, label="to tick", widget=forms.NumberInput(_SM)
+    )
+    sort = forms.ChoiceField(required=False, choices=CALL_SORTS, widget=forms.Select(_SELECT))
+
+    def __init__(self, *args: Any, models: list[str], purposes: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "any"), *((m, m) for m in models)]  # type: ignore[attr-defined]
+        self.fields["purpose"].choices = [("", "any"), *((p, p) for p in purposes)]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        low, high = data.get("from_step"), data.get("to_step")
+        if low is not None and high is not None and low > high:
+            self.add_error("to_step", "must be >= from tick")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """The non-empty filters, as `llm_call_search` takes them."""
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data.pop("sort", None)
+        return data
+
+
+class PromptDiffForm(forms.Form):
+    """One agent of one run, and the two ticks whose prompts to compare."""
+
+    run = forms.IntegerField(min_value=1, widget=forms.NumberInput(_SM))
+    agent = forms.CharField(max_length=200, widget=forms.TextInput(_SM))
+    a = forms.IntegerField(min_value=0, label="tick A", widget=forms.NumberInput(_SM))
+    b = forms.IntegerField(min_value=0, label="tick B", widget=forms.NumberInput(_SM))

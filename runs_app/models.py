@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+
+from simengine.core import call_outcomes
 
 
 class RunStatus(models.TextChoices):
@@ -210,6 +213,16 @@ class Event(models.Model):
         return f"{self.type} at step {self.step}"
 
 
+class CallOutcome(models.TextChoices):
+    """What came of one model call (see `simengine.core.call_outcomes`)."""
+
+    OK = call_outcomes.OK, "ok"
+    REPAIRED = call_outcomes.REPAIRED, "repaired"
+    NOOP = call_outcomes.NOOP, "fell back to a no-op"
+    PROVIDER_ERROR = call_outcomes.PROVIDER_ERROR, "provider error"
+    TIMEOUT = call_outcomes.TIMEOUT, "timeout"
+
+
 class LLMCall(models.Model):
     """One recorded model call (or offline-policy answer)."""
 
@@ -231,14 +244,28 @@ class LLMCall(models.Model):
     # How the answer's shape was asked for, e.g. an OpenAI-compatible server's accepted
     # response_format (json_schema, json_object, text); blank where a provider records none.
     output_mode = models.CharField(max_length=20, blank=True, default="")
+    outcome = models.CharField(max_length=20, choices=CallOutcome.choices, default=CallOutcome.OK)
+    tokens_total = models.GeneratedField(
+        expression=F("tokens_in") + F("tokens_out"),
+        output_field=models.PositiveBigIntegerField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["run", "step", "id"]
         verbose_name = "LLM call"
+        # The call explorer pages by (key, id): each filter or sort it offers has an index
+        # ending in id, so a page is an index range scan however many calls there are.
         indexes = [
             models.Index(fields=["run", "step"]),
             models.Index(fields=["run", "agent", "step"]),
+            models.Index(fields=["run", "id"], name="llmcall_run_id"),
+            models.Index(fields=["model", "id"], name="llmcall_model_id"),
+            models.Index(fields=["purpose", "id"], name="llmcall_purpose_id"),
+            models.Index(fields=["outcome", "id"], name="llmcall_outcome_id"),
+            models.Index(fields=["latency_ms", "id"], name="llmcall_latency_id"),
+            models.Index(fields=["tokens_total", "id"], name="llmcall_tokens_id"),
         ]
 
     def __str__(self) -> str:

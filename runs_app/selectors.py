@@ -159,6 +159,66 @@ def llm_call_list(
     return _step_range(calls, "step", from_step, to_step).order_by("step", "id")
 
 
+def llm_call_search(
+    *,
+    run: int | None = None,
+    agent: str | None = None,
+    model: str | None = None,
+    purpose: str | None = None,
+    outcome: str | None = None,
+    from_step: int | None = None,
+    to_step: int | None = None,
+) -> QuerySet[LLMCall]:
+    """Model calls across runs (the call explorer), narrowed by each filter given.
+
+    Unordered: the explorer's keyset pagination orders by the chosen sort key and id.
+    """
+    calls = LLMCall.objects.all()
+    if run is not None:
+        calls = calls.filter(run_id=run)
+    if agent is not None:
+        calls = calls.filter(agent=agent)
+    if model is not None:
+        calls = calls.filter(model=model)
+    if purpose is not None:
+        calls = calls.filter(purpose=purpose)
+    if outcome is not None:
+        calls = calls.filter(outcome=outcome)
+    return _step_range(calls, "step", from_step, to_step)
+
+
+def llm_call_models() -> list[str]:
+    """Every model id that has recorded calls (the explorer's model filter)."""
+    return sorted(LLMCall.objects.order_by().values_list("model", flat=True).distinct())
+
+
+def llm_call_purposes() -> list[str]:
+    """Every purpose that has recorded calls."""
+    return sorted(LLMCall.objects.order_by().values_list("purpose", flat=True).distinct())
+
+
+def llm_call_neighbours(*, call: LLMCall) -> tuple[LLMCall | None, LLMCall | None]:
+    """The same agent's calls of the same purpose at the tick before and the tick after."""
+    same = LLMCall.objects.filter(run_id=call.run_id, agent=call.agent, purpose=call.purpose)
+    before = same.filter(step__lt=call.step).order_by("-step", "id").first()
+    after = same.filter(step__gt=call.step).order_by("step", "id").first()
+    return before, after
+
+
+def llm_call_get(*, pk: int) -> LLMCall:
+    """One recorded call with its run (LLMCall.DoesNotExist when there is none)."""
+    return LLMCall.objects.select_related("run__scenario_version__scenario").get(pk=pk)
+
+
+def llm_call_prompt_at(*, run: int, agent: str, step: int, purpose: str = "decide") -> LLMCall:
+    """The agent's first `purpose` call at `step` (LLMCall.DoesNotExist when there is none)."""
+    calls = LLMCall.objects.filter(run_id=run, agent=agent, step=step, purpose=purpose)
+    call = calls.order_by("id").first()
+    if call is None:
+        raise LLMCall.DoesNotExist(f"{agent} made no {purpose} call at step {step} of run {run}")
+    return call
+
+
 def evaluation_list(*, run: int | None = None) -> QuerySet[Evaluation]:
     """Evaluations, newest first, of one run or of all."""
     evaluations = Evaluation.objects.select_related("run")

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from runs_app.views import analysis, batches, compare, evaluation, live, memories, runs
+from runs_app.views import (
+    analysis,
+    batches,
+    calls,
+    compare,
+    evaluation,
+    live,
+    memories,
+    runs,
+    system,
+)
 
 app_name = "runs"
 
@@ -36,6 +46,10 @@ urlpatterns = [
     path("runs/<int:pk>/events/<int:event_pk>/", live.run_event_detail, name="event_detail"),
     path("runs/<int:pk>/evaluation/", evaluation.run_evaluation_panel, name="evaluation"),
     path("runs/<int:pk>/evaluate/", evaluation.run_evaluate, name="evaluate"),
+    path("llm-calls/", calls.llm_call_explorer, name="llm_calls"),
+    path("llm-calls/diff/", calls.prompt_diff_page, name="prompt_diff"),
+    path("llm-calls/<int:pk>/", calls.llm_call_detail, name="llm_call"),
+    path("system/", system.system_page, name="system"),
     path("batches/", batches.batch_list_page, name="batches"),
     path("batches/new/", batches.batch_new, name="batch_new"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),

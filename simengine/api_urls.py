@@ -5,7 +5,18 @@ from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
-from runs_app.api import agents, analysis, batches, evaluations, history, memories, runs
+from runs_app.api import (
+    agents,
+    analysis,
+    batches,
+    calls,
+    evaluations,
+    history,
+    memories,
+    reports,
+    runs,
+    system,
+)
 from scenarios_app.api import design
 from scenarios_app.api import views as scenarios
 from simengine.api.base import NotFoundApi
@@ -104,6 +115,13 @@ urlpatterns = [
     ),
     path("runs/<id:run_id>/events/", history.EventListApi.as_view(), name="api-run-events"),
     path("runs/<id:run_id>/llm-calls/", history.LLMCallListApi.as_view(), name="api-run-llm-calls"),
+    path("runs/<id:run_id>/report/", reports.RunReportApi.as_view(), name="api-run-report"),
+    path("runs/<id:run_id>/trace.jsonl", reports.RunTraceApi.as_view(), name="api-run-trace"),
+    path("system/", off_the_shared_thread(system.SystemApi.as_view()), name="api-system"),
+    path("llm-calls/", calls.LLMCallListApi.as_view(), name="api-llm-calls"),
+    path("llm-calls/stats/", calls.LLMCallStatsApi.as_view(), name="api-llm-call-stats"),
+    path("llm-calls/prompt-diff/", calls.PromptDiffApi.as_view(), name="api-llm-call-prompt-diff"),
+    path("llm-calls/<id:call_id>/", calls.LLMCallDetailApi.as_view(), name="api-llm-call"),
     path("batches/", batches.BatchListApi.as_view(), name="api-batches"),
     path("batches/<id:batch_id>/", batches.BatchDetailApi.as_view(), name="api-batch"),
     path(

@@ -10,6 +10,7 @@ from typing import Any
 import dj_database_url
 
 from simengine.env import EnvError, env_bool, env_int, env_list, env_str
+from simengine.llm.prices import PriceTableError, load_price_table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,13 @@ try:
     )
     SIMENGINE_CELERY_QUEUE = env_str("SIMENGINE_CELERY_QUEUE", "simengine")
     SIMENGINE_CHANNEL_PREFIX = env_str("SIMENGINE_CHANNEL_PREFIX", "simengine")
+    # Per-token prices for cost estimates: the built-in Claude prices, overridden and
+    # extended by the file SIMENGINE_PRICES names (format in simengine/llm/prices.py).
+    SIMENGINE_PRICES = env_str("SIMENGINE_PRICES", "")
+    try:
+        SIMENGINE_PRICE_TABLE = load_price_table(SIMENGINE_PRICES)
+    except PriceTableError as _exc:
+        raise EnvError(f"SIMENGINE_PRICES: {_exc}") from None
 except EnvError as exc:
     sys.stderr.write(f"simengine configuration error: {exc}\n")
     raise SystemExit(2) from None
@@ -213,11 +221,18 @@ SPECTACULAR_SETTINGS = {
         {"name": "history", "description": "A run's messages, steps, events and LLM calls."},
         {"name": "batches", "description": "Seeded runs over a parameter grid."},
         {"name": "evaluations", "description": "Evaluators' scores of runs."},
+        {
+            "name": "llm-calls",
+            "description": "The call explorer: model calls across runs, cost, prompt diffs.",
+        },
+        {"name": "reports", "description": "A run's self-contained HTML report and JSONL trace."},
+        {"name": "system", "description": "Workers, queue, runs, LLM slots, providers, services."},
     ],
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "runs_app.models.RunStatus",
         "BatchStatusEnum": "runs_app.models.BatchStatus",
         "AgentStatusEnum": "agents_app.models.AgentStatus",
+        "CallOutcomeEnum": "runs_app.models.CallOutcome",
     },
 }
 

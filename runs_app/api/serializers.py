@@ -166,6 +166,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
             "retries",
             "error",
             "output_mode",
+            "outcome",
             "created_at",
         ]
         read_only_fields = fields

@@ -13,6 +13,7 @@ import numpy as np
 
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
+from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
 from simengine.core.memory import MemoryRecord
@@ -58,7 +59,7 @@ def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def llm_call_fields(
-    run_id: int, step: int, call: LLMCallRecord, names: dict[str, str]
+    run_id: int, step: int, call: LLMCallRecord, names: dict[str, str], outcome: str
 ) -> dict[str, Any]:
     """One call's row; `names` maps the engine's agent ids to agent names."""
     return {
@@ -78,7 +79,28 @@ def llm_call_fields(
         "retries": call.retries,
         "error": call.error or "",
         "output_mode": call.output_mode,
+        "outcome": outcome,
     }
+
+
+def llm_call_field_rows(
+    run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The rows of calls made together (a tick's, an evaluation's), each with its outcome."""
+    facts = [
+        CallFacts(
+            who=call.agent_id or "",
+            purpose=call.purpose,
+            usable=call.parsed is not None,
+            error=call.error or "",
+            timed_out=call.timed_out,
+        )
+        for call in calls
+    ]
+    return [
+        llm_call_fields(run_id, step, call, names, outcome)
+        for call, outcome in zip(calls, call_outcomes(facts), strict=True)
+    ]
 
 
 def message_rows(run_id: int, step: int, messages: Sequence[dict[str, Any]]) -> list[Message]:
@@ -95,7 +117,7 @@ def llm_call_rows(
     run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
 ) -> list[LLMCall]:
     """Rows for the tick's calls; `names` maps the engine's agent ids to agent names."""
-    return [LLMCall(**llm_call_fields(run_id, step, call, names)) for call in calls]
+    return [LLMCall(**fields) for fields in llm_call_field_rows(run_id, step, calls, names)]
 
 
 EMBEDDING_DTYPE = "<f4"  # little-endian float32, whatever the machine

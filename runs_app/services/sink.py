@@ -29,7 +29,7 @@ from runs_app.services.adapters import (
     agent_updates,
     event_fields,
     event_rows,
-    llm_call_fields,
+    llm_call_field_rows,
     llm_call_rows,
     memory_fields,
     memory_rows,
@@ -138,8 +138,7 @@ def _write_bulk(
         )
         _copy(cursor, Message, [message_fields(run_id, step, m) for m in result.messages], now)
         _copy(cursor, Event, [event_fields(run_id, step, e) for e in result.events], now)
-        calls = [llm_call_fields(run_id, step, c, names) for c in result.calls]
-        _copy(cursor, LLMCall, calls, now)
+        _copy(cursor, LLMCall, llm_call_field_rows(run_id, step, result.calls, names), now)
         memories = [memory_fields(run_id, owners[r.agent], r) for r in result.memories]
         _copy(cursor, AgentMemory, memories, now)
         _update_agents(cursor, run_id, agent_changes(agents, result.calls))

@@ -11,7 +11,13 @@ from typing import Any
 
 from agents_app.models import Agent
 from runs_app.models import Event, Message, Run, Step
-from simengine.core.evaluation import AgentInfo, RunFacts, RunSummary, SummaryBuilder
+from simengine.core.evaluation import (
+    AgentInfo,
+    RunFacts,
+    RunSummary,
+    SummaryBuilder,
+    SummaryLimits,
+)
 from simengine.core.spec import ScenarioSpec
 from simengine.core.worlds import get_world_kind
 
@@ -85,9 +91,9 @@ def _messages(run: Run) -> Iterator[dict[str, Any]]:
         yield {"tick": step, "sender": sender, "to": to, "channel": channel, "text": text}
 
 
-def run_summary(run: Run, spec: ScenarioSpec) -> RunSummary:
+def run_summary(run: Run, spec: ScenarioSpec, limits: SummaryLimits | None = None) -> RunSummary:
     """The bounded summary of a run as it stands in the database."""
-    builder = SummaryBuilder(run_facts(run, spec))
+    builder = SummaryBuilder(run_facts(run, spec), limits)
     metrics = Step.objects.filter(run=run, index__in=builder.ticks).order_by("index")
     builder.add_metrics(metrics.values_list("index", "metrics"))
     builder.add_emotions(_emotions(run, builder.ticks))

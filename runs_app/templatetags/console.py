@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from runs_app.models import CallOutcome
 from runs_app.selectors import run_list
 
 register = template.Library()
@@ -83,6 +84,15 @@ def condition_text(condition: object) -> str:
 def get_item(mapping: object, key: str) -> object:
     """`mapping[key]` in a template, None for a missing key or a non-dict."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def outcome_label(value: str) -> str:
+    """A call outcome as people read it (`noop` -> `fell back to a no-op`)."""
+    try:
+        return str(CallOutcome(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter

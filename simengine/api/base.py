@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from rest_framework import generics, status
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
@@ -30,6 +31,9 @@ class ApiMixin(APIView):
     parser_classes: Sequence[type[BaseParser]] = JSON_PARSERS
     schema: ViewInspector | None = ApiAutoSchema()
     may_conflict = False  # True where a 409 is possible (documented in the schema)
+    may_be_missing = False  # True where a query parameter can name a missing object: 404
+    staff_only = False  # True where non-staff users get 403
+    errors_as_json = False  # True: errors in JSON whatever the view's own format
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -37,6 +41,13 @@ class ApiMixin(APIView):
 
     def get_exception_handler(self) -> Any:
         return api_exception_handler
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.errors_as_json and isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class ApiView(ApiMixin, APIView):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any
 
@@ -170,3 +171,86 @@ class StepKeysetPagination(KeysetPagination):
     """Keyset pagination for a run's steps, ordered by step index."""
 
     ordering = ("index", "id")
+
+
+class SortedKeysetPagination(KeysetPagination):
+    """Keyset pages in an order the view chooses per request: `view.keyset_ordering`.
+
+    The ordering is one or two fields, all ascending or all descending (`("-latency_ms",
+    "-id")`); the last is a unique id. Keys may be floats (latencies), so a cursor holds
+    numbers. New rows never shift pages already read: no gaps, no repeats.
+    """
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any]:
+        self.request = request
+        fields: tuple[str, ...] = tuple(view.keyset_ordering)
+        self.names = tuple(name.lstrip("-") for name in fields)
+        descending = fields[0].startswith("-")
+        limit = query_int(
+            request, "limit", default=self.default_limit, minimum=1, maximum=self.max_limit
+        )
+        direction, key = self._decode_key(request.query_params.get("cursor"), len(fields))
+        forward = direction == "next"
+        order = fields if forward else tuple(_flip(f) for f in fields)
+        if key is not None:
+            queryset = queryset.filter(self._beyond(key, greater=forward != descending))
+        rows = list(queryset.order_by(*order)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if not forward:
+            rows.reverse()
+        has_next = more if forward or key is None else True
+        has_previous = (key is not None) if forward else more
+        self.next_key = self._key(rows[-1]) if has_next and rows else None
+        self.previous_key = self._key(rows[0]) if has_previous and rows else None
+        return rows
+
+    def links(self) -> tuple[str | None, str | None]:
+        """The `(next, previous)` page URLs of the page just read (None at either end)."""
+        return self._link("next", self.next_key), self._link("previous", self.previous_key)
+
+    def _beyond(self, key: list[Any], *, greater: bool) -> Q:
+        """Rows strictly after `key` in (names...) order, lexicographically."""
+        op = "gt" if greater else "lt"
+        condition = Q(**{f"{self.names[-1]}__{op}": key[-1]})
+        for name, value in zip(self.names[-2::-1], key[-2::-1], strict=True):
+            condition = Q(**{f"{name}__{op}": value}) | (Q(**{name: value}) & condition)
+        return condition
+
+    def _key(self, row: Any) -> list[Any]:
+        return [getattr(row, name) for name in self.names]
+
+    @staticmethod
+    def _decode_key(cursor: str | None, size: int) -> tuple[str, list[Any] | None]:
+        if not cursor:
+            return "next", None
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            data = json.loads(raw)
+            direction, key = data["d"], data["k"]
+            valid = (
+                direction in ("next", "previous")
+                and isinstance(key, list)
+                and len(key) == size
+                and all(_is_key_part(part) for part in key)
+                and type(key[-1]) is int
+            )
+        except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+            valid = False
+        if not valid:
+            raise ValidationError(
+                {"cursor": ["invalid cursor for this sort: use the next or previous link"]}
+            )
+        return direction, key
+
+
+def _flip(field: str) -> str:
+    return field[1:] if field.startswith("-") else f"-{field}"
+
+
+def _is_key_part(part: Any) -> bool:
+    if type(part) is int:
+        return 0 <= part <= 2**63 - 1
+    return type(part) is float and math.isfinite(part) and part >= 0

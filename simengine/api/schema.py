@@ -12,6 +12,7 @@ from simengine.api.errors import ErrorSerializer
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `errors` lists each problem with its path.",
     "401": "Authentication credentials were missing or invalid.",
+    "403": "Authenticated, but not allowed (staff only).",
     "404": "No such object.",
     "409": "The object's current state does not allow this (the reason is in `detail`).",
     "415": "Unsupported media type.",
@@ -40,14 +41,20 @@ class ApiAutoSchema(AutoSchema):
     ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = ["400", "401"]
-        if "{" in self.path:
+        if getattr(self.view, "staff_only", False):
+            codes.append("403")
+        if "{" in self.path or getattr(self.view, "may_be_missing", False):
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH"):
             codes.append("415")
         if self.method != "GET" and getattr(self.view, "may_conflict", False):
             codes.append("409")
+        # A file endpoint (HTML, JSON lines) still answers its errors as JSON.
+        media = ["application/json"] if getattr(self.view, "errors_as_json", False) else None
         for code in codes:
             if code not in responses:
-                responses[code] = self._get_response_for_code(ErrorSerializer, code)
+                responses[code] = self._get_response_for_code(
+                    ErrorSerializer, code, media_types=media
+                )
                 responses[code]["description"] = ERROR_DESCRIPTIONS[code]
         return responses

@@ -126,6 +126,7 @@ class LLMCallRecord:
     tick: int | None = None
     # How the answer's shape was asked for (json_schema, json_object, text, tool; "" = n/a)
     output_mode: str = ""
+    timed_out: bool = False  # the error was the provider not answering in time
 
     def to_json(self) -> dict[str, Any]:
         """Every field as plain JSON, for the run's call log."""

@@ -19,7 +19,7 @@ from simengine.core.asking import AskOutcome, Check, JsonRequest, Unusable
 from simengine.core.decision import LLMCallRecord
 
 from .client import LLMClient
-from .errors import LLMError
+from .errors import LLMError, ProviderTimeoutError
 from .parsing import InvalidOutput, extract_json_object, validate_decision
 from .replay import ReplaySource
 from .settings import LLMSettings
@@ -65,6 +65,7 @@ def call_record(
         agent_id=request.agent_id,
         tick=request.tick,
         output_mode=response.output_mode if response else "",
+        timed_out=isinstance(error, ProviderTimeoutError),
     )
 
 

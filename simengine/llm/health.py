@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import UnknownModelError
 from .providers import PROVIDERS
-from .providers.base import Memo
+from .providers.base import Memo, ProviderStatus
 from .providers.offline import OFFLINE_MODELS, offline_models
 from .providers.ollama import health_key
 from .providers.ollama_health import OllamaHealth, check_ollama, check_ollama_sync
@@ -60,6 +60,19 @@ def preflight(model_ids: Iterable[str], settings: LLMSettings | None = None) -> 
     return [_status(model_id, settings, memo) for model_id in dict.fromkeys(model_ids)]
 
 
+def provider_statuses(settings: LLMSettings | None = None) -> list[ProviderStatus]:
+    """Every registered provider's reachability, models and servers (one probe per server)."""
+    settings = settings or LLMSettings.from_env()
+    memo: Memo = {}
+    return [provider.status(settings, memo) for provider in PROVIDERS.values()]
+
+
+def runs_locally(model_id: str) -> bool:
+    """Whether the model's provider bills nothing per token (Ollama, offline, replay)."""
+    provider = PROVIDERS.get(model_id.partition("/")[0])
+    return provider is not None and provider.runs_locally
+
+
 def model_problem(model: str, settings: LLMSettings | None = None) -> str | None:
     """Why `model` cannot be asked now (None when it can), without asking it anything."""
     status = preflight([model], settings)[0]
@@ -70,10 +83,13 @@ __all__ = [
     "OFFLINE_MODELS",
     "ModelStatus",
     "OllamaHealth",
+    "ProviderStatus",
     "available_models",
     "check_ollama",
     "check_ollama_sync",
     "model_problem",
     "offline_models",
     "preflight",
+    "provider_statuses",
+    "runs_locally",
 ]

@@ -261,8 +261,8 @@ class Command(BaseCommand):
         trace: IO[str] | None,
     ) -> BatchSummary:
         """A broker is configured: the runs go to the Celery workers as one batch."""
-        from runs_app.models import Event
         from runs_app.services.headless import batch_on_workers
+        from runs_app.services.traces import batch_trace
 
         with tqdm(total=runs, desc="runs (workers)", unit="run", file=self._progress()) as bar:
             batch, summary = batch_on_workers(
@@ -276,11 +276,7 @@ class Command(BaseCommand):
             )
         self.stderr.write(f"batch {batch.pk}: {runs} runs on the worker pool")
         if trace is not None:
-            events = Event.objects.filter(run__batch=batch).order_by("run__seed", "step", "id")
-            for event in events.values("run__seed", "step", "type", "agent", "data").iterator():
-                line = {"tick": event["step"], "type": event["type"], "data": event["data"]}
-                line["agent"] = event["agent"] or None
-                trace.write(trace_line(line, seed=event["run__seed"]) + "\n")
+            trace.writelines(batch_trace(batch))
         return summary
 
     def _progress(self) -> IO[str]:

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from .local import LocalSlotLimiter, local_limiter
 from .rate import RateLimiter, Reservation, rate_limiter
-from .redis import RedisSlotLimiter
+from .redis import RedisSlotLimiter, SlotUsage, slot_usage
 
 
 class SlotLimiter(Protocol):
@@ -44,7 +44,9 @@ __all__ = [
     "RedisSlotLimiter",
     "Reservation",
     "SlotLimiter",
+    "SlotUsage",
     "local_limiter",
     "rate_limiter",
     "slot_limiter",
+    "slot_usage",
 ]

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+import redis as sync_redis
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -113,6 +114,41 @@ return 0
 """
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+DEFAULT_PREFIX = "simengine:slots"
+
+
+@dataclass(frozen=True)
+class SlotUsage:
+    """How a shared limiter stands now: live leases and callers queued for a slot."""
+
+    name: str
+    in_use: int
+    waiting: int
+
+
+def slot_usage(
+    url: str, names: list[str], *, prefix: str = DEFAULT_PREFIX, timeout: float = 1.0
+) -> list[SlotUsage]:
+    """Read-only: slots in use and waiters of each limiter `name` sharing the Redis at `url`.
+
+    Counts only live leases and live waiters (by Redis time), as the scripts do; changes
+    nothing. Raises one of `REDIS_DOWN` when Redis cannot be reached within `timeout`.
+    """
+    client = sync_redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        seconds, micros = client.time()
+        now = f"({seconds * 1000 + micros // 1000}"
+        pipe = client.pipeline(transaction=False)
+        for name in names:
+            base = f"{prefix}:{name}"
+            pipe.zcount(f"{base}:holders", now, "+inf")
+            pipe.zcount(f"{base}:waiting", now, "+inf")
+        counts = pipe.execute()
+    finally:
+        client.close()
+    return [
+        SlotUsage(name, int(counts[2 * i]), int(counts[2 * i + 1])) for i, name in enumerate(names)
+    ]
 
 
 @dataclass
@@ -134,7 +170,7 @@ class RedisSlotLimiter:
         *,
         lease_seconds: float = 30.0,
         poll: float = 0.2,
-        prefix: str = "simengine:slots",
+        prefix: str = DEFAULT_PREFIX,
     ) -> None:
         if slots < 1:
             raise ValueError(f"a slot limiter needs at least one slot, got {slots}")

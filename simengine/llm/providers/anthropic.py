@@ -25,7 +25,7 @@ from ..limits import RateLimiter, rate_limiter
 from ..messages import ANTHROPIC_DEFAULT_BASE_URL, MISSING_ANTHROPIC_KEY
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
-from .base import Memo, Readiness, ServedProvider
+from .base import Memo, ProviderStatus, Readiness, ServedProvider
 
 if TYPE_CHECKING:
     import anthropic
@@ -95,7 +95,7 @@ class AnthropicProvider(ServedProvider["anthropic.AsyncAnthropic", Any]):
 
     def slot_name(self) -> str:
         """One limiter per API base URL."""
-        return f"anthropic:{self.base_url}"
+        return self.server_slots(self.settings)[0][0]
 
     def slot_count(self) -> int:
         """SIMENGINE_ANTHROPIC_PARALLEL."""
@@ -233,3 +233,18 @@ class AnthropicProvider(ServedProvider["anthropic.AsyncAnthropic", Any]):
         if not settings.anthropic_api_key:
             return []
         return [f"anthropic/{name}" for name in settings.anthropic_models]
+
+    @classmethod
+    def server_slots(cls, settings: LLMSettings) -> tuple[tuple[str, int], ...]:
+        """One limiter per API base URL, SIMENGINE_ANTHROPIC_PARALLEL slots."""
+        return ((f"anthropic:{base_url(settings)}", settings.anthropic_parallel),)
+
+    @classmethod
+    def status(cls, settings: LLMSettings, memo: Memo) -> ProviderStatus:
+        """Configured or not (the key is set); nothing is sent to a paid API to check."""
+        readiness = cls.preflight("", settings, memo)
+        models = tuple(cls.offered_models(settings, memo))
+        configured = True if readiness.ok else None  # no key: not configured, not "down"
+        return ProviderStatus(
+            cls.name, configured, readiness.message, models, cls.server_slots(settings)
+        )

@@ -37,6 +37,21 @@ class Readiness:
     message: str
 
 
+@dataclass(frozen=True)
+class ProviderStatus:
+    """A provider as an operator sees it now.
+
+    Whether it is reachable (None: not configured), its models, and the limiter slots
+    (`(slot name, slots)`) of the servers it would call.
+    """
+
+    name: str
+    reachable: bool | None
+    message: str
+    models: tuple[str, ...] = ()
+    servers: tuple[tuple[str, int], ...] = ()
+
+
 class Provider(ABC):
     """One model backend behind a model-id prefix: `name` is the prefix (`ollama`, ...).
 
@@ -46,6 +61,7 @@ class Provider(ABC):
 
     name: ClassVar[str]
     context_chars: ClassVar[int] = 6_000  # run-summary characters its prompts may hold
+    runs_locally: ClassVar[bool] = False  # True: costs nothing per token (cost shown as 0)
 
     def __init__(self, settings: LLMSettings, replay: ReplaySource | None = None) -> None:
         self.settings = settings
@@ -68,6 +84,25 @@ class Provider(ABC):
     def offered_models(cls, settings: LLMSettings, memo: Memo) -> Iterable[str]:
         """Model ids (with prefix) the console can offer now; none by default."""
         return ()
+
+    @classmethod
+    def server_slots(cls, settings: LLMSettings) -> tuple[tuple[str, int], ...]:
+        """`(limiter slot name, slots)` of each server this provider calls; none by default."""
+        return ()
+
+    @classmethod
+    def status(cls, settings: LLMSettings, memo: Memo) -> ProviderStatus:
+        """Reachability and models for the system page; must not call a model.
+
+        The default: built in, always there (the offline policy, replays).
+        """
+        return ProviderStatus(
+            cls.name,
+            True,
+            "built in",
+            tuple(cls.offered_models(settings, memo)),
+            cls.server_slots(settings),
+        )
 
 
 class ServedProvider(Provider, Generic[ClientT, ResponseT]):

@@ -39,6 +39,8 @@ def offline_models() -> list[str]:
 class OfflineProvider(Provider):
     """Asks the offline policy for the decision JSON; no tokens, no network."""
 
+    runs_locally = True  # nothing is billed
+
     name = "offline"
     context_chars = 24_000
 

@@ -24,7 +24,7 @@ from ..errors import (
 from ..messages import not_pulled_message, unreachable_message
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
-from .base import Memo, Readiness, ServedProvider
+from .base import Memo, ProviderStatus, Readiness, ServedProvider
 from .ollama_health import OllamaHealth, check_ollama_sync
 
 
@@ -57,6 +57,7 @@ class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
 
     name = "ollama"
     context_chars = 6_000  # Ollama's default context is a few thousand tokens
+    runs_locally = True  # no per-token price: the explorer shows model-seconds
 
     @property
     def host(self) -> str:
@@ -65,7 +66,7 @@ class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
 
     def slot_name(self) -> str:
         """One limiter per Ollama server."""
-        return f"ollama:{self.settings.ollama_host}"
+        return self.server_slots(self.settings)[0][0]
 
     def slot_count(self) -> int:
         """SIMENGINE_OLLAMA_PARALLEL."""
@@ -172,3 +173,21 @@ class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
         """Every model pulled on the server (`:latest` left off)."""
         state = server_health(settings, memo)
         return [f"ollama/{name.removesuffix(':latest')}" for name in state.models]
+
+    @classmethod
+    def server_slots(cls, settings: LLMSettings) -> tuple[tuple[str, int], ...]:
+        """The one server at OLLAMA_HOST, with SIMENGINE_OLLAMA_PARALLEL slots."""
+        return ((f"ollama:{settings.ollama_host}", settings.ollama_parallel),)
+
+    @classmethod
+    def status(cls, settings: LLMSettings, memo: Memo) -> ProviderStatus:
+        """Reachable or not (one probe of OLLAMA_HOST), its version and pulled models."""
+        state = server_health(settings, memo)
+        if state.reachable:
+            message = f"Ollama {state.version or '?'} at {state.host}"
+        else:
+            message = state.error or unreachable_message(state.host)
+        models = tuple(cls.offered_models(settings, memo)) if state.reachable else ()
+        return ProviderStatus(
+            cls.name, state.reachable, message, models, cls.server_slots(settings)
+        )

@@ -13,6 +13,8 @@ from .base import Memo, Provider, Readiness
 class ReplayProvider(Provider):
     """Looks each call up by (run, agent, tick, purpose) in the client's `ReplaySource`."""
 
+    runs_locally = True  # nothing is billed
+
     name = "replay"
     context_chars = 24_000
 
