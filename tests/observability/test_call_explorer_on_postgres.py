@@ -26,7 +26,7 @@ def _fill(run_ids: list[int]) -> None:
             f"""
             INSERT INTO {table} (run_id, step, agent, provider, model, purpose, system, messages,
                 response_text, parsed, tokens_in, tokens_out, latency_ms, retries, error,
-                outcome, created_at)
+                outcome, output_mode, created_at)
             SELECT (%s::bigint[])[1 + (i %% {RUNS})], i / ({RUNS} * 10), 'Agent ' || (i %% 10),
                 split_part(m.model, '/', 1), m.model,
                 CASE WHEN i %% 50 = 0 THEN 'evaluate' WHEN i %% 33 = 0 THEN 'repair'
@@ -35,7 +35,7 @@ def _fill(run_ids: list[int]) -> None:
                 (i %% 9973) * 1.5, 0, '',
                 CASE WHEN i %% 200 = 0 THEN 'timeout' WHEN i %% 97 = 0 THEN 'provider_error'
                      WHEN i %% 33 = 0 THEN 'repaired' ELSE 'ok' END,
-                now()
+                '', now()
             FROM generate_series(1, {CALLS}) AS i,
             LATERAL (SELECT CASE WHEN i %% 100 = 0 THEN 'anthropic/claude-sonnet-4-5'
                                  WHEN i %% 5 = 0 THEN 'anthropic/claude-haiku-4-5'
