@@ -1,4 +1,17 @@
+"""Admin: runs and batches for inspection; recorded history strictly read-only.
+
+Steps, messages, events, LLM calls, evaluations and applied controls are the record of what
+happened in a run: the admin lets staff view, filter and search them, never add, change or
+delete them (a run's history changes only through the engine). Scenarios stay editable in
+`scenarios_app.admin`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from runs_app.models import (
     Batch,
@@ -13,39 +26,54 @@ from runs_app.models import (
 )
 
 
+class RecordedHistoryAdmin(admin.ModelAdmin):
+    """View, filter and search only: no add, change or delete of recorded history."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(RecordedHistoryAdmin):
     list_display = (
         "id",
         "scenario_version",
         "status",
+        "outcome",
         "seed",
         "current_step",
         "end_reason",
         "batch",
         "created_at",
     )
-    list_filter = ("status", "created_at", "scenario_version__scenario")
+    list_filter = ("status", "outcome", "created_at", "scenario_version__scenario")
     search_fields = ("id", "end_reason", "error")
     raw_id_fields = ("batch", "scenario_version")
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(RecordedHistoryAdmin):
     list_display = ("id", "name", "scenario_version", "status", "total_runs", "concurrency")
     list_filter = ("status", "created_at")
     search_fields = ("name",)
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(RecordedHistoryAdmin):
     list_display = ("run", "index", "created_at")
     list_filter = ("created_at",)
+    search_fields = ("run__id",)
     raw_id_fields = ("run",)
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(RecordedHistoryAdmin):
     list_display = ("run", "step", "sender", "channel", "recipient", "text")
     list_filter = ("channel",)
     search_fields = ("sender", "recipient", "text")
@@ -53,7 +81,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RecordedHistoryAdmin):
     list_display = ("run", "step", "agent", "type", "created_at")
     list_filter = ("type",)
     search_fields = ("agent", "type")
@@ -61,7 +89,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(admin.ModelAdmin):
+class LLMCallAdmin(RecordedHistoryAdmin):
     list_display = (
         "run",
         "step",
@@ -80,22 +108,21 @@ class LLMCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(RecordedHistoryAdmin):
     list_display = ("run", "evaluator_model", "is_rule_based", "created_at")
     list_filter = ("is_rule_based", "evaluator_model")
+    search_fields = ("evaluator_model", "narrative")
     raw_id_fields = ("run", "llm_call")
 
 
 @admin.register(PendingControl)
-class PendingControlAdmin(admin.ModelAdmin):
+class PendingControlAdmin(RecordedHistoryAdmin):
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
     list_filter = ("kind",)
+    search_fields = ("kind",)
     raw_id_fields = ("run",)
 
 
 @admin.register(SchedulerLock)
-class SchedulerLockAdmin(admin.ModelAdmin):
+class SchedulerLockAdmin(RecordedHistoryAdmin):
     list_display = ("name",)
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from django import forms
 
-from runs_app.models import Batch, RunStatus
+from runs_app.models import Batch, RunOutcome, RunStatus
 from scenarios_app.models import Scenario, ScenarioVersion
 
 _SM = {"class": "form-control form-control-sm"}
@@ -180,6 +180,11 @@ class RunFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *RunStatus.choices],
+        required=False,
+        widget=forms.Select(_SELECT),
+    )
+    outcome = forms.ChoiceField(
+        choices=[("", "Any outcome"), *[c for c in RunOutcome.choices if c[0]]],
         required=False,
         widget=forms.Select(_SELECT),
     )

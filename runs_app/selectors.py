@@ -21,13 +21,14 @@ def run_list(
     scenario: int | None = None,
     version: int | None = None,
     status: str | None = None,
+    outcome: str | None = None,
     batch: int | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one
+    """Runs, newest first, narrowed by ids, status, outcome, a creation time range, seed and one
     parameter `(name, value)` (a batch grid cell's or the run's own override).
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
@@ -37,6 +38,8 @@ def run_list(
         runs = runs.filter(scenario_version_id=version)
     if status is not None:
         runs = runs.filter(status=status)
+    if outcome is not None:
+        runs = runs.filter(outcome=outcome)
     if batch is not None:
         runs = runs.filter(batch_id=batch)
     if created_after is not None:

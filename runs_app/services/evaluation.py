@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from runs_app.broadcast import broadcast_to_run, evaluated_payload
 from runs_app.models import Evaluation, Event, LLMCall, Run, RunStatus
 from runs_app.services.adapters import llm_call_rows
 from runs_app.services.config import run_spec
@@ -95,6 +96,7 @@ def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) ->
     step = Run.objects.filter(pk=run.pk).values_list("current_step", flat=True).get()
     with transaction.atomic():
         rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, result.records, {}))
+        _announce_evaluated(run.pk, result.model, ok=result.answer is not None)
         if result.answer is None:
             _record_failure(run, step, result, rows, user)
         else:
@@ -109,6 +111,11 @@ def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) ->
     raise EvaluationFailed(
         f"evaluation by {result.model} failed: {result.error}", attempts=result.attempts
     )
+
+
+def _announce_evaluated(run_id: int, model: str, *, ok: bool) -> None:
+    payload = evaluated_payload(run_id=run_id, model=model, ok=ok)
+    transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
 
 
 def _last_call(run: Run) -> LLMCall | None:
@@ -162,6 +169,7 @@ def evaluation_auto(run_id: int) -> list[Evaluation]:
                 type="evaluation_failed",
                 data={"model": model, "error": exc.message, "attempts": [], "by": "system"},
             )
+            _announce_evaluated(run.pk, model, ok=False)
         except EvaluationFailed as exc:
             logger.info("automatic evaluation of run %s: %s", run_id, exc.message)
     return made

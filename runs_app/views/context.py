@@ -17,7 +17,7 @@ from runs_app.selectors import (
     timeline_list,
 )
 from runs_app.services.live import LIVE_STATUSES, header_context
-from runs_app.views.evaluation import evaluation_context
+from runs_app.services.evaluation_panel import evaluation_context
 
 
 def run_rooms(run: Run) -> list[str]:

@@ -50,6 +50,7 @@ def run_list_page(request: HttpRequest) -> HttpResponse:
         runs = run_list(
             scenario=data["scenario"].pk if data["scenario"] else None,
             status=data["status"] or None,
+            outcome=data["outcome"] or None,
             batch=data["batch"].pk if data["batch"] else None,
             seed=data["seed"],
             param=data["param"] or None,

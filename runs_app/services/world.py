@@ -1,0 +1,48 @@
+"""A run's world as god mode sees it: the kind, its current state and what can be changed.
+
+The state is the last committed step's (or the initial state before the first tick), so a
+god-mode control is validated against what the next tick will start from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runs_app.models import Run, Step
+from runs_app.services.config import run_spec
+from simengine.core.simulation import Simulation
+from simengine.core.worlds import WorldKind, get_world_kind
+from simengine.core.worlds.params import ParamDef
+
+
+@dataclass(frozen=True)
+class RunWorld:
+    """One run's world kind and its state's JSON as of the last committed tick."""
+
+    kind: WorldKind
+    state: dict[str, Any]
+
+    def values(self) -> dict[str, Any]:
+        """Settable values by dotted path (for the console's god-mode panel)."""
+        return self.kind.world_values(self.state)
+
+    def event_types(self) -> dict[str, tuple[ParamDef, ...]]:
+        """The scripted event types the kind declares, with their parameters."""
+        return dict(self.kind.events)
+
+
+def run_world(run: Run) -> RunWorld:
+    """The run's world kind and current state."""
+    last = Step.objects.filter(run=run).order_by("-index").only("snapshot").first()
+    if last is not None and isinstance(last.snapshot.get("world"), dict):
+        kind = get_world_kind(str(last.snapshot.get("world_kind") or _kind_name(run)))
+        return RunWorld(kind=kind, state=last.snapshot["world"])
+    spec = run_spec(run)
+    simulation = Simulation.create(spec, seed=run.seed, run_id=str(run.pk))
+    snapshot = simulation.snapshot()
+    return RunWorld(kind=get_world_kind(spec.world.kind), state=snapshot["world"])
+
+
+def _kind_name(run: Run) -> str:
+    return str(run.scenario_version.spec.get("world", {}).get("kind", ""))
