@@ -241,8 +241,12 @@ def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
     )
 
 
-def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
-    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all."""
+def chat_messages(
+    *, run: Run, target: str, text: str = "", sender: str = "", limit: int = 300
+) -> list[Message]:
+    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all;
+    narrowed to those containing `text` (any case) and sent by `sender`, when given.
+    """
     kind, _, name = target.partition(":")
     if kind == "agent" and name:
         messages = message_list(run=run, agent=name)
@@ -250,6 +254,10 @@ def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
         messages = message_list(run=run, room=name)
     else:
         messages = Message.objects.filter(run=run)
+    if text:
+        messages = messages.filter(text__icontains=text)
+    if sender:
+        messages = messages.filter(sender=sender)
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from runs_app.views import analysis, batches, compare, evaluation, live, runs
+from runs_app.views import analysis, batches, compare, evaluation, god_mode, live, runs
 
 app_name = "runs"
 
@@ -17,6 +17,7 @@ urlpatterns = [
         name="agent_control",
     ),
     path("runs/<int:pk>/inject/", runs.run_inject, name="inject"),
+    path("runs/<int:pk>/god/<str:action>/", god_mode.run_god_mode, name="god_mode"),
     path("runs/<int:pk>/duplicate/", runs.run_duplicate_view, name="duplicate"),
     path("runs/<int:pk>/since/<int:step>/", live.run_since, name="since"),
     path("runs/<int:pk>/timeline/", live.run_timeline, name="timeline"),

@@ -1,5 +1,9 @@
-from django.http import HttpRequest, HttpResponse
+"""The project's own pages: home and the favicon."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from runs_app.selectors import run_list_recent
 from scenarios_app.selectors import scenario_list
@@ -11,3 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {"scenarios": scenario_list(), "recent_runs": run_list_recent(limit=15)},
     )
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico`, asked for by pages without our icon link (admin, API browser)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -46,3 +46,63 @@ def run_world(run: Run) -> RunWorld:
 
 def _kind_name(run: Run) -> str:
     return str(run.scenario_version.spec.get("world", {}).get("kind", ""))
+
+
+def typed_input(text: str, kind: str) -> Any:
+    """Text typed in the console as a JSON value of `kind` (number, integer, boolean,
+    string, strings); text that does not parse is returned as typed, so the check that
+    follows names it ("expects a number, got 'lots'").
+    """
+    text = text.strip()
+    try:
+        if kind == "number":
+            return float(text)
+        if kind == "integer":
+            number = float(text)
+            return int(number) if number.is_integer() else number
+    except ValueError:
+        return text
+    if kind == "boolean":
+        return {"true": True, "false": False, "yes": True, "no": False}.get(text.lower(), text)
+    if kind == "strings":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def value_kind(value: Any) -> str:
+    """The `typed_input` kind matching a current JSON value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+def world_input(world: RunWorld, path: str, text: str) -> Any:
+    """A value typed for `path` as the type that path holds now."""
+    current = world.values().get(path)
+    if current is None:
+        return typed_input(text, "number") if _looks_numeric(text) else text.strip()
+    return typed_input(text, value_kind(current))
+
+
+def event_input(world: RunWorld, event_type: str, fields: dict[str, str]) -> dict[str, Any]:
+    """An event's parameters from form fields (blank ones left out: defaults apply)."""
+    definitions = {p.name: p for p in world.event_types().get(event_type, ())}
+    params: dict[str, Any] = {}
+    for name, text in fields.items():
+        if not text.strip():
+            continue
+        definition = definitions.get(name)
+        params[name] = typed_input(text, definition.type if definition else "string")
+    return params
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

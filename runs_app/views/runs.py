@@ -27,6 +27,7 @@ from runs_app.services.runs import (
     run_step,
     run_stop,
 )
+from runs_app.services.live import agents_with_pending, header_context
 from runs_app.views.context import console_context, inject_targets
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
@@ -160,8 +161,11 @@ def agent_control(request: HttpRequest, pk: int, agent_pk: int, action: str) -> 
         if error:
             messages.error(request, error)
         return redirect("runs:console", pk=pk)
-    context = console_context(request, run_get(pk=pk), agent_error=error)
-    return render(request, "runs_app/run_console.html#agents", context)
+    run = run_get(pk=pk)
+    header = header_context(run)
+    [agent] = [a for a in agents_with_pending(run, header["pending"]) if a.pk == agent_pk]
+    context = {**header, "agent": agent, "agent_error": error}
+    return render(request, "runs_app/run_console.html#agent-control-result", context)
 
 
 @require_POST
