@@ -218,6 +218,11 @@ class MetricSummarySerializer(serializers.Serializer):
     std = serializers.FloatField(allow_null=True)
     ci_low = serializers.FloatField(allow_null=True)
     ci_high = serializers.FloatField(allow_null=True)
+    method = serializers.CharField(
+        required=False,
+        help_text="How the interval was computed: `wilson` (metric with a range), `bootstrap` "
+        "(metric with one bound), `t` (unbounded), `single` (one run).",
+    )
 
 
 class CellAggregateSerializer(serializers.Serializer):

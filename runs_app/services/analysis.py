@@ -186,7 +186,10 @@ def batch_behaviours(batch: Batch) -> dict[str, Any]:
         by_cell.setdefault(key, []).append(counts[run_id])
     return {
         "runs": len(runs),
-        "cells": {key: summarize(samples) for key, samples in sorted(by_cell.items())},
+        "cells": {
+            key: summarize(samples, dict.fromkeys(samples[0], (0, None)) if samples else None)
+            for key, samples in sorted(by_cell.items())
+        },
         "totals": {
             name: sum(c[name] for c in counts.values())
             for name in ("sharing", "refusals", "panic_messages", "fear_spikes")

@@ -23,6 +23,7 @@ from simengine.core.decision import DecisionMaker
 from simengine.core.simulation import Simulation, TickResult
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.stats import summarize
+from simengine.core.worlds import metric_bounds
 
 TickCallback = Callable[[TickResult], None]
 
@@ -184,7 +185,7 @@ def run_many(
     summaries.sort(key=lambda s: s.seed)
     return BatchSummary(
         runs=summaries,
-        aggregates=summarize(s.metrics for s in summaries),
+        aggregates=summarize((s.metrics for s in summaries), metric_bounds(spec.world.kind)),
         end_reasons=dict(sorted(Counter(s.end_reason or "unfinished" for s in summaries).items())),
     )
 
