@@ -137,7 +137,7 @@ class FireEventSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise serializers.ValidationError("expected an object such as {\"type\": ...}")
+            raise serializers.ValidationError('expected an object such as {"type": ...}')
         checked = super().to_internal_value(data)
         return {"type": checked["type"], "params": {k: v for k, v in data.items() if k != "type"}}
 
@@ -160,8 +160,8 @@ class RunControlSerializer(serializers.Serializer):
     )
     event = FireEventSerializer(
         required=False,
-        help_text="fire_event: `{\"type\": ..., <its parameters>}`, e.g. "
-        "`{\"type\": \"rain_change\", \"intensity\": 2.5}`.",
+        help_text='fire_event: `{"type": ..., <its parameters>}`, e.g. '
+        '`{"type": "rain_change", "intensity": 2.5}`.',
     )
     agent = serializers.CharField(required=False, help_text="set_emotion: the agent's name.")
     emotion = serializers.DictField(
@@ -218,9 +218,7 @@ class RunControlApi(ApiView):
         action = data["action"]
         if action in GOD_MODE_ACTIONS:
             control = _god_mode(run, data, request.user)
-            return Response(
-                PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED
-            )
+            return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)
         if action == "duplicate":
             new = run_duplicate(
                 run=run,

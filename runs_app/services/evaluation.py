@@ -35,6 +35,7 @@ from simengine.core.evaluation import (
     summary_budget,
 )
 from simengine.core.spec import ScenarioSpec
+from simengine.core.text import problem_lines
 from simengine.llm import model_problem
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) ->
                 llm_call=rows[-1] if rows and rows[-1].pk else _last_call(run),
             )
     raise EvaluationFailed(
-        f"evaluation by {result.model} failed: {result.error}", attempts=result.attempts
+        f"evaluation by {result.model} failed",
+        attempts=problem_lines(*result.attempts, result.error),
     )
 
 

@@ -237,9 +237,7 @@ def run_fail(run_id: int, *, error: str) -> None:
     _end(run_id, RunAction.FAIL, reason="error", error=error)
 
 
-def _end(
-    run_id: int, action: RunAction, *, reason: str, error: str = "", detail: str = ""
-) -> None:
+def _end(run_id: int, action: RunAction, *, reason: str, error: str = "", detail: str = "") -> None:
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
         if run.status in FINAL_RUN_STATUSES:

@@ -318,3 +318,28 @@ def mean_score(scores: object) -> float | None:
         return None
     values = [v for v in scores.values() if isinstance(v, int | float) and not isinstance(v, bool)]
     return round(sum(values) / len(values), 2) if values else None
+
+
+@register.filter
+def settings_text(overrides: object) -> list[str]:
+    """A run's overrides as lines a person reads: `model override: offline/heuristic`."""
+    if not isinstance(overrides, dict):
+        return []
+    lines = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+            lines.append(f"{metric_label(key)}: {inner or 'none'}")
+        else:
+            lines.append(f"{metric_label(key)}: {_plain(value)}")
+    return lines
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return metric(value)

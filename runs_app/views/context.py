@@ -16,10 +16,10 @@ from runs_app.selectors import (
     run_rooms_of_agent,
     timeline_list,
 )
+from runs_app.services.evaluation_panel import evaluation_context
 from runs_app.services.live import LIVE_STATUSES, agents_with_pending, header_context
 from runs_app.services.world import run_world
 from runs_app.templatetags.console import EMOTION_COLOURS
-from runs_app.services.evaluation_panel import evaluation_context
 
 
 def run_rooms(run: Run) -> list[str]:

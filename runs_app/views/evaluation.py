@@ -15,6 +15,7 @@ from runs_app.services.evaluation_panel import evaluation_context
 from scenarios_app.selectors import llm_model_options
 from simengine.web.offload import off_the_shared_thread
 
+
 def run_evaluation_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The evaluation panel alone (polled while an automatic evaluation is on its way)."""
     run = get_object_or_404(Run, pk=pk)

@@ -15,6 +15,7 @@ from runs_app.forms import DuplicateForm, InjectForm, RunCreateForm, RunFilterFo
 from runs_app.models import ACTIVE_RUN_STATUSES, Run
 from runs_app.selectors import run_get, run_list
 from runs_app.services.errors import ControlRefused, InvalidRunConfig
+from runs_app.services.live import agents_with_pending, header_context
 from runs_app.services.runs import (
     agent_set_status,
     run_create,
@@ -27,7 +28,6 @@ from runs_app.services.runs import (
     run_step,
     run_stop,
 )
-from runs_app.services.live import agents_with_pending, header_context
 from runs_app.views.context import console_context, inject_targets
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options

@@ -52,11 +52,12 @@ def emotion_problems(feelings: Any) -> list[str]:
         if key not in EMOTION_KEYS:
             problems.append(f"emotion.{key}: unknown feeling (known: {', '.join(EMOTION_KEYS)})")
         elif isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            problems.append(f"emotion.{key}: expected a number from 0 to 1, got {describe_value(value)}")
+            problems.append(
+                f"emotion.{key}: expected a number from 0 to 1, got {describe_value(value)}"
+            )
         elif not 0 <= value <= 1:
             problems.append(f"emotion.{key}: must be from 0 to 1, got {value}")
     return problems
-
 
 
 @dataclass

@@ -135,10 +135,7 @@ def test_a_bad_path_or_value_is_refused_naming_it(api, payload, path, message):
         ),
         (
             {"type": "supply_drop", "location": "moon"},
-            {
-                "event.location": "unknown location 'moon' "
-                "(known: hilltop, docks)"
-            },
+            {"event.location": "unknown location 'moon' (known: hilltop, docks)"},
         ),
     ],
 )

@@ -73,9 +73,7 @@ def test_timeline_rows_grow_while_the_run_is_live(browser_page, server, user):
     page.wait_for_selector("#live-indicator[data-state=paused]")
 
 
-def test_agent_status_follows_pause_mute_and_terminate_without_a_reload(
-    browser_page, server, user
-):
+def test_agent_status_follows_pause_mute_and_terminate_without_a_reload(browser_page, server, user):
     run = paused_run(small_flood_version(max_ticks=50, name="Agent flood"))
     page = browser_page
     open_console(page, server, run)

@@ -233,7 +233,9 @@ class WorldKind(ABC):
         except (KeyError, TypeError) as exc:
             return [f"'{path}' cannot be set to that value ({exc})"]
 
-    def check_event(self, kind: str, params: Mapping[str, Any], state: Mapping[str, Any]) -> list[str]:
+    def check_event(
+        self, kind: str, params: Mapping[str, Any], state: Mapping[str, Any]
+    ) -> list[str]:
         """Problems with firing event `kind` with `params` now (empty when it can fire).
 
         The kind must be one this world declares in `events`, with parameters as declared;
@@ -244,7 +246,9 @@ class WorldKind(ABC):
             known = ", ".join(self.events) or "none"
             close = difflib.get_close_matches(kind, list(self.events), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
-            return [f"unknown event type '{kind}' for world kind '{self.name}' (known: {known}){hint}"]
+            return [
+                f"unknown event type '{kind}' for world kind '{self.name}' (known: {known}){hint}"
+            ]
         return check_params(params, definitions, "event", f"event '{kind}'")
 
     def decision_schema(self, state: Any, allowed: Sequence[str]) -> dict[str, Any]:
