@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from agents_app.models import Agent, AgentTemplate
 
@@ -12,7 +15,18 @@ class AgentTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
+    """A run's agents as the engine last committed them: viewable, never edited here."""
+
     list_display = ("name", "run", "kind", "role", "status", "model", "location", "tokens_in")
     list_filter = ("status", "kind", "model")
     search_fields = ("name", "role")
     raw_id_fields = ("run",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
