@@ -41,6 +41,8 @@ class RecordedHistoryAdmin(admin.ModelAdmin):
 
 @admin.register(Run)
 class RunAdmin(RecordedHistoryAdmin):
+    """Runs: status, outcome and why they ended."""
+
     list_display = (
         "id",
         "scenario_version",
@@ -59,6 +61,8 @@ class RunAdmin(RecordedHistoryAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(RecordedHistoryAdmin):
+    """Batches of seeded runs."""
+
     list_display = ("id", "name", "scenario_version", "status", "total_runs", "concurrency")
     list_filter = ("status", "created_at")
     search_fields = ("name",)
@@ -66,6 +70,8 @@ class BatchAdmin(RecordedHistoryAdmin):
 
 @admin.register(Step)
 class StepAdmin(RecordedHistoryAdmin):
+    """Committed steps (state snapshots)."""
+
     list_display = ("run", "index", "created_at")
     list_filter = ("created_at",)
     search_fields = ("run__id",)
@@ -74,6 +80,8 @@ class StepAdmin(RecordedHistoryAdmin):
 
 @admin.register(Message)
 class MessageAdmin(RecordedHistoryAdmin):
+    """Messages sent in runs."""
+
     list_display = ("run", "step", "sender", "channel", "recipient", "text")
     list_filter = ("channel",)
     search_fields = ("sender", "recipient", "text")
@@ -82,6 +90,8 @@ class MessageAdmin(RecordedHistoryAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordedHistoryAdmin):
+    """Events of runs (actions, decisions, controls)."""
+
     list_display = ("run", "step", "agent", "type", "created_at")
     list_filter = ("type",)
     search_fields = ("agent", "type")
@@ -90,6 +100,8 @@ class EventAdmin(RecordedHistoryAdmin):
 
 @admin.register(LLMCall)
 class LLMCallAdmin(RecordedHistoryAdmin):
+    """Recorded model calls."""
+
     list_display = (
         "run",
         "step",
@@ -109,6 +121,8 @@ class LLMCallAdmin(RecordedHistoryAdmin):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(RecordedHistoryAdmin):
+    """Evaluators' scores and narratives."""
+
     list_display = ("run", "evaluator_model", "is_rule_based", "created_at")
     list_filter = ("is_rule_based", "evaluator_model")
     search_fields = ("evaluator_model", "narrative")
@@ -117,6 +131,8 @@ class EvaluationAdmin(RecordedHistoryAdmin):
 
 @admin.register(PendingControl)
 class PendingControlAdmin(RecordedHistoryAdmin):
+    """Operator controls, queued and applied."""
+
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("kind",)
@@ -125,4 +141,6 @@ class PendingControlAdmin(RecordedHistoryAdmin):
 
 @admin.register(SchedulerLock)
 class SchedulerLockAdmin(RecordedHistoryAdmin):
+    """The scheduler's lock row."""
+
     list_display = ("name",)

@@ -28,8 +28,9 @@ def run_list(
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status, outcome, a creation time range, seed and one
-    parameter `(name, value)` (a batch grid cell's or the run's own override).
+    """Runs, newest first, narrowed by ids, status, outcome, creation time, seed and a parameter.
+
+    `param` is `(name, value)`: a batch grid cell's or the run's own override.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
@@ -244,8 +245,9 @@ def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
 def chat_messages(
     *, run: Run, target: str, text: str = "", sender: str = "", limit: int = 300
 ) -> list[Message]:
-    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all;
-    narrowed to those containing `text` (any case) and sent by `sender`, when given.
+    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all.
+
+    Narrowed to those containing `text` (any case) and sent by `sender`, when given.
     """
     kind, _, name = target.partition(":")
     if kind == "agent" and name:

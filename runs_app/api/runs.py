@@ -130,6 +130,8 @@ _SIMPLE_CONTROLS = {
 
 
 class FireEventSerializer(serializers.Serializer):
+    """A scripted event to fire: its type and its parameters beside it."""
+
     type = serializers.CharField(
         help_text="A scripted event type the run's world kind declares (flood: levee_breach, "
         "rain_change, supply_drop, stranded)."
@@ -143,6 +145,8 @@ class FireEventSerializer(serializers.Serializer):
 
 
 class RunControlSerializer(serializers.Serializer):
+    """One control action and the fields that action takes (others are refused by name)."""
+
     action = serializers.ChoiceField(
         choices=CONTROL_ACTIONS + GOD_MODE_ACTIONS,
         help_text="`duplicate` and `reset` create a new run (201); `start` ... `stop` change "
@@ -193,6 +197,8 @@ class RunControlSerializer(serializers.Serializer):
 
 
 class RunControlApi(ApiView):
+    """POST /api/runs/{id}/control/."""
+
     may_conflict = True
 
     @extend_schema(

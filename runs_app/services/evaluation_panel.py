@@ -1,5 +1,7 @@
-"""What the run console's evaluation panel shows: scores with reasoning, narrative, chart data,
-agreement between evaluators, failures, and whether an automatic evaluation is on its way.
+"""What the run console's evaluation panel shows, built in one place.
+
+Scores with reasoning, narrative, chart data, agreement between evaluators, failures, and
+whether an automatic evaluation is on its way.
 
 Rendered by the panel's view and by the live fragments (`runs_app.services.live`), so a
 watcher sees the panel fill in when an evaluation arrives.

@@ -49,9 +49,10 @@ def _kind_name(run: Run) -> str:
 
 
 def typed_input(text: str, kind: str) -> Any:
-    """Text typed in the console as a JSON value of `kind` (number, integer, boolean,
-    string, strings); text that does not parse is returned as typed, so the check that
-    follows names it ("expects a number, got 'lots'").
+    """Text typed in the console as a JSON value of `kind` (number, integer, boolean, ...).
+
+    Text that does not parse is returned as typed, so the check that follows names it
+    ("expects a number, got 'lots'").
     """
     text = text.strip()
     try:

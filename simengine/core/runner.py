@@ -49,7 +49,7 @@ class BatchSummary:
     """Many seeds of one scenario: each run, per-metric aggregates, end-reason counts."""
 
     runs: list[RunSummary]
-    aggregates: dict[str, dict[str, float]]
+    aggregates: dict[str, dict[str, float | str]]  # per metric: n, mean, std, CI and method
     end_reasons: dict[str, int]
 
 

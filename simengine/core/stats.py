@@ -1,5 +1,4 @@
-"""Summary statistics over many runs: mean, standard deviation and a 95% interval of the mean
-that respects the metric's bounds.
+"""Summary statistics over many runs: mean, std and a 95% interval within the metric's bounds.
 
 The interval's method depends on what the metric declares (`MetricDef.low` / `high`):
 - both bounds (a fraction, a score on a range): the Wilson score interval of the mean as a
@@ -97,7 +96,8 @@ def _bootstrap(xs: list[float], confidence: float) -> tuple[float, float]:
 def summarize(
     samples: Iterable[Mapping[str, object]], bounds: Mapping[str, Bounds] | None = None
 ) -> dict[str, dict[str, float | str]]:
-    """Per numeric metric across samples (None and non-numbers skipped), as JSON-able dicts;
+    """Per numeric metric across samples (None and non-numbers skipped), as JSON-able dicts.
+
     `bounds` gives each metric's (low, high) where it has them.
     """
     columns: dict[str, list[float]] = {}

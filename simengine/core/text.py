@@ -29,8 +29,9 @@ _ATTEMPT_PREFIXES = ("answer: ", "repair: ", "invalid answer after one repair: "
 
 
 def problem_lines(*texts: str | None) -> list[str]:
-    """Problems joined with "; " or newlines (as attempts and errors carry them), one per
-    line, each once, without the "answer:" / "repair:" prefixes of the attempts.
+    """Problems joined with "; " or newlines, one per line, each once.
+
+    Attempts and errors carry them joined; the "answer:" / "repair:" prefixes are dropped.
     """
     lines: list[str] = []
     for text in texts:

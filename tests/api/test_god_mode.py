@@ -1,6 +1,7 @@
-"""God mode through POST /api/runs/{id}/control/: set a world value, fire an event, set an
-emotion; checked against the run's world (400 naming what is wrong), refused on a finished
-run (409), queued (202), then applied at the next tick and seen in the timeline.
+"""God mode through POST /api/runs/{id}/control/: world values, events, emotions.
+
+Checked against the run's world (400 naming what is wrong), refused on a finished run (409),
+queued (202), then applied at the next tick and seen in the timeline.
 """
 
 import pytest

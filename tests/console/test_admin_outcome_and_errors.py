@@ -1,11 +1,12 @@
-"""The admin keeps recorded history read-only; runs say how they ended everywhere; errors
-read as lists in the user's terms (no parser internals, no Python repr).
+"""Read-only recorded history in the admin, outcomes everywhere, errors in the user's terms.
+
+Errors read as lists in the user's terms (no parser internals, no Python repr).
 """
 
 import pytest
 from django.urls import reverse
 
-from runs_app.models import Event, Evaluation, LLMCall, Message, PendingControl, Run, Step
+from runs_app.models import Evaluation, Event, LLMCall, Message, PendingControl, Run, Step
 from runs_app.services.runs import run_create, run_set_world_value, run_stop
 from scenarios_app.models import Scenario
 from tests.api.factories import token_client
@@ -26,7 +27,8 @@ def history(done_run):
     """A finished run with every kind of recorded row (an evaluation and a control too)."""
     Evaluation.objects.create(run=done_run, evaluator_model="offline/heuristic", scores={"a": 1})
     paused = run_create(
-        version=done_run.scenario_version, overrides={"model_override": "offline/heuristic"},
+        version=done_run.scenario_version,
+        overrides={"model_override": "offline/heuristic"},
         start=False,
     )
     run_set_world_value(run=paused, path="water_level", value=2.0)
@@ -38,7 +40,7 @@ def test_recorded_history_can_be_viewed_but_not_added_changed_or_deleted(
     admin_client, history, name
 ):
     model = RECORDED[name]
-    row = model.objects.order_by("pk").first()
+    row = model._default_manager.order_by("pk").first()
     assert row is not None
     changelist = admin_client.get(reverse(f"admin:runs_app_{name}_changelist"))
     assert changelist.status_code == 200
@@ -52,7 +54,7 @@ def test_recorded_history_can_be_viewed_but_not_added_changed_or_deleted(
         reverse(f"admin:runs_app_{name}_delete", args=[row.pk]), {"post": "yes"}
     )
     assert deleted.status_code == 403
-    assert model.objects.filter(pk=row.pk).exists()
+    assert model._default_manager.filter(pk=row.pk).exists()
 
 
 def test_the_changelists_filter_and_search(admin_client, history):

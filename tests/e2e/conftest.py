@@ -71,9 +71,8 @@ class BrowserErrors:
     def on_console(self, message) -> None:
         if message.type == "error":
             where = message.location or {}
-            self.lines.append(
-                f"console error: {message.text} ({where.get('url', '?')}:{where.get('lineNumber', '?')})"
-            )
+            place = f"{where.get('url', '?')}:{where.get('lineNumber', '?')}"
+            self.lines.append(f"console error: {message.text} ({place})")
 
     def on_page_error(self, error) -> None:
         stack = getattr(error, "stack", "") or ""

@@ -170,7 +170,8 @@ def test_god_mode_changes_the_water_level_and_fires_an_event(browser_page, serve
     page.wait_for_function(f"({TICK})() === 1")
     water = page.locator("[data-metric=water_level] .metric-tile-value")
     page.wait_for_function(
-        "() => { const tile = document.querySelector('[data-metric=water_level] .metric-tile-value');"
+        "() => { const tile = document.querySelector("
+        "'[data-metric=water_level] .metric-tile-value');"
         " return !!tile && parseFloat(tile.textContent) >= 9.5; }"
     )
     assert float(water.inner_text()) >= 9.5

@@ -200,7 +200,8 @@ def test_a_failed_design_lists_each_problem_once_and_saves_nothing(admin_client,
 
     html = response.content.decode()
     assert 'id="design-failure"' in html and "Nothing was saved" in html
-    problems = re.findall(r"<li>(.*?)</li>", html.split('class="small mb-1 mt-1 design-problems"')[1])
+    listed = html.split('class="small mb-1 mt-1 design-problems"')[1].split("</ul>")[0]
+    problems = re.findall(r"<li>(.*?)</li>", listed)
     assert problems and len(problems) == len(set(problems))
     assert not any("repair" in p or "answer:" in p for p in problems)
     assert "I would rather not." in html

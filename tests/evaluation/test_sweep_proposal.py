@@ -142,7 +142,10 @@ def test_an_unusable_proposal_lists_each_problem_once_in_plain_words(batch, olla
     ollama.script(Reply.json(odd), Reply.json(odd))
     with pytest.raises(SweepUnavailable) as failure:
         batch_sweep_proposal(batch=batch, model="ollama/llama3.2")
-    assert failure.value.message == "ollama/llama3.2 gave no usable proposal (its answer and one repair)"
+    assert (
+        failure.value.message
+        == "ollama/llama3.2 gave no usable proposal (its answer and one repair)"
+    )
     problems = failure.value.problems
     assert problems == list(dict.fromkeys(problems)) and len(problems) == 1
     assert "is not a parameter of this scenario" in problems[0]

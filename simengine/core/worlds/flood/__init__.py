@@ -195,6 +195,7 @@ class FloodWorld(WorldKind):
     def check_event(
         self, kind: str, params: Mapping[str, Any], state: Mapping[str, Any]
     ) -> list[str]:
+        """The generic checks, and a `location` parameter must name a place of this world."""
         errors = super().check_event(kind, params, state)
         location = params.get("location")
         known = list(state.get("locations", {}))
