@@ -45,10 +45,12 @@ RULES_MODEL = "offline/heuristic"
 class EvaluationFailed(Exception):
     """No evaluation could be stored; the calls it cost and a failure event are recorded."""
 
-    def __init__(self, message: str, *, attempts: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, *, attempts: Sequence[str] = (), headline: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.attempts = list(attempts)
+        self.attempts = list(attempts)  # one line per attempt (the API lists them)
+        self.headline = headline or message  # the failure in a few words, for the console
+        self.problems = problem_lines(*self.attempts) or [message]  # each problem once
 
 
 class EvaluatorUnavailable(EvaluationFailed):
@@ -110,8 +112,9 @@ def _store(run: Run, result: EvaluationResult, user: AbstractBaseUser | None) ->
                 llm_call=rows[-1] if rows and rows[-1].pk else _last_call(run),
             )
     raise EvaluationFailed(
-        f"evaluation by {result.model} failed",
-        attempts=problem_lines(*result.attempts, result.error),
+        f"evaluation by {result.model} failed: {result.error}",
+        attempts=result.attempts,
+        headline=f"evaluation by {result.model} failed",
     )
 
 

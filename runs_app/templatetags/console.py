@@ -65,9 +65,9 @@ def end_text(run: object) -> str:
     reason = getattr(run, "end_reason", "") or ""
     if getattr(run, "outcome", "") == "error":
         return "the engine failed (details below)"
-    if detail:
-        return detail
-    return reason.replace("_", " ")
+    text = detail or reason.replace("_", " ")
+    # "stopped by operator" is what the outcome badge already says
+    return "" if text == _OUTCOME_WORDS.get(str(getattr(run, "outcome", ""))) else text
 
 
 @register.filter

@@ -40,7 +40,7 @@ def run_evaluate(request: HttpRequest, pk: int) -> HttpResponse:
             evaluation = evaluation_create(run=run, model=model, user=request.user)
             notice = f"Evaluated by {evaluation.evaluator_model}."
         except EvaluationFailed as exc:
-            error, attempts = exc.message, exc.attempts
+            error, attempts = exc.headline, exc.problems
     if not request.htmx:
         if error:
             messages.error(request, error)
