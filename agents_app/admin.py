@@ -1,6 +1,9 @@
-"""Admin pages for agent templates and run agents."""
+"""Admin pages for agent templates (editable with their scenario) and run agents (read-only)."""
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from agents_app.models import Agent, AgentMemory, AgentTemplate
 
@@ -14,9 +17,22 @@ class AgentTemplateAdmin(admin.ModelAdmin):
     search_fields = ("template_id", "role", "persona")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the engine writes while a run goes: staff view, filter and search them only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
-    """A run's agents with their status, location and token use."""
+class AgentAdmin(ReadOnlyAdmin):
+    """A run's agents as the engine last committed them: viewable, never edited here."""
 
     list_display = ("name", "run", "kind", "role", "status", "model", "location", "tokens_in")
     list_filter = ("status", "kind", "model")
@@ -25,7 +41,7 @@ class AgentAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgentMemory)
-class AgentMemoryAdmin(admin.ModelAdmin):
+class AgentMemoryAdmin(ReadOnlyAdmin):
     """Memory records are written by runs: the admin reads them."""
 
     list_display = ("agent", "run", "seq", "tick", "kind", "importance", "embedding_model")
@@ -33,9 +49,3 @@ class AgentMemoryAdmin(admin.ModelAdmin):
     search_fields = ("text", "agent__name")
     raw_id_fields = ("run", "agent")
     exclude = ("embedding",)
-
-    def has_add_permission(self, request) -> bool:  # noqa: D102
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: D102
-        return False

@@ -129,7 +129,7 @@ def install(key: str, redis_url: str) -> None:
         finally:
             _add("notify", wall, cpu)
             if payload.get("type") == "run.tick":
-                _commits.append(f"{run_id} {payload['step']} {committed:.6f}")
+                _commits.append(f"{run_id} {dict(payload)['step']} {committed:.6f}")
 
     _patch(sink, "broadcast_to_run", lambda _: broadcast_to_run)
     _time_slot_holding()

@@ -1,6 +1,17 @@
-"""Admin pages for runs, batches and their records (mostly for inspection)."""
+"""Admin: runs and batches for inspection; recorded history strictly read-only.
+
+Steps, messages, events, LLM calls, evaluations and applied controls are the record of what
+happened in a run: the admin lets staff view, filter and search them, never add, change or
+delete them (a run's history changes only through the engine). Scenarios stay editable in
+`scenarios_app.admin`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from runs_app.models import (
     Batch,
@@ -15,28 +26,42 @@ from runs_app.models import (
 )
 
 
+class RecordedHistoryAdmin(admin.ModelAdmin):
+    """View, filter and search only: no add, change or delete of recorded history."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
-    """Runs by status and scenario, searchable by end reason and error."""
+class RunAdmin(RecordedHistoryAdmin):
+    """Runs: status, outcome and why they ended."""
 
     list_display = (
         "id",
         "scenario_version",
         "status",
+        "outcome",
         "seed",
         "current_step",
         "end_reason",
         "batch",
         "created_at",
     )
-    list_filter = ("status", "created_at", "scenario_version__scenario")
+    list_filter = ("status", "outcome", "created_at", "scenario_version__scenario")
     search_fields = ("id", "end_reason", "error")
     raw_id_fields = ("batch", "scenario_version")
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
-    """Batches with their status, size and concurrency."""
+class BatchAdmin(RecordedHistoryAdmin):
+    """Batches of seeded runs."""
 
     list_display = ("id", "name", "scenario_version", "status", "total_runs", "concurrency")
     list_filter = ("status", "created_at")
@@ -44,17 +69,18 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
-    """A run's committed ticks."""
+class StepAdmin(RecordedHistoryAdmin):
+    """Committed steps (state snapshots)."""
 
     list_display = ("run", "index", "created_at")
     list_filter = ("created_at",)
+    search_fields = ("run__id",)
     raw_id_fields = ("run",)
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    """Messages of runs, searchable by sender, recipient and text."""
+class MessageAdmin(RecordedHistoryAdmin):
+    """Messages sent in runs."""
 
     list_display = ("run", "step", "sender", "channel", "recipient", "text")
     list_filter = ("channel",)
@@ -63,8 +89,8 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """Events of runs by type and agent."""
+class EventAdmin(RecordedHistoryAdmin):
+    """Events of runs (actions, decisions, controls)."""
 
     list_display = ("run", "step", "agent", "type", "created_at")
     list_filter = ("type",)
@@ -73,8 +99,8 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(admin.ModelAdmin):
-    """Recorded model calls with tokens, latency and errors."""
+class LLMCallAdmin(RecordedHistoryAdmin):
+    """Recorded model calls."""
 
     list_display = (
         "run",
@@ -95,28 +121,27 @@ class LLMCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
-    """Evaluations of runs by evaluator."""
+class EvaluationAdmin(RecordedHistoryAdmin):
+    """Evaluators' scores and narratives."""
 
     list_display = ("run", "evaluator_model", "is_rule_based", "created_at")
     list_filter = ("is_rule_based", "evaluator_model")
+    search_fields = ("evaluator_model", "narrative")
     raw_id_fields = ("run", "llm_call")
 
 
 @admin.register(PendingControl)
-class PendingControlAdmin(admin.ModelAdmin):
+class PendingControlAdmin(RecordedHistoryAdmin):
     """Operator controls, queued and applied."""
 
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
     list_filter = ("kind",)
+    search_fields = ("kind",)
     raw_id_fields = ("run",)
 
 
 @admin.register(SchedulerLock)
-class SchedulerLockAdmin(admin.ModelAdmin):
-    """The scheduler's lock row: the scheduler creates it when first needed, not the admin."""
+class SchedulerLockAdmin(RecordedHistoryAdmin):
+    """The scheduler's lock row."""
 
     list_display = ("name",)
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -52,7 +52,26 @@ class RunStatusPayload(TypedDict):
     reason: str
 
 
-RunPayload = RunTickPayload | RunStatusPayload
+class RunControlPayload(TypedDict):
+    """An operator queued a control (agent, message, god mode) for the run's next tick."""
+
+    type: Literal["run.control"]
+    run: int
+    step: int
+    kind: str
+    control: int
+
+
+class RunEvaluatedPayload(TypedDict):
+    """An evaluation of the run was stored, or an evaluator failed."""
+
+    type: Literal["run.evaluated"]
+    run: int
+    model: str
+    ok: bool
+
+
+RunPayload = RunTickPayload | RunStatusPayload | RunControlPayload | RunEvaluatedPayload
 
 
 def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -99,6 +118,16 @@ def status_changed_payload(
 ) -> RunStatusPayload:
     """The payload announcing a status change."""
     return {"type": "run.status", "run": run_id, "status": status, "step": step, "reason": reason}
+
+
+def control_queued_payload(*, run_id: int, step: int, kind: str, control: int) -> RunControlPayload:
+    """The payload announcing a control queued for the next tick."""
+    return {"type": "run.control", "run": run_id, "step": step, "kind": kind, "control": control}
+
+
+def evaluated_payload(*, run_id: int, model: str, ok: bool) -> RunEvaluatedPayload:
+    """The payload announcing a stored evaluation (`ok`) or a failed one."""
+    return {"type": "run.evaluated", "run": run_id, "model": model, "ok": ok}
 
 
 def broadcast_to_run(run_id: int, payload: RunPayload) -> None:

@@ -16,6 +16,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from runs_app.broadcast import (
+    RunControlPayload,
+    RunEvaluatedPayload,
     RunStatusPayload,
     RunTickPayload,
     register_consumer_loop,
@@ -70,6 +72,16 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_status(self, event: RunStatusPayload) -> None:
         """Forward a status change (and the redrawn fragments)."""
+        await self.send_json(event)
+        await self._push_fragments()
+
+    async def run_control(self, event: RunControlPayload) -> None:
+        """Forward a queued control (and the redrawn fragments: pending controls, timeline)."""
+        await self.send_json(event)
+        await self._push_fragments()
+
+    async def run_evaluated(self, event: RunEvaluatedPayload) -> None:
+        """Forward a new evaluation (and the redrawn evaluation panel)."""
         await self.send_json(event)
         await self._push_fragments()
 

@@ -7,8 +7,9 @@ from typing import Any, cast
 import yaml
 from django import forms
 
-from runs_app.models import Batch, CallOutcome, RunStatus
+from runs_app.models import Batch, CallOutcome, RunOutcome, RunStatus
 from scenarios_app.models import Scenario, ScenarioVersion
+from simengine.core.text import yaml_problem
 
 _SM = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
@@ -35,7 +36,7 @@ def _clean_mapping(text: str, what: str) -> dict[str, Any]:
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise forms.ValidationError(f"{what} is not valid YAML: {exc}") from None
+        raise forms.ValidationError(f"{what} is not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(value, dict):
         raise forms.ValidationError(f"{what} must be a mapping such as `rain_intensity: 0.8`")
     return value
@@ -191,6 +192,11 @@ class RunFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *RunStatus.choices],
+        required=False,
+        widget=forms.Select(_SELECT),
+    )
+    outcome = forms.ChoiceField(
+        choices=[("", "Any outcome"), *[c for c in RunOutcome.choices if c[0]]],
         required=False,
         widget=forms.Select(_SELECT),
     )

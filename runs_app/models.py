@@ -27,6 +27,17 @@ EXECUTING_RUN_STATUSES = (RunStatus.RUNNING, RunStatus.STOPPING)  # holding an e
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, *EXECUTING_RUN_STATUSES)
 
 
+class RunOutcome(models.TextChoices):
+    """How a run ended, in one word (blank while it has not); `end_reason` says more."""
+
+    NONE = "", "—"
+    SUCCESS = "success", "success"
+    FAILURE = "failure", "failure"
+    MAX_TICKS = "max_ticks", "max ticks"
+    STOPPED = "stopped", "stopped by operator"
+    ERROR = "error", "error"
+
+
 class BatchStatus(models.TextChoices):
     """A batch is running until every one of its runs has ended; then it is completed."""
 
@@ -86,6 +97,10 @@ class Run(models.Model):
     current_step = models.IntegerField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=RunOutcome.choices, blank=True, default="", db_index=True
+    )
+    end_detail = models.CharField(max_length=300, blank=True)  # e.g. "casualties >= 30"
     error = models.TextField(blank=True)
     tokens_in = models.PositiveBigIntegerField(default=0)
     tokens_out = models.PositiveBigIntegerField(default=0)
@@ -118,6 +133,7 @@ class ControlKind(models.TextChoices):
     INJECT_COMMAND = "inject_command"
     SET_WORLD_VALUE = "set_world_value"
     TRIGGER_EVENT = "trigger_event"
+    SET_EMOTION = "set_emotion"
 
 
 class PendingControl(models.Model):

@@ -23,16 +23,16 @@ def run_list(
     scenario: int | None = None,
     version: int | None = None,
     status: str | None = None,
+    outcome: str | None = None,
     batch: int | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
 ) -> QuerySet[Run]:
-    """Runs, newest first, narrowed by ids, status, a creation time range, seed and one parameter.
+    """Runs, newest first, narrowed by ids, status, outcome, creation time, seed and a parameter.
 
-    `param` is a `(name, value)` pair matched against a batch grid cell or the run's own
-    parameter overrides.
+    `param` is `(name, value)`: a batch grid cell's or the run's own override.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
@@ -41,6 +41,8 @@ def run_list(
         runs = runs.filter(scenario_version_id=version)
     if status is not None:
         runs = runs.filter(status=status)
+    if outcome is not None:
+        runs = runs.filter(outcome=outcome)
     if batch is not None:
         runs = runs.filter(batch_id=batch)
     if created_after is not None:
@@ -311,8 +313,13 @@ def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
     )
 
 
-def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
-    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all."""
+def chat_messages(
+    *, run: Run, target: str, text: str = "", sender: str = "", limit: int = 300
+) -> list[Message]:
+    """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all.
+
+    Narrowed to those containing `text` (any case) and sent by `sender`, when given.
+    """
     kind, _, name = target.partition(":")
     if kind == "agent" and name:
         messages = message_list(run=run, agent=name)
@@ -320,6 +327,10 @@ def chat_messages(*, run: Run, target: str, limit: int = 300) -> list[Message]:
         messages = message_list(run=run, room=name)
     else:
         messages = Message.objects.filter(run=run)
+    if text:
+        messages = messages.filter(text__icontains=text)
+    if sender:
+        messages = messages.filter(sender=sender)
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
 

@@ -18,6 +18,7 @@ from agents_app.models import AgentTemplate
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.designer import DesignResult, design_scenario
 from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
+from simengine.core.text import problem_lines
 from simengine.errors import ConflictError
 from simengine.llm import ModelAsker, model_problem
 
@@ -198,10 +199,18 @@ def _free_name(base: str) -> str:
 class DesignFailed(Exception):
     """No scenario was saved: the model is unavailable or its answers were unusable twice."""
 
-    def __init__(self, message: str, *, attempts: list[str] | None = None, answers=()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: list[str] | None = None,
+        answers=(),
+        problems: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.attempts = attempts or []
+        self.problems = problems or []  # what was wrong, each problem once
         self.answers = list(answers)  # the model's raw answers, for the person who asked
 
 
@@ -241,9 +250,10 @@ def design_from_brief(
     if outcome.checked is None:
         logger.warning("design by %s failed: %s (%s)", model, outcome.error, outcome.attempts)
         raise DesignFailed(
-            f"{model} could not design a valid scenario: {outcome.error}",
+            f"{model} could not design a valid scenario (its answer and one repair)",
             attempts=list(outcome.attempts),
             answers=[r.response_text for r in outcome.records],
+            problems=problem_lines(*outcome.attempts, outcome.error),
         )
     spec = outcome.checked.spec
     spec = parse_spec({**spec.to_dict(), "name": _unused_name(spec.name)})

@@ -1,4 +1,4 @@
-"""The console's URLs: home, login, admin, the apps' pages, and the API under /api/."""
+"""The project's URLs: the console's pages, the admin, the API, and the favicon."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,6 +8,8 @@ from simengine import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Pages without our <link rel="icon"> (admin, API browser) make browsers ask for this.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

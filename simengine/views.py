@@ -1,7 +1,9 @@
-"""The home page: scenarios and the most recent runs."""
+"""The project's own pages: home and the favicon."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from runs_app.selectors import run_list_recent
 from scenarios_app.selectors import scenario_list
@@ -14,3 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {"scenarios": scenario_list(), "recent_runs": run_list_recent(limit=15)},
     )
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico`, asked for by pages without our icon link (admin, API browser)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -11,8 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from runs_app.api.fields import MAX_ID, OverridesSerializer, VersionChoiceSerializer, seed_field
-from runs_app.api.serializers import RunDetailSerializer, RunSerializer
-from runs_app.models import Run, RunStatus
+from runs_app.api.serializers import (
+    PendingControlSerializer,
+    RunDetailSerializer,
+    RunSerializer,
+)
+from runs_app.models import PendingControl, Run, RunOutcome, RunStatus
 from runs_app.selectors import run_list
 from runs_app.services.runs import (
     run_create,
@@ -20,9 +24,12 @@ from runs_app.services.runs import (
     run_pause,
     run_reset,
     run_resume,
+    run_set_emotion,
+    run_set_world_value,
     run_start,
     run_step,
     run_stop,
+    run_trigger_event,
 )
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
@@ -51,6 +58,11 @@ class RunFilterSerializer(serializers.Serializer):
     scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
+    outcome = serializers.ChoiceField(
+        choices=[c for c in RunOutcome.choices if c[0]],
+        required=False,
+        help_text="How the run ended (ended runs only).",
+    )
     batch = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     created_after = serializers.DateTimeField(
         required=False, help_text="Created at or after this time (ISO 8601)."
@@ -103,6 +115,20 @@ class RunDetailApi(ApiView):
 
 
 CONTROL_ACTIONS = ["start", "pause", "resume", "step", "stop", "duplicate", "reset"]
+GOD_MODE_ACTIONS = ["set_world_value", "fire_event", "set_emotion"]
+# The fields each action takes besides `action` (anything else is refused by name).
+_ACTION_FIELDS = {
+    "duplicate": {"seed", "overrides", "start"},
+    "set_world_value": {"path", "value"},
+    "fire_event": {"event"},
+    "set_emotion": {"agent", "emotion"},
+}
+_REQUIRED_FIELDS = {
+    "set_world_value": ("path", "value"),
+    "fire_event": ("event",),
+    "set_emotion": ("agent", "emotion"),
+}
+_ALL_FIELDS = {"seed", "overrides", "start", "path", "value", "event", "agent", "emotion"}
 _SIMPLE_CONTROLS = {
     "start": run_start,
     "pause": run_pause,
@@ -112,12 +138,49 @@ _SIMPLE_CONTROLS = {
 }
 
 
+class FireEventSerializer(serializers.Serializer):
+    """A scripted event to fire: its type and its parameters beside it."""
+
+    type = serializers.CharField(
+        help_text="A scripted event type the run's world kind declares (flood: levee_breach, "
+        "rain_change, supply_drop, stranded)."
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError('expected an object such as {"type": ...}')
+        checked = super().to_internal_value(data)
+        return {"type": checked["type"], "params": {k: v for k, v in data.items() if k != "type"}}
+
+
 class RunControlSerializer(serializers.Serializer):
     """A control action; `seed`, `overrides` and `start` only go with `duplicate`."""
 
     action = serializers.ChoiceField(
-        choices=CONTROL_ACTIONS,
-        help_text="`duplicate` and `reset` create a new run (201); the others change this one.",
+        choices=CONTROL_ACTIONS + GOD_MODE_ACTIONS,
+        help_text="`duplicate` and `reset` create a new run (201); `start` ... `stop` change "
+        "this one (200); the god-mode actions `set_world_value`, `fire_event` and "
+        "`set_emotion` queue a control honoured at the next tick boundary (202).",
+    )
+    path = serializers.CharField(
+        required=False,
+        help_text="set_world_value: the dotted path of a world value, e.g. `water_level` or "
+        "`locations.school.civilians`.",
+    )
+    value = serializers.JSONField(
+        required=False,
+        help_text="set_world_value: the new value, of the same type as the current one.",
+    )
+    event = FireEventSerializer(
+        required=False,
+        help_text='fire_event: `{"type": ..., <its parameters>}`, e.g. '
+        '`{"type": "rain_change", "intensity": 2.5}`.',
+    )
+    agent = serializers.CharField(required=False, help_text="set_emotion: the agent's name.")
+    emotion = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="set_emotion: feelings to set, each from 0 to 1 (fear, stress, hope, empathy).",
     )
     seed = seed_field(required=False, help_text="duplicate only: the new run's seed.")
     overrides = OverridesSerializer(
@@ -128,12 +191,17 @@ class RunControlSerializer(serializers.Serializer):
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data["action"] != "duplicate":
-            extra = sorted(key for key in ("seed", "overrides", "start") if key in data)
-            if extra:
-                raise serializers.ValidationError(
-                    {key: ["only allowed with action 'duplicate'"] for key in extra}
-                )
+        action = data["action"]
+        allowed = _ACTION_FIELDS.get(action, set())
+        extra = sorted(key for key in _ALL_FIELDS - allowed if key in self.initial_data)
+        problems = {key: [f"not used by action '{action}'"] for key in extra}
+        for key in _REQUIRED_FIELDS.get(action, ()):
+            if key not in self.initial_data:
+                problems[key] = [f"required by action '{action}'"]
+        if problems:
+            raise serializers.ValidationError(problems)
+        if action == "set_world_value":
+            data["value"] = self.initial_data.get("value")  # JSONField turns null into None
         return data
 
 
@@ -144,15 +212,28 @@ class RunControlApi(ApiView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Start, pause, resume, step, stop, duplicate or reset a run",
-        description="An action the run's state does not allow answers 409 with the reason.",
+        summary="Control a run: start, pause, resume, step, stop, duplicate, reset, god mode",
+        description="An action the run's state does not allow (any action on a finished run "
+        "but duplicate and reset) answers 409 with the reason. God mode: "
+        "`set_world_value` (`path`, `value`), `fire_event` (`event`: `{type, ...}`) and "
+        "`set_emotion` (`agent`, `emotion`) are checked against the run's world kind and "
+        "current state (an unknown path, value type, event type, parameter or agent answers "
+        "400 naming it), then queued: 202 with the control, applied at the next tick boundary "
+        "and recorded as a control event and a ControlApplied event in the timeline.",
         request=RunControlSerializer,
-        responses={200: RunDetailSerializer, 201: RunDetailSerializer},
+        responses={
+            200: RunDetailSerializer,
+            201: RunDetailSerializer,
+            202: PendingControlSerializer,
+        },
     )
     def post(self, request: Request, run_id: int) -> Response:
         run = get_run(run_id)
         data = validated_body(request, RunControlSerializer)
         action = data["action"]
+        if action in GOD_MODE_ACTIONS:
+            control = _god_mode(run, data, request.user)
+            return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)
         if action == "duplicate":
             new = run_duplicate(
                 run=run,
@@ -167,3 +248,14 @@ class RunControlApi(ApiView):
             _SIMPLE_CONTROLS[action](run=run, user=request_user(request))
             return Response(RunDetailSerializer(get_run(run_id)).data)
         return Response(RunDetailSerializer(get_run(new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+def _god_mode(run: Run, data: dict[str, Any], user: Any) -> PendingControl:
+    if data["action"] == "set_world_value":
+        return run_set_world_value(run=run, path=data["path"], value=data["value"], user=user)
+    if data["action"] == "fire_event":
+        event = data["event"]
+        return run_trigger_event(
+            run=run, event_type=event["type"], params=event["params"], user=user
+        )
+    return run_set_emotion(run=run, agent_name=data["agent"], emotion=data["emotion"], user=user)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, Step
+from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunOutcome, Step
 
 
 class _VersionRefSerializer(serializers.Serializer):
@@ -30,6 +30,14 @@ class RunSerializer(serializers.ModelSerializer):
         help_text="Why the run ended (success or failure condition, max ticks, operator), "
         "blank while it has not."
     )
+    outcome = serializers.ChoiceField(
+        choices=RunOutcome.choices,
+        help_text="How the run ended: success, failure, max_ticks, stopped (by the operator) "
+        "or error; blank while it has not ended.",
+    )
+    end_detail = serializers.CharField(
+        help_text="What ended it, e.g. the condition that held (`casualties >= 30`)."
+    )
 
     class Meta:
         model = Run
@@ -45,6 +53,8 @@ class RunSerializer(serializers.ModelSerializer):
             "current_step",
             "metrics",
             "end_reason",
+            "outcome",
+            "end_detail",
             "error",
             "tokens_in",
             "tokens_out",
@@ -236,6 +246,11 @@ class MetricSummarySerializer(serializers.Serializer):
     std = serializers.FloatField(allow_null=True)
     ci_low = serializers.FloatField(allow_null=True)
     ci_high = serializers.FloatField(allow_null=True)
+    method = serializers.CharField(
+        required=False,
+        help_text="How the interval was computed: `wilson` (metric with a range), `bootstrap` "
+        "(metric with one bound), `t` (unbounded), `single` (one run).",
+    )
 
 
 class CellAggregateSerializer(serializers.Serializer):

@@ -39,6 +39,7 @@ from simengine.core.designer import (
 )
 from simengine.core.evaluation import batch_agreement, resolve_dimensions
 from simengine.core.stats import summarize
+from simengine.core.text import problem_lines
 from simengine.core.worlds import get_world_kind
 from simengine.llm import model_problem
 
@@ -52,6 +53,11 @@ class InvalidCondition(ValueError):
 
 class SweepUnavailable(Exception):
     """The proposing model cannot be served, or its answers were unusable twice."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []  # what was wrong, each problem once
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,10 @@ def batch_behaviours(batch: Batch) -> dict[str, Any]:
         by_cell.setdefault(key, []).append(counts[run_id])
     return {
         "runs": len(runs),
-        "cells": {key: summarize(samples) for key, samples in sorted(by_cell.items())},
+        "cells": {
+            key: summarize(samples, dict.fromkeys(samples[0], (0, None)) if samples else None)
+            for key, samples in sorted(by_cell.items())
+        },
         "totals": {
             name: sum(c[name] for c in counts.values())
             for name in ("sharing", "refusals", "panic_messages", "fear_spikes")
@@ -241,8 +250,16 @@ def _grid_errors(batch: Batch, grid: dict[str, list[Any]]) -> list[str]:
         try:
             build_run_spec(batch.scenario_version, grid_cell=cell, overrides=batch.overrides)
         except InvalidRunConfig as exc:
-            errors.extend(f"{label_of(cell)}: {line}" for line in exc.errors)
+            errors.extend(_grid_problem(line) for line in exc.errors)
     return list(dict.fromkeys(errors))[:10]
+
+
+def _grid_problem(line: str) -> str:
+    """A run-config error about a proposed parameter, in the sweep's terms."""
+    path, sep, message = line.rpartition(": ")
+    if sep and message == "unknown field":
+        return f"'{path}' is not a parameter of this scenario"
+    return line
 
 
 def batch_sweep_proposal(*, batch: Batch, model: str = "offline/heuristic") -> SweepProposal:
@@ -265,7 +282,10 @@ def batch_sweep_proposal(*, batch: Batch, model: str = "offline/heuristic") -> S
 
     proposal, _records, error = asyncio.run(ask())
     if proposal is None:
-        raise SweepUnavailable(f"{model} gave no usable proposal: {error}")
+        raise SweepUnavailable(
+            f"{model} gave no usable proposal (its answer and one repair)",
+            problem_lines(error),
+        )
     return proposal
 
 

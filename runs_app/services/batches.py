@@ -19,6 +19,7 @@ from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.lifecycle import runs_admit
 from scenarios_app.models import ScenarioVersion
 from simengine.core.stats import summarize
+from simengine.core.worlds import metric_bounds
 
 MAX_BATCH_RUNS = 20_000
 
@@ -123,7 +124,10 @@ def batch_progress(batch: Batch) -> dict[str, int]:
 
 
 def batch_aggregates(batch: Batch) -> dict[str, Any]:
-    """Per grid cell: each metric's mean, std and 95% CI over the cell's completed runs."""
+    """Per grid cell: each metric's mean, std and 95% CI over the cell's completed runs.
+
+    The interval stays within the metric's declared bounds; `method` names how.
+    """
     by_cell: dict[str, list[dict[str, float]]] = {}
     cells: dict[str, dict[str, Any]] = {}
     rows = batch.runs.filter(status=RunStatus.COMPLETED).values_list(
@@ -132,8 +136,9 @@ def batch_aggregates(batch: Batch) -> dict[str, Any]:
     for key, cell, metrics in rows.iterator(chunk_size=500):
         by_cell.setdefault(key, []).append(metrics)
         cells[key] = cell
+    bounds = metric_bounds(str(batch.scenario_version.spec.get("world", {}).get("kind", "")))
     return {
-        key: {"params": cells[key], "runs": len(samples), "metrics": summarize(samples)}
+        key: {"params": cells[key], "runs": len(samples), "metrics": summarize(samples, bounds)}
         for key, samples in sorted(by_cell.items())
     }
 

@@ -14,7 +14,8 @@ from typing import Any
 from runs_app.models import Batch, Run
 from runs_app.selectors import batch_completed_finals, runs_metric_series
 from runs_app.templatetags.console import cell_label
-from simengine.core.worlds import metric_direction
+from simengine.core.stats import METHOD_LABELS, summarize_values
+from simengine.core.worlds import find_metric, metric_direction
 
 MAX_OVERLAID_RUNS = 12
 MAX_SERIES_RUNS = 300
@@ -57,11 +58,13 @@ def runs_comparison(*, runs: list[Run], best: BestOf = best_value) -> dict[str, 
         for run in runs
         for ev in run.evaluations.all()[:1]
     }
+    kind = _world_kind(runs)
     rows = [
         {
             "metric": name,
             "values": [finals[run.pk].get(name) for run in runs],
             "best": best(name, [finals[run.pk].get(name) for run in runs]),
+            "summary": _summary(name, kind, [finals[run.pk].get(name) for run in runs]),
         }
         for name in metrics
     ]
@@ -106,7 +109,32 @@ def runs_comparison(*, runs: list[Run], best: BestOf = best_value) -> dict[str, 
         ],
         "dimensions": dimensions,
         "scores": scores,
+        "ci_methods": interval_methods(row["summary"] for row in rows if row["summary"]),
     }
+
+
+def _world_kind(runs: list[Run]) -> str | None:
+    kinds = {str(run.scenario_version.spec.get("world", {}).get("kind", "")) for run in runs}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _summary(name: str, kind: str | None, values: list[Any]) -> dict[str, Any] | None:
+    """Mean and 95% CI of one metric across the compared runs, within its bounds."""
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) < 2:
+        return None
+    metric = find_metric(name, kind)
+    bounds = (metric.low, metric.high) if metric is not None else (None, None)
+    return summarize_values(numbers, bounds=bounds).to_json()
+
+
+def interval_methods(summaries: Any) -> list[dict[str, str]]:
+    """The interval methods used, each once, with their names as a page shows them."""
+    seen: dict[str, str] = {}
+    for summary in summaries:
+        method = str(summary.get("method", "t")) if isinstance(summary, dict) else "t"
+        seen.setdefault(method, METHOD_LABELS.get(method, method))
+    return [{"method": m, "label": label} for m, label in seen.items() if m != "single"]
 
 
 def _groups(runs: list[Run]) -> OrderedDict[str, list[Run]]:
@@ -181,7 +209,24 @@ def batch_cell_tables(*, aggregates: dict[str, Any]) -> dict[str, Any]:
             for name in metrics
         },
     }
-    return {"metric_names": metrics, "cell_rows": rows, "ci_chart": chart}
+    methods = {
+        name: _method(cell["metrics"].get(name)) for cell in cells for name in cell["metrics"]
+    }
+    return {
+        "metric_names": metrics,
+        "cell_rows": rows,
+        "ci_chart": chart,
+        "ci_methods": [
+            {"metric": name, "label": METHOD_LABELS.get(methods[name], methods[name])}
+            for name in metrics
+            if methods.get(name) not in (None, "single")
+        ],
+    }
+
+
+def _method(summary: Any) -> str:
+    # aggregates stored before intervals respected bounds carry no method: they were t
+    return str(summary.get("method", "t")) if isinstance(summary, dict) else "t"
 
 
 def batch_spread(*, batch: Batch) -> dict[str, Any]:

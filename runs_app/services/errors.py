@@ -17,3 +17,11 @@ class InvalidRunConfig(InvalidInputError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
+
+
+class InvalidControl(InvalidInputError):
+    """A god-mode control naming something the run does not have (the API answers 400)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from runs_app.broadcast import broadcast_to_run, evaluated_payload
 from runs_app.models import Evaluation, Event, LLMCall, Run, RunStatus
 from runs_app.services.adapters import llm_call_rows
 from runs_app.services.config import run_spec
@@ -35,6 +36,7 @@ from simengine.core.evaluation import (
     summary_budget,
 )
 from simengine.core.spec import ScenarioSpec
+from simengine.core.text import problem_lines
 from simengine.llm import model_problem
 
 logger = logging.getLogger(__name__)
@@ -44,10 +46,12 @@ RULES_MODEL = "offline/heuristic"
 class EvaluationFailed(Exception):
     """No evaluation could be stored; the calls it cost and a failure event are recorded."""
 
-    def __init__(self, message: str, *, attempts: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, *, attempts: Sequence[str] = (), headline: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.attempts = list(attempts)
+        self.attempts = list(attempts)  # one line per attempt (the API lists them)
+        self.headline = headline or message  # the failure in a few words, for the console
+        self.problems = problem_lines(*self.attempts) or [message]  # each problem once
 
 
 class EvaluatorUnavailable(EvaluationFailed):
@@ -96,6 +100,7 @@ def _store(run: Run, result: EvaluationResult, user: User | None) -> Evaluation:
     step = Run.objects.filter(pk=run.pk).values_list("current_step", flat=True).get()
     with transaction.atomic():
         rows = LLMCall.objects.bulk_create(llm_call_rows(run.pk, step, result.records, {}))
+        _announce_evaluated(run.pk, result.model, ok=result.answer is not None)
         if result.answer is None:
             _record_failure(run, step, result, rows, user)
         else:
@@ -108,8 +113,15 @@ def _store(run: Run, result: EvaluationResult, user: User | None) -> Evaluation:
                 llm_call=rows[-1] if rows and rows[-1].pk else _last_call(run),
             )
     raise EvaluationFailed(
-        f"evaluation by {result.model} failed: {result.error}", attempts=result.attempts
+        f"evaluation by {result.model} failed: {result.error}",
+        attempts=result.attempts,
+        headline=f"evaluation by {result.model} failed",
     )
+
+
+def _announce_evaluated(run_id: int, model: str, *, ok: bool) -> None:
+    payload = evaluated_payload(run_id=run_id, model=model, ok=ok)
+    transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
 
 
 def _last_call(run: Run) -> LLMCall | None:
@@ -163,6 +175,7 @@ def evaluation_auto(run_id: int) -> list[Evaluation]:
                 type="evaluation_failed",
                 data={"model": model, "error": exc.message, "attempts": [], "by": "system"},
             )
+            _announce_evaluated(run.pk, model, ok=False)
         except EvaluationFailed as exc:
             logger.info("automatic evaluation of run %s: %s", run_id, exc.message)
     return made

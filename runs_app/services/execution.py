@@ -69,7 +69,7 @@ def execute_slice(run_id: int, *, max_ticks: int | None = None) -> str:
         outcome = _advance(run, max_ticks or settings.SIMENGINE_SLICE_TICKS)
     except Exception as exc:  # an engine bug must fail the run, not loop forever
         logger.exception("run %s failed", run_id)
-        run_fail(run_id, error=repr(exc))
+        run_fail(run_id, error=f"{type(exc).__name__}: {exc}")
         return "failed"
     if outcome == "continue":
         enqueue_slice(run_id)
@@ -93,7 +93,7 @@ def _advance(run: Run, tick_budget: int) -> str:
             memories=memory_records(run.pk, upto=last.index),
         )
     if simulation.finished:
-        run_finish(run.pk, reason=simulation.end_reason or "")
+        run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)
         return "finished"
     with asyncio.Runner() as runner:
         decision_maker = decision_maker_for_run()
@@ -127,7 +127,7 @@ def _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_bud
             logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
             return "duplicate"
         if result.finished:
-            run_finish(run.pk, reason=result.end_reason or "")
+            run_finish(run.pk, reason=result.end_reason or "", detail=simulation.end_detail)
             return "finished"
         if stepping:
             if state.pending_steps <= 1:

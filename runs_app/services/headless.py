@@ -14,6 +14,7 @@ from scenarios_app.services import scenario_save_spec
 from simengine.core.runner import BatchSummary, RunSummary
 from simengine.core.spec import ScenarioSpec, parse_spec
 from simengine.core.stats import summarize
+from simengine.core.worlds import metric_bounds
 
 
 def stored_scenario(name: str) -> ScenarioSpec | None:
@@ -80,6 +81,9 @@ def _summary(batch: Batch) -> BatchSummary:
     ]
     return BatchSummary(
         runs=runs,
-        aggregates=summarize(r.metrics for r in runs if r.end_reason != "failed"),
+        aggregates=summarize(
+            (r.metrics for r in runs if r.end_reason != "failed"),
+            metric_bounds(str(batch.scenario_version.spec.get("world", {}).get("kind", ""))),
+        ),
         end_reasons=dict(Counter(reasons)),
     )

@@ -29,6 +29,7 @@ from runs_app.models import (
     FINAL_RUN_STATUSES,
     Batch,
     Run,
+    RunOutcome,
     RunStatus,
     SchedulerLock,
 )
@@ -36,6 +37,30 @@ from runs_app.services.errors import ControlRefused
 from runs_app.signals import run_finished
 
 STOPPED_BY_OPERATOR = "stopped by operator"
+
+# The engine's end reasons (simengine.core.termination.END_REASONS) as outcomes. A run whose
+# every agent the operator terminated was stopped by the operator; an event-mode run with
+# nothing left to happen ended without a verdict, as at max_ticks.
+_OUTCOME_BY_REASON = {
+    "success": RunOutcome.SUCCESS,
+    "failure": RunOutcome.FAILURE,
+    "max_ticks": RunOutcome.MAX_TICKS,
+    "idle": RunOutcome.MAX_TICKS,
+    "no_active_agents": RunOutcome.STOPPED,
+    "stopped": RunOutcome.STOPPED,
+    STOPPED_BY_OPERATOR: RunOutcome.STOPPED,
+}
+
+
+def run_outcome(status: str, reason: str) -> RunOutcome:
+    """The outcome of a run that ended with `status` because of `reason`."""
+    if status == RunStatus.FAILED:
+        return RunOutcome.ERROR
+    if status == RunStatus.STOPPED:
+        return RunOutcome.STOPPED
+    if status == RunStatus.COMPLETED:
+        return _OUTCOME_BY_REASON.get(reason, RunOutcome.MAX_TICKS)
+    return RunOutcome.NONE
 
 
 class RunAction(StrEnum):
@@ -196,9 +221,12 @@ def run_stop(*, run: Run, user: User | None = None) -> Run:
 # ---- the end of a run, as the executing slice sees it --------------------------------
 
 
-def run_finish(run_id: int, *, reason: str) -> None:
-    """The simulation reached its end (`reason`, e.g. max_ticks): the run is completed."""
-    _end(run_id, RunAction.FINISH, reason=reason)
+def run_finish(run_id: int, *, reason: str, detail: str = "") -> None:
+    """The simulation reached its end: the run is completed.
+
+    `reason` is e.g. max_ticks; `detail` e.g. the condition that held.
+    """
+    _end(run_id, RunAction.FINISH, reason=reason, detail=detail)
 
 
 def run_halt(run_id: int) -> None:
@@ -211,25 +239,41 @@ def run_fail(run_id: int, *, error: str) -> None:
     _end(run_id, RunAction.FAIL, reason="error", error=error)
 
 
-def _end(run_id: int, action: RunAction, *, reason: str, error: str = "") -> None:
+def _end(run_id: int, action: RunAction, *, reason: str, error: str = "", detail: str = "") -> None:
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
         if run.status in FINAL_RUN_STATUSES:
             return  # ended already: a redelivered or duplicated slice
-        _end_locked(run, _target(run, action), reason=reason, error=error)
+        _end_locked(run, _target(run, action), reason=reason, error=error, detail=detail)
     runs_admit()
 
 
-def _end_locked(run: Run, status: RunStatus, *, reason: str, error: str = "") -> None:
-    """Record a locked run's final status and why; announce it once the change commits."""
+def _end_locked(
+    run: Run, status: RunStatus, *, reason: str, error: str = "", detail: str = ""
+) -> None:
+    """Record a locked run's final status, outcome and why; announce it once committed."""
     run.status = status
     run.end_reason = reason
+    run.outcome = run_outcome(status, reason)
+    run.end_detail = detail[:300]
     run.error = error
     run.pending_steps = 0
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "end_reason", "error", "pending_steps", "finished_at"])
+    run.save(
+        update_fields=[
+            "status",
+            "end_reason",
+            "outcome",
+            "end_detail",
+            "error",
+            "pending_steps",
+            "finished_at",
+        ]
+    )
     run.events.create(
-        step=run.current_step, type="run_ended", data={"status": status, "reason": reason}
+        step=run.current_step,
+        type="run_ended",
+        data={"status": status, "reason": reason, "outcome": run.outcome, "detail": detail},
     )
     run_id, batch_id = run.pk, run.batch_id
     payload = status_changed_payload(

@@ -11,11 +11,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from runs_app.broadcast import broadcast_to_run, control_queued_payload
 from runs_app.models import ControlKind, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_run
 from runs_app.services.config import build_run_spec
 from runs_app.services.decisions import with_offline_fallbacks
-from runs_app.services.errors import ControlRefused
+from runs_app.services.errors import ControlRefused, InvalidControl
 from runs_app.services.lifecycle import (
     refuse_if_final,
     run_pause,
@@ -25,7 +26,9 @@ from runs_app.services.lifecycle import (
     run_stop,
     runs_admit,
 )
+from runs_app.services.world import run_world
 from scenarios_app.models import ScenarioVersion
+from simengine.core.agents import emotion_problems
 
 __all__ = [
     "agent_set_status",
@@ -36,6 +39,7 @@ __all__ = [
     "run_pause",
     "run_reset",
     "run_resume",
+    "run_set_emotion",
     "run_set_world_value",
     "run_start",
     "run_step",
@@ -130,10 +134,24 @@ _AGENT_STATUS_CONTROLS = {
 def _queue_control(
     run: Run, kind: str, payload: dict[str, Any], user: User | None
 ) -> PendingControl:
+    """Queue a control for the next tick, recorded as a `control` event in the timeline."""
     with transaction.atomic():
         run = _locked(run)
         refuse_if_final(run, kind.replace("_", " "))
-        return PendingControl.objects.create(run=run, kind=kind, payload=payload, created_by=user)
+        control = PendingControl.objects.create(
+            run=run, kind=kind, payload=payload, created_by=user
+        )
+        who = getattr(user, "username", "") or "system"
+        run.events.create(
+            step=run.current_step,
+            type="control",
+            data={"action": kind, "by": who, "queued": True, **payload},
+        )
+        payload_out = control_queued_payload(
+            run_id=run.pk, step=run.current_step, kind=kind, control=control.pk
+        )
+        transaction.on_commit(lambda: broadcast_to_run(run.pk, payload_out))
+    return control
 
 
 def agent_set_status(
@@ -171,7 +189,16 @@ def run_inject_command(
 def run_set_world_value(
     *, run: Run, path: str, value: Any, user: User | None = None
 ) -> PendingControl:
-    """God mode: set a world value (e.g. `water_level`) at the next tick boundary."""
+    """God mode: set one world value by dotted path (e.g. `water_level`) at the next tick.
+
+    The path and value are checked against the world kind's current state first:
+    InvalidControl (400) names an unknown path or a value of the wrong type.
+    """
+    refuse_if_final(run, "change the world of")
+    world = run_world(run)
+    problems = world.kind.check_world_value(world.state, path, value)
+    if problems:
+        raise InvalidControl([f"path: {problem}" for problem in problems])
     return _queue_control(run, ControlKind.SET_WORLD_VALUE, {"path": path, "value": value}, user)
 
 
@@ -182,10 +209,43 @@ def run_trigger_event(
     params: dict[str, Any] | None = None,
     user: User | None = None,
 ) -> PendingControl:
-    """God mode: fire a scripted environment event now (at the next tick boundary)."""
+    """God mode: fire a scripted event type of the world kind at the next tick boundary."""
+    refuse_if_final(run, "fire an event in")
+    params = params or {}
+    world = run_world(run)
+    problems = world.kind.check_event(event_type, params, world.state)
+    if problems:
+        raise InvalidControl([_event_line(problem) for problem in problems])
     return _queue_control(
-        run, ControlKind.TRIGGER_EVENT, {"type": event_type, "params": params or {}}, user
+        run, ControlKind.TRIGGER_EVENT, {"type": event_type, "params": params}, user
     )
+
+
+def run_set_emotion(
+    *,
+    run: Run,
+    agent_name: str,
+    emotion: dict[str, Any],
+    user: User | None = None,
+) -> PendingControl:
+    """God mode: set some of an agent's feelings (each 0..1) at the next tick boundary."""
+    refuse_if_final(run, "change an emotion in")
+    agent = run.agents.filter(name=agent_name).first()
+    problems = []
+    if agent is None:
+        known = ", ".join(run.agents.order_by("id").values_list("name", flat=True))
+        problems.append(f"agent: run {run.pk} has no agent named '{agent_name}' (known: {known})")
+    elif agent.status == "terminated":
+        problems.append(f"agent: '{agent_name}' is terminated; its emotion cannot change")
+    problems += emotion_problems(emotion)
+    if problems:
+        raise InvalidControl(problems)
+    payload = {"agent": agent_name, "emotion": dict(emotion)}
+    return _queue_control(run, ControlKind.SET_EMOTION, payload, user)
+
+
+def _event_line(problem: str) -> str:
+    return problem if problem.startswith("event") else f"event.type: {problem}"
 
 
 def _check_target(run: Run, to: str) -> None:

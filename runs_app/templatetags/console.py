@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from runs_app.models import CallOutcome
 from runs_app.selectors import run_list
@@ -34,6 +35,68 @@ def status_badge(status: str) -> str:
     return format_html('<span class="badge {} status-badge">{}</span>', css, status)
 
 
+_OUTCOME_CLASSES = {
+    "success": "text-bg-success",
+    "failure": "text-bg-danger",
+    "max_ticks": "text-bg-secondary",
+    "stopped": "text-bg-dark",
+    "error": "text-bg-danger",
+}
+_OUTCOME_WORDS = {
+    "success": "success",
+    "failure": "failure",
+    "max_ticks": "max ticks",
+    "stopped": "stopped by operator",
+    "error": "error",
+}
+
+
+@register.simple_tag
+def outcome_badge(outcome: str) -> str:
+    """A run's outcome as a badge (a dash while it has none)."""
+    if not outcome:
+        return mark_safe('<span class="text-muted">—</span>')  # noqa: S308  (a constant)
+    css = _OUTCOME_CLASSES.get(outcome, "text-bg-light")
+    word = _OUTCOME_WORDS.get(outcome, outcome)
+    return format_html('<span class="badge {} outcome-badge">{}</span>', css, word)
+
+
+@register.filter
+def end_text(run: object) -> str:
+    """Why a run ended, in words: the condition that held, the limit reached, or who stopped it."""
+    detail = getattr(run, "end_detail", "") or ""
+    reason = getattr(run, "end_reason", "") or ""
+    if getattr(run, "outcome", "") == "error":
+        return "the engine failed (details below)"
+    text = detail or reason.replace("_", " ")
+    # "stopped by operator" is what the outcome badge already says
+    return "" if text == _OUTCOME_WORDS.get(str(getattr(run, "outcome", ""))) else text
+
+
+@register.filter
+def control_text(control: object) -> str:
+    """A queued control in words: `set water_level to 9.5`, `pause Rescuer 1`."""
+    return control_words(str(getattr(control, "kind", "")), getattr(control, "payload", None) or {})
+
+
+def control_words(kind: str, payload: dict) -> str:
+    """A control of `kind` with `payload`, in words."""
+    if kind == "set_world_value":
+        return f"set {payload.get('path')} to {metric(payload.get('value'))}"
+    if kind == "trigger_event":
+        params = ", ".join(f"{k}={metric(v)}" for k, v in (payload.get("params") or {}).items())
+        return f"fire {payload.get('type')}" + (f" ({params})" if params else "")
+    if kind == "set_emotion":
+        feelings = ", ".join(f"{k} {metric(v)}" for k, v in (payload.get("emotion") or {}).items())
+        return f"set {payload.get('agent')}'s emotion: {feelings}"
+    if kind == "inject_message":
+        return f"message to {payload.get('to')}: “{payload.get('text', '')}”"
+    if kind == "inject_command":
+        return f"command to {payload.get('agent')}: “{payload.get('text', '')}”"
+    verb = kind.removesuffix("_agent").replace("_", " ")
+    return f"{verb} {payload.get('agent', '')}".strip()
+
+
 @register.filter
 def metric(value: object) -> str:
     """A metric value for display: floats without trailing zeros, "—" for none."""
@@ -42,7 +105,7 @@ def metric(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-_EMOTION_COLOURS = {
+EMOTION_COLOURS = {
     "fear": "bg-danger",
     "stress": "bg-warning",
     "hope": "bg-success",
@@ -55,7 +118,7 @@ def emotion_bars(emotion: dict | None) -> dict:
     """Each feeling as a thin bar (0..1), in a fixed order, with its value on hover."""
     emotion = emotion or {}
     bars = []
-    for name, css in _EMOTION_COLOURS.items():
+    for name, css in EMOTION_COLOURS.items():
         value = emotion.get(name)
         if isinstance(value, int | float):
             bars.append(
@@ -197,8 +260,14 @@ def event_summary(event: object) -> str:
         return " ".join(str(data.get(k, "")) for k in ("status", "reason", "detail") if data.get(k))
     if kind == "control":
         by = data.get("by", "")
-        return f"{data.get('action', '')} by {by}" if by else str(data.get("action", ""))
+        what = _queued_text(data) if data.get("queued") else str(data.get("action", ""))
+        return f"{what} (by {by})" if by else what
     return ", ".join(f"{k}: {v}" for k, v in data.items())[:200]
+
+
+def _queued_text(data: dict) -> str:
+    payload = {k: v for k, v in data.items() if k not in ("action", "by", "queued")}
+    return f"queued: {control_words(str(data.get('action', '')), payload)}"
 
 
 def _action_text(action: object) -> str:
@@ -268,3 +337,28 @@ def mean_score(scores: object) -> float | None:
         return None
     values = [v for v in scores.values() if isinstance(v, int | float) and not isinstance(v, bool)]
     return round(sum(values) / len(values), 2) if values else None
+
+
+@register.filter
+def settings_text(overrides: object) -> list[str]:
+    """A run's overrides as lines a person reads: `model override: offline/heuristic`."""
+    if not isinstance(overrides, dict):
+        return []
+    lines = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+            lines.append(f"{metric_label(key)}: {inner or 'none'}")
+        else:
+            lines.append(f"{metric_label(key)}: {_plain(value)}")
+    return lines
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {_plain(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return metric(value)

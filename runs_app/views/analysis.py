@@ -178,7 +178,8 @@ def batch_sweep_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             context["proposal_grid"] = json.dumps(proposal.grid)
             context["proposal_cells"] = _cells(proposal.grid)
         except SweepUnavailable as exc:
-            context["sweep_error"] = str(exc)
+            context["sweep_error"] = exc.message
+            context["sweep_problems"] = exc.problems
     context["sweep_chosen"] = model
     return render(request, "runs_app/batch_detail.html#sweep", context)
 

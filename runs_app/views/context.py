@@ -14,8 +14,10 @@ from runs_app.selectors import (
     run_rooms_of_agent,
     timeline_list,
 )
-from runs_app.services.live import LIVE_STATUSES, header_context
-from runs_app.views.evaluation import evaluation_context
+from runs_app.services.evaluation_panel import evaluation_context
+from runs_app.services.live import LIVE_STATUSES, agents_with_pending, header_context
+from runs_app.services.world import run_world
+from runs_app.templatetags.console import EMOTION_COLOURS
 from simengine.web.requests import AuthenticatedHttpRequest
 
 
@@ -47,6 +49,19 @@ def chat_accept(run: Run, target: str) -> str:
     return "*"
 
 
+def god_mode_context(run: Run) -> dict[str, Any]:
+    """What the god-mode panel offers: settable world values, event forms, locations."""
+    world = run_world(run)
+    locations = world.state.get("locations")
+    return {
+        "world_values": sorted(world.values().items()),
+        "event_forms": [
+            {"type": kind, "params": params} for kind, params in world.event_types().items()
+        ],
+        "world_locations": list(locations) if isinstance(locations, dict) else [],
+    }
+
+
 def console_context(
     request: AuthenticatedHttpRequest,
     run: Run,
@@ -60,10 +75,13 @@ def console_context(
     agent_filter = request.GET.get("agent", "")
     type_filter = request.GET.get("type", "")
     chat_target = request.GET.get("chat", "all")
+    header = header_context(run)
     return {
-        **header_context(run),
+        **header,
+        **god_mode_context(run),
+        "emotion_legend": list(EMOTION_COLOURS.items()),
         "scenario": run.scenario_version.scenario,
-        "agents": list(run.agents.order_by("id")),
+        "agents": agents_with_pending(run, header["pending"]),
         "rooms": run_rooms(run),
         "series": run_metric_series(run_id=run.pk, after=0),
         "events": timeline_list(run=run, agent=agent_filter or None, type=type_filter or None),
@@ -71,6 +89,8 @@ def console_context(
         "agent_filter": agent_filter,
         "type_filter": type_filter,
         "chat_target": chat_target,
+        "chat_text": "",
+        "chat_sender": "",
         "chat": chat_messages(run=run, target=chat_target),
         "chat_accept": chat_accept(run, chat_target),
         "evaluations": list(evaluation_list(run=run.pk)),

@@ -24,7 +24,7 @@ def run_since(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResp
 
 
 def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The timeline rows for the agent and type filters."""
+    """The timeline's rows for the chosen agent and event type."""
     run = get_object_or_404(Run, pk=pk)
     agent, kind = request.GET.get("agent", ""), request.GET.get("type", "")
     events = timeline_list(run=run, agent=agent or None, type=kind or None)
@@ -34,16 +34,20 @@ def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The chat log of everyone, an agent (what it saw) or a room."""
+    """The chat log of everyone, an agent or a room, searched by text and sender."""
     run = get_object_or_404(Run, pk=pk)
     target = request.GET.get("chat", "all")
+    text = request.GET.get("text", "").strip()[:200]
+    sender = request.GET.get("sender", "").strip()[:200]
     return render(
         request,
         "runs_app/run_console.html#chat-log",
         {
             "run": run,
-            "chat": chat_messages(run=run, target=target),
+            "chat": chat_messages(run=run, target=target, text=text, sender=sender),
             "chat_target": target,
+            "chat_text": text,
+            "chat_sender": sender,
             "chat_accept": chat_accept(run, target),
         },
     )

@@ -15,6 +15,7 @@ from runs_app.forms import DuplicateForm, InjectForm, RunCreateForm, RunFilterFo
 from runs_app.models import ACTIVE_RUN_STATUSES, Run
 from runs_app.selectors import run_get, run_list
 from runs_app.services.errors import ControlRefused, InvalidRunConfig
+from runs_app.services.live import agents_with_pending, header_context
 from runs_app.services.runs import (
     agent_set_status,
     run_create,
@@ -51,6 +52,7 @@ def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         runs = run_list(
             scenario=data["scenario"].pk if data["scenario"] else None,
             status=data["status"] or None,
+            outcome=data["outcome"] or None,
             batch=data["batch"].pk if data["batch"] else None,
             seed=data["seed"],
             param=data["param"] or None,
@@ -163,8 +165,11 @@ def agent_control(
         if error:
             messages.error(request, error)
         return redirect("runs:console", pk=pk)
-    context = console_context(request, run_get(pk=pk), agent_error=error)
-    return render(request, "runs_app/run_console.html#agents", context)
+    run = run_get(pk=pk)
+    header = header_context(run)
+    [agent] = [a for a in agents_with_pending(run, header["pending"]) if a.pk == agent_pk]
+    context = {**header, "agent": agent, "agent_error": error}
+    return render(request, "runs_app/run_console.html#agent-control-result", context)
 
 
 @require_POST

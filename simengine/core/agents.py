@@ -18,6 +18,7 @@ from typing import Any
 from simengine.core.decision import AgentProfile
 from simengine.core.memory import LOCAL_MODEL, EpisodicStore, MemoryConfig, MemoryRecord
 from simengine.core.spec.models import AgentSpec
+from simengine.core.text import describe_value
 from simengine.core.worlds.base import EMOTION_KEYS
 
 OFFLINE_MODEL = "offline/heuristic"  # what agents fall back to when over their token budget
@@ -43,6 +44,23 @@ class AgentStatus(StrEnum):
 def clamp(value: float) -> float:
     """`value` clamped to [0, 1] and rounded to 4 places (stable snapshots)."""
     return round(min(1.0, max(0.0, float(value))), 4)
+
+
+def emotion_problems(feelings: Any) -> list[str]:
+    """Why `feelings` cannot be an agent's emotion values (empty when they can)."""
+    if not isinstance(feelings, dict) or not feelings:
+        return ["emotion: give at least one of " + ", ".join(EMOTION_KEYS)]
+    problems = []
+    for key, value in feelings.items():
+        if key not in EMOTION_KEYS:
+            problems.append(f"emotion.{key}: unknown feeling (known: {', '.join(EMOTION_KEYS)})")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            problems.append(
+                f"emotion.{key}: expected a number from 0 to 1, got {describe_value(value)}"
+            )
+        elif not 0 <= value <= 1:
+            problems.append(f"emotion.{key}: must be from 0 to 1, got {value}")
+    return problems
 
 
 @dataclass

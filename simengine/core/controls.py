@@ -93,6 +93,14 @@ class TriggerEvent(Control):
 
 
 @dataclass(frozen=True)
+class SetEmotion(Control):
+    """God mode: set some of an agent's feelings (fear, stress, hope, empathy; each 0..1)."""
+
+    agent: str
+    emotion: dict[str, float]
+
+
+@dataclass(frozen=True)
 class StopRun(Control):
     """End the run after this tick with end reason "stopped"."""
 
@@ -109,6 +117,7 @@ _KIND_BY_CLASS: dict[type[Control], str] = {
     InjectCommand: "inject_command",
     SetWorldValue: "set_world_value",
     TriggerEvent: "trigger_event",
+    SetEmotion: "set_emotion",
     StopRun: "stop_run",
 }
 CONTROL_KINDS: dict[str, type[Control]] = {v: k for k, v in _KIND_BY_CLASS.items()}

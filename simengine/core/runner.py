@@ -24,6 +24,7 @@ from simengine.core.memory import Embeddings
 from simengine.core.simulation import Simulation, TickResult
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.stats import summarize
+from simengine.core.worlds import metric_bounds
 
 TickCallback = Callable[[TickResult], None]
 
@@ -49,7 +50,7 @@ class BatchSummary:
     """Many seeds of one scenario: each run, per-metric aggregates, end-reason counts."""
 
     runs: list[RunSummary]
-    aggregates: dict[str, dict[str, float]]
+    aggregates: dict[str, dict[str, float | str]]  # per metric: n, mean, std, CI and method
     end_reasons: dict[str, int]
 
 
@@ -195,7 +196,7 @@ def run_many(
     summaries.sort(key=lambda s: s.seed)
     return BatchSummary(
         runs=summaries,
-        aggregates=summarize(s.metrics for s in summaries),
+        aggregates=summarize((s.metrics for s in summaries), metric_bounds(spec.world.kind)),
         end_reasons=dict(sorted(Counter(s.end_reason or "unfinished" for s in summaries).items())),
     )
 

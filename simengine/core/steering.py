@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simengine.core.agents import AgentState, AgentStatus
+from simengine.core.agents import AgentState, AgentStatus, clamp, emotion_problems
 from simengine.core.controls import (
     Control,
     InjectCommand,
@@ -12,6 +12,7 @@ from simengine.core.controls import (
     MuteAgent,
     PauseAgent,
     ResumeAgent,
+    SetEmotion,
     SetWorldValue,
     StopRun,
     TerminateAgent,
@@ -73,6 +74,8 @@ def _apply(run: SimulationState, turns: Turns, control: Control) -> str:
             return f"{path} set to {value!r} (was {old!r})"
         case TriggerEvent(type=kind, params=params):
             return _trigger(run, turns, kind, params)
+        case SetEmotion(agent=name, emotion=feelings):
+            return _set_emotion(run, name, feelings)
         case StopRun(reason=reason):
             run.stop_reason = reason or "stopped by operator"
             return "the run stops at the end of this tick"
@@ -111,6 +114,22 @@ def _trigger(run: SimulationState, turns: Turns, kind: str, params: dict[str, An
     for notice in notices:
         turns.notice(notice, source=environment[0] if environment else None, record=True)
     return f"event {kind} triggered"
+
+
+def _set_emotion(run: SimulationState, name: str, feelings: dict[str, Any]) -> str:
+    agent = _agent(run, name)
+    if agent.status == AgentStatus.TERMINATED:
+        raise ValueError(f"{name} is terminated")
+    problems = emotion_problems(feelings)
+    if problems:
+        raise ValueError("; ".join(problems))
+    before = agent.emotion.feelings()
+    for key, value in feelings.items():
+        setattr(agent.emotion, key, clamp(value))
+    changes = ", ".join(
+        f"{key} {before[key]:.2f} → {getattr(agent.emotion, key):.2f}" for key in feelings
+    )
+    return f"{name}'s emotion set: {changes}"
 
 
 def _agent(run: SimulationState, name: str) -> AgentState:

@@ -43,6 +43,13 @@
     const target = event.target;
     if (target && (target.id === "evaluation-panel" || (target.querySelector && target.querySelector("#evaluation-chart")))) draw();
   });
+  window.SimEvaluation = {
+    /** Draw the chart if the panel was replaced and its canvas has no chart yet. */
+    refresh: function () {
+      const canvas = document.getElementById("evaluation-chart");
+      if (canvas && !Chart.getChart(canvas)) draw();
+    },
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
   else draw();
 })();

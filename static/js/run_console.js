@@ -1,5 +1,12 @@
-/* The run console: live fragments over the WebSocket (htmx ws extension), charts fed from
-   them, client-side filters for rows that arrive live, and catch-up after a reconnect. */
+/* The run console: live fragments over the WebSocket, charts fed from them, panels that
+   follow the newest entry (or offer "jump to latest"), client-side filters for rows that
+   arrive live, and catch-up after a reconnect.
+
+   Every HTML frame, from the socket or from the polling fallback, goes through
+   htmx.swap(..., {swapStyle: "none"}): htmx then performs the frame's out-of-band swaps,
+   including those wrapped in <template> (table rows and cells, which cannot stand outside
+   a table). The socket extension's own per-child swap cannot do that, so it never sees
+   a frame. */
 (function () {
   "use strict";
   const root = document.getElementById("run-console");
@@ -8,15 +15,33 @@
   const indicator = document.getElementById("live-indicator");
   const sinceUrl = root.dataset.sinceUrl.replace(/0\/$/, "");
   const MAX_ROWS = 600;
+  const FINAL = ["stopped", "completed", "failed"];
   let lastStep = parseInt(root.dataset.step, 10) || 0;
+  let runStatus = root.dataset.status || "";
   let connected = false;
   let pollTimer = null;
 
   const charts = SimCharts.smallMultiples(document.getElementById("charts"), SimCharts.fromScript("chart-data") || []);
 
-  function setIndicator(state, text) {
+  // -- the live indicator: the connection and the run's state, never one without the other --
+  function showState() {
+    let state, text;
+    if (FINAL.indexOf(runStatus) >= 0) {
+      state = "done"; text = "run ended (" + runStatus + ")";
+    } else if (!connected) {
+      state = "offline"; text = pollTimer ? "reconnecting… (polling)" : "connecting…";
+    } else if (runStatus === "paused") {
+      state = "paused"; text = "connected · paused";
+    } else {
+      state = "live"; text = "live";
+    }
     indicator.dataset.state = state;
     indicator.querySelector(".live-text").textContent = text;
+    const ended = FINAL.indexOf(runStatus) >= 0;
+    const fields = document.getElementById("god-mode-fields");
+    if (fields) fields.disabled = ended;
+    const send = document.getElementById("inject-send");
+    if (send && ended) send.disabled = true;
   }
 
   function consumeFrame() {
@@ -27,7 +52,9 @@
     if (charts.append(points)) document.getElementById("charts-empty").hidden = true;
     lastStep = Math.max(lastStep, parseInt(frame.dataset.step, 10) || 0);
     root.dataset.step = String(lastStep);
-    if (frame.dataset.live === "0" && !connected) setIndicator("done", "run ended");
+    if (frame.dataset.status) runStatus = frame.dataset.status;
+    root.dataset.status = runStatus;
+    showState();
   }
 
   function dedupe(container, selector) {
@@ -52,6 +79,7 @@
     body.querySelectorAll("tr.timeline-row").forEach(function (row) {
       if ((agent && row.dataset.agent !== agent) || (type && row.dataset.type !== type)) row.remove();
     });
+    if (body.querySelector("tr.timeline-row")) body.querySelectorAll("tr.timeline-empty").forEach(function (e) { e.remove(); });
     trim(body, "tr.timeline-row");
   }
 
@@ -59,70 +87,110 @@
     const log = document.getElementById("chat-log");
     if (!log) return;
     const accept = (log.dataset.accept || "*").split("|");
+    const text = (log.dataset.text || "").toLowerCase();
+    const sender = log.dataset.sender || "";
     dedupe(log, ".chat-msg");
     log.querySelectorAll(".chat-msg").forEach(function (msg) {
-      if (accept[0] === "*") return;
       const parties = (msg.dataset.parties || "").split("|");
-      if (!parties.some(function (p) { return accept.indexOf(p) >= 0; })) msg.remove();
+      const seen = accept[0] === "*" || parties.some(function (p) { return accept.indexOf(p) >= 0; });
+      const said = !text || msg.querySelector(".chat-text").textContent.toLowerCase().indexOf(text) >= 0;
+      const from = !sender || msg.dataset.sender === sender;
+      if (!(seen && said && from)) msg.remove();
     });
     if (log.querySelector(".chat-msg")) log.querySelectorAll(".chat-empty").forEach(function (e) { e.remove(); });
     trim(log, ".chat-msg");
   }
 
-  function nearBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 60; }
+  // -- following the newest entry, or counting what arrived while the user reads older ones --
+  function nearBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }
+  function jumpButton(scroller) { return document.querySelector('.jump-latest[data-scroller="' + scroller.id + '"]'); }
+  function follow(scroller, stick, before, after) {
+    if (!scroller) return;
+    const button = jumpButton(scroller);
+    if (stick) {
+      scroller.scrollTop = scroller.scrollHeight;
+      button.hidden = true;
+      button.dataset.count = "0";
+      return;
+    }
+    const added = Math.max(0, after - before);
+    if (!added) return;
+    const count = (parseInt(button.dataset.count, 10) || 0) + added;
+    button.dataset.count = String(count);
+    button.querySelector(".jump-count").textContent = count;
+    button.hidden = false;
+  }
+  document.querySelectorAll(".jump-latest").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const scroller = document.getElementById(button.dataset.scroller);
+      scroller.scrollTop = scroller.scrollHeight;
+      button.hidden = true;
+      button.dataset.count = "0";
+    });
+  });
+  document.addEventListener("scroll", function (evt) {
+    const el = evt.target;
+    if (!el || !el.id || !(el.id === "chat-log" || el.id === "timeline-scroll")) return;
+    if (nearBottom(el)) { const button = jumpButton(el); button.hidden = true; button.dataset.count = "0"; }
+  }, true);
 
-  function afterFrame() {
+  function count(id, selector) {
+    const el = document.getElementById(id);
+    return el ? el.querySelectorAll(selector).length : 0;
+  }
+
+  /** Apply one HTML frame of out-of-band fragments, keeping each panel's reading position. */
+  function applyFrame(html) {
     const scroller = document.getElementById("timeline-scroll");
-    const log = document.getElementById("chat-log");
     const stickTimeline = nearBottom(scroller);
-    const stickChat = log && nearBottom(log);
+    const stickChat = nearBottom(document.getElementById("chat-log"));
+    const rowsBefore = count("timeline-body", "tr.timeline-row");
+    const msgsBefore = count("chat-log", ".chat-msg");
+    htmx.swap(socketElt, html, { swapStyle: "none" });
     consumeFrame();
     filterTimeline();
     filterChat();
-    if (stickTimeline) scroller.scrollTop = scroller.scrollHeight;
-    if (stickChat) log.scrollTop = log.scrollHeight;
+    follow(scroller, stickTimeline, rowsBefore, count("timeline-body", "tr.timeline-row"));
+    follow(document.getElementById("chat-log"), stickChat, msgsBefore, count("chat-log", ".chat-msg"));
+    if (window.SimEvaluation) window.SimEvaluation.refresh();
   }
 
   // -- the socket --
   socketElt.addEventListener("htmx:wsOpen", function (evt) {
     connected = true;
     stopPolling();
-    setIndicator("live", "live");
+    showState();
     evt.detail.socketWrapper.send(JSON.stringify({ type: "catch_up", since: lastStep }));
   });
   socketElt.addEventListener("htmx:wsClose", function () {
     connected = false;
-    setIndicator("offline", "reconnecting…");
-    startPolling();
+    if (FINAL.indexOf(runStatus) < 0) startPolling();
+    showState();
   });
   socketElt.addEventListener("htmx:wsBeforeMessage", function (evt) {
+    evt.preventDefault(); // frames are applied below, not by the extension
     const text = evt.detail.message;
-    if (typeof text === "string" && text.charAt(0) === "{") {
-      evt.preventDefault(); // a JSON notice (run.tick / run.status): the HTML frame follows
-      const payload = JSON.parse(text);
+    if (typeof text !== "string") return;
+    if (text.charAt(0) === "{") {
+      const payload = JSON.parse(text); // a notice (run.tick / run.status ...): the HTML frame follows
+      if (payload.status) { runStatus = payload.status; showState(); }
       if (payload.step > lastStep) document.getElementById("run-tick").textContent = payload.step;
+      return;
     }
-  });
-  socketElt.addEventListener("htmx:wsAfterMessage", afterFrame);
-  document.body.addEventListener("htmx:oobAfterSwap", function (evt) {
-    if (evt.target && evt.target.id === "chart-frame") consumeFrame();
+    applyFrame(text);
   });
 
   // Without a socket, ask the server for everything since the last step we saw.
   function poll() {
     fetch(sinceUrl + lastStep + "/", { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) {
-        if (!html) return;
-        htmx.swap(document.getElementById("live-socket"), html, { swapStyle: "none" });
-        afterFrame();
-      })
+      .then(function (html) { if (html) applyFrame(html); })
       .catch(function () {});
   }
   function startPolling() { if (!pollTimer) pollTimer = setInterval(poll, 3000); }
   function stopPolling() { if (pollTimer) { clearInterval(pollTimer); pollTimer = null; } }
 
-  // -- chat target, agent links, the send box --
+  // -- chat target, agent links, the send box, event parameters --
   document.addEventListener("click", function (evt) {
     const link = evt.target.closest(".agent-chat-link");
     if (!link) return;
@@ -130,21 +198,36 @@
     select.value = link.dataset.chat;
     select.dispatchEvent(new Event("change", { bubbles: true }));
   });
+  const eventType = document.getElementById("god-event-type");
+  if (eventType) {
+    eventType.addEventListener("change", function () {
+      document.querySelectorAll("#god-event-form .event-params").forEach(function (group) {
+        const shown = group.dataset.event === eventType.value;
+        group.hidden = !shown;
+        group.querySelectorAll("input, select").forEach(function (input) { input.disabled = !shown; });
+      });
+    });
+  }
   document.body.addEventListener("htmx:afterSwap", function (evt) {
     const id = evt.detail.target && evt.detail.target.id;
     if (id === "chat-log" || (evt.detail.elt && evt.detail.elt.id === "chat-log")) {
       const log = document.getElementById("chat-log");
       log.scrollTop = log.scrollHeight;
+      jumpButton(log).hidden = true;
       const target = document.getElementById("chat-target").value;
       const to = document.querySelector("#inject-form select[name=to]");
       if (to && target !== "all" && to.querySelector('option[value="' + CSS.escape(target) + '"]')) to.value = target;
     }
     if (id === "detail-body") bootstrap.Modal.getOrCreateInstance(document.getElementById("detail-modal")).show();
   });
-  document.body.addEventListener("htmx:afterSettle", function () { consumeFrame(); });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    const status = document.getElementById("run-status");
+    if (status && status.dataset.status) { runStatus = status.dataset.status; showState(); }
+  });
 
   const log = document.getElementById("chat-log");
   if (log) log.scrollTop = log.scrollHeight;
   const scroller = document.getElementById("timeline-scroll");
   scroller.scrollTop = scroller.scrollHeight;
+  showState();
 })();

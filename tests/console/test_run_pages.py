@@ -119,7 +119,11 @@ def test_agent_buttons_queue_a_status_change(admin_client, paused_run):
     agent = paused_run.agents.get(name="Medic 1")
     url = reverse("runs:agent_control", args=[paused_run.pk, agent.pk, "mute"])
     response = admin_client.post(url, HTTP_HX_REQUEST="true")
-    assert 'id="agents-panel"' in response.content.decode()
+    html = response.content.decode()
+    # the agent's own cells and buttons, swapped in place by id, and the header's queue
+    assert f'<td id="agent-{agent.pk}-status"' in html and "muting at next tick" in html
+    assert f'id="agent-{agent.pk}-buttons" class="agent-buttons mt-1" hx-swap-oob="true"' in html
+    assert "Queued for the next tick" in html and "mute Medic 1" in html
     assert PendingControl.objects.get().kind == "mute_agent"
 
 
@@ -140,7 +144,8 @@ def test_since_returns_what_a_client_missed(admin_client, done_run):
         and "&quot;i&quot;:2" in content
         and "&quot;i&quot;:1," not in content
     )
-    assert 'hx-swap-oob="beforeend"' in content
+    # rows go in a <template>-wrapped <tbody>: a bare one is dropped outside a table
+    assert '<template><tbody hx-swap-oob="beforeend:#timeline-body">' in content
 
 
 def test_live_update_never_sends_a_row_twice(done_run):
@@ -150,7 +155,8 @@ def test_live_update_never_sends_a_row_twice(done_run):
     assert first is not None
     assert f'id="ev-{first.pk}"' in html
     again, cursor = live_update(done_run.pk, cursor)
-    assert 'id="ev-' not in again.split('id="timeline-body"')[1].split("</tbody>")[0]
+    assert 'id="ev-' not in again
+    assert "#timeline-body" not in again  # nothing new: no empty rows fragment
     done_run.events.create(step=done_run.current_step, type="control", data={"action": "note"})
     latest = Event.objects.latest("id")
     third, _ = live_update(done_run.pk, cursor)

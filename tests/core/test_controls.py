@@ -117,16 +117,23 @@ def test_god_mode_sets_a_world_value() -> None:
 @pytest.mark.parametrize(
     ("control", "reason"),
     [
-        (SetWorldValue(path="locations.moon.civilians", value=1), "no such value: locations.moon"),
+        (
+            SetWorldValue(path="locations.moon.civilians", value=1),
+            "'locations.moon.civilians' is not a value of this world"
+            " ('moon' is not one of: hill, low, mid)",
+        ),
         (
             SetWorldValue(path="water_level", value="high"),
-            "water_level expects a number, got 'high'",
+            "'water_level' expects a number, got 'high'",
         ),
         (
             SetWorldValue(path="locations.mid.injured", value=50),
             "locations.mid.injured must not exceed its civilians",
         ),
-        (SetWorldValue(path="locations", value=1), "locations is not a single value"),
+        (
+            SetWorldValue(path="locations", value=1),
+            "'locations' is a group of values, not a single value",
+        ),
         (
             TriggerEvent(type="earthquake", params={}),
             "unknown event type 'earthquake' for world kind 'flood'"

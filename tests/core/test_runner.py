@@ -39,7 +39,7 @@ def test_many_runs_aggregate_every_metric_with_a_confidence_interval() -> None:
     assert [r.seed for r in batch.runs] == list(range(10, 16))
     casualties = batch.aggregates["casualties"]
     assert casualties["n"] == 6
-    assert casualties["ci_low"] <= casualties["mean"] <= casualties["ci_high"]
+    assert float(casualties["ci_low"]) <= float(casualties["mean"]) <= float(casualties["ci_high"])
     assert sum(batch.end_reasons.values()) == 6
 
 

@@ -3,6 +3,11 @@
 Daphne runs the embedded executor (thread pool) and the in-memory channel layer, so a run
 started in the browser executes in the server process and its ticks reach the page over
 the WebSocket. Screenshots go to tests/e2e/artifacts/ (ignored by git).
+
+`browser_page` is the one page fixture of every browser test in the project (tests/evaluation
+imports it too): any browser console error or uncaught page error during the test fails it,
+with the messages printed. Chromium runs with its own background traffic switched off, so
+only the page under test can log errors.
 """
 
 from __future__ import annotations
@@ -46,23 +51,62 @@ def server(transactional_db):
         yield url
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+WAIT_MS = 45_000  # the machine is shared: wait for conditions generously, never sleep
+
+
+class BrowserErrors:
+    """Console errors and uncaught exceptions a page produced, as readable lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            where = message.location or {}
+            place = f"{where.get('url', '?')}:{where.get('lineNumber', '?')}"
+            self.lines.append(f"console error: {message.text} ({place})")
+
+    def on_page_error(self, error) -> None:
+        stack = getattr(error, "stack", "") or ""
+        self.lines.append(f"uncaught page error: {error}\n{stack}".rstrip())
+
+
 @pytest.fixture
 def browser_page(server):
+    """A logged-out Chromium page; the test fails on any browser console or page error."""
+    browser_errors = BrowserErrors()
     executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox"], headless=True
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
         )
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
+        page.on("console", browser_errors.on_console)
+        page.on("pageerror", browser_errors.on_page_error)
         try:
             yield page
         finally:
             browser.close()
+    if browser_errors.lines:
+        print("\n".join(browser_errors.lines))
+        pytest.fail(
+            f"the browser logged {len(browser_errors.lines)} error(s):\n"
+            + "\n".join(browser_errors.lines[:20]),
+            pytrace=False,
+        )
 
 
 def login(page, server: str, username: str = "researcher") -> None:

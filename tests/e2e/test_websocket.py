@@ -96,4 +96,4 @@ def test_a_reconnecting_client_receives_the_steps_it_missed(server, flood, user)
     frame = in_thread(asyncio.run, catch_up(2))
     steps = frame.split('data-steps="')[1].split('"')[0].replace("&quot;", '"')
     assert [point["i"] for point in json.loads(steps)] == [3, 4]
-    assert 'id="timeline-body" hx-swap-oob="beforeend"' in frame
+    assert '<template><tbody hx-swap-oob="beforeend:#timeline-body">' in frame

@@ -192,7 +192,7 @@ def test_designing_from_a_brief_lands_on_the_new_draft(admin_client, no_ollama):
     assert "keywords: valid" in landing and "dry run: 3 tick(s)" in landing
 
 
-def test_a_failed_design_shows_each_attempt_and_saves_nothing(admin_client, ollama):
+def test_a_failed_design_lists_each_problem_once_and_saves_nothing(admin_client, ollama):
     ollama.script(Reply.text("I would rather not."), Reply.json({"name": "x"}))
     data = {"model": "ollama/llama3.2", "brief": "A flood at the school."}
 
@@ -200,6 +200,9 @@ def test_a_failed_design_shows_each_attempt_and_saves_nothing(admin_client, olla
 
     html = response.content.decode()
     assert 'id="design-failure"' in html and "Nothing was saved" in html
-    assert "repair: the scenario is invalid" in html
+    listed = html.split('class="small mb-1 mt-1 design-problems"')[1].split("</ul>")[0]
+    problems = re.findall(r"<li>(.*?)</li>", listed)
+    assert problems and len(problems) == len(set(problems))
+    assert not any("repair" in p or "answer:" in p for p in problems)
     assert "I would rather not." in html
     assert not Scenario.objects.exists()

@@ -109,8 +109,14 @@ def test_invalid_twice_saves_nothing_and_says_why(ollama):
     with pytest.raises(DesignFailed) as failure:
         design_from_brief(brief=BRIEF, model="ollama/llama3.2")
 
-    assert "could not design a valid scenario" in failure.value.message
-    assert "invalid answer after one repair" in failure.value.message
+    assert failure.value.message == (
+        "ollama/llama3.2 could not design a valid scenario (its answer and one repair)"
+    )
+    problems = failure.value.problems
+    # every problem once, in its own words: no repeated paragraph, no attempt prefixes
+    assert problems and len(problems) == len(set(problems))
+    assert not any(p.startswith(("answer:", "repair:", "invalid answer")) for p in problems)
+    assert any("unknown location 'ward 7'" in p for p in problems)
     assert failure.value.attempts[0].startswith("answer: the scenario is invalid")
     assert failure.value.answers[1] == "Sorry, I cannot do that."
     assert not Scenario.objects.exists()

@@ -68,6 +68,11 @@ def test_invalid_twice_is_a_recorded_failure_and_nothing_is_saved(done_run, olla
         evaluation_create(run=done_run, model="ollama/llama3.2")
 
     assert "invalid answer after one repair" in failure.value.message
+    assert failure.value.headline == "evaluation by ollama/llama3.2 failed"
+    # the console's list: what was wrong with the answer and with its repair, each once
+    problems = failure.value.problems
+    assert len(problems) >= 2 and len(set(problems)) == len(problems)
+    assert not any(p.startswith(("answer:", "repair:", "invalid answer")) for p in problems)
     assert not Evaluation.objects.exists()
     calls = LLMCall.objects.filter(run=done_run, purpose__startswith="evaluate")
     assert [c.purpose for c in calls] == ["evaluate", "evaluate_repair"]

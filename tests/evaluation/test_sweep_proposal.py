@@ -131,3 +131,22 @@ def test_a_model_proposal_invalid_twice_starts_nothing(batch, ollama):
     with pytest.raises(SweepUnavailable, match="no usable proposal"):
         batch_sweep_proposal(batch=batch, model="ollama/llama3.2")
     assert Batch.objects.count() == 1
+
+
+def test_an_unusable_proposal_lists_each_problem_once_in_plain_words(batch, ollama):
+    odd = {
+        "parameters": [{"name": "I will do my part.", "values": [False], "why": "duty"}],
+        "seeds_per_cell": 2,
+        "rationale": "Be brave.",
+    }
+    ollama.script(Reply.json(odd), Reply.json(odd))
+    with pytest.raises(SweepUnavailable) as failure:
+        batch_sweep_proposal(batch=batch, model="ollama/llama3.2")
+    assert (
+        failure.value.message
+        == "ollama/llama3.2 gave no usable proposal (its answer and one repair)"
+    )
+    problems = failure.value.problems
+    assert problems == list(dict.fromkeys(problems)) and len(problems) == 1
+    assert "is not a parameter of this scenario" in problems[0]
+    assert "=False" not in problems[0] and "repair" not in problems[0]

@@ -183,7 +183,7 @@ def test_catch_up_sends_exactly_the_missed_steps(run, user):
 
     frame = session(run.pk, user, catch_up)
     assert [point["i"] for point in chart_steps(frame)] == [3, 4]
-    assert 'id="timeline-body" hx-swap-oob="beforeend"' in frame
+    assert '<template><tbody hx-swap-oob="beforeend:#timeline-body">' in frame
     sent = {int(part.split('"')[0]) for part in frame.split('id="ev-')[1:]}
     assert sent == set(Event.objects.filter(run=run, step__gte=2).values_list("pk", flat=True))
 

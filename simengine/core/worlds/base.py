@@ -9,6 +9,7 @@ The engine owns agents, messages, emotions and the clock.
 from __future__ import annotations
 
 import copy
+import difflib
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 from simengine.core.decision import DecisionRequest
 from simengine.core.worlds.metric import COMMON_METRICS, MetricDef
-from simengine.core.worlds.params import ParamDef
+from simengine.core.worlds.params import ParamDef, check_params
 from simengine.core.worlds.setup import (
     AgentSetup,
     EventSetup,
@@ -25,6 +26,7 @@ from simengine.core.worlds.setup import (
     TemplateSetup,
     WorldSetup,
 )
+from simengine.core.worlds.values import Scalar, coerce, locate, settable_values
 from simengine.core.worlds.view import ViewNode, state_tree
 
 EMOTION_KEYS = ("fear", "stress", "hope", "empathy")
@@ -233,6 +235,46 @@ class WorldKind(ABC):
         memory came from.
         """
         return None
+
+    # -- god mode (checked before a control is queued; applied at the next tick) --
+    def world_values(self, state: Mapping[str, Any]) -> dict[str, Scalar]:
+        """What an operator may set in a state's JSON: dotted path -> current value."""
+        return dict(settable_values(state))
+
+    def check_world_value(self, state: Mapping[str, Any], path: str, value: Any) -> list[str]:
+        """Problems with setting `path` to `value` in a state's JSON (empty when allowed).
+
+        Generic over the JSON: the path must name an existing single value, the new value
+        must have its type, and the edited state must pass `check_state`. A kind may
+        override this to forbid or add rules for some paths.
+        """
+        data = copy.deepcopy(dict(state))
+        try:
+            node, leaf = locate(data, path)
+            node[leaf] = coerce(node[leaf], value, path)
+            return self.check_state(self.load_state(data))
+        except ValueError as exc:
+            return [str(exc)]
+        except (KeyError, TypeError) as exc:
+            return [f"'{path}' cannot be set to that value ({exc})"]
+
+    def check_event(
+        self, kind: str, params: Mapping[str, Any], state: Mapping[str, Any]
+    ) -> list[str]:
+        """Problems with firing event `kind` with `params` now (empty when it can fire).
+
+        The kind must be one this world declares in `events`, with parameters as declared;
+        a kind may override this to check parameters against the current state.
+        """
+        definitions = self.events.get(kind)
+        if definitions is None:
+            known = ", ".join(self.events) or "none"
+            close = difflib.get_close_matches(kind, list(self.events), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            return [
+                f"unknown event type '{kind}' for world kind '{self.name}' (known: {known}){hint}"
+            ]
+        return check_params(params, definitions, "event", f"event '{kind}'")
 
     def decision_schema(self, state: Any, allowed: Sequence[str]) -> dict[str, Any]:
         """The JSON schema of a whole decision, actions limited to `allowed` (no $ref)."""

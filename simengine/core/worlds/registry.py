@@ -76,6 +76,11 @@ def find_metric(name: str, kind: str | None = None) -> MetricDef | None:
     return next((metric for metric in candidates if metric.name == name), None)
 
 
+def metric_bounds(kind: str) -> dict[str, tuple[float | None, float | None]]:
+    """Each metric of a kind with its (low, high) bounds, None where it has none."""
+    return {metric.name: (metric.low, metric.high) for metric in metric_definitions(kind)}
+
+
 def metric_direction(name: str, kind: str | None = None) -> Direction:
     """Which way is better for a metric ("higher" or "lower"); "higher" when unknown."""
     metric = find_metric(name, kind)

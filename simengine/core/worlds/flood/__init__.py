@@ -208,4 +208,24 @@ class FloodWorld(WorldKind):
                 errors.append(f"locations.{place.id}.injured must not exceed its civilians")
         if state.rain_intensity < 0:
             errors.append("rain_intensity must not be negative")
+        for body in state.agents.values():
+            if body.location is not None and body.location not in state.locations:
+                known = ", ".join(state.locations)
+                errors.append(
+                    f"agents.{body.name}.location: unknown location '{body.location}'"
+                    f" (known: {known})"
+                )
+        return errors
+
+    def check_event(
+        self, kind: str, params: Mapping[str, Any], state: Mapping[str, Any]
+    ) -> list[str]:
+        """The generic checks, and a `location` parameter must name a place of this world."""
+        errors = super().check_event(kind, params, state)
+        location = params.get("location")
+        known = list(state.get("locations", {}))
+        if not errors and isinstance(location, str) and location not in known:
+            errors.append(
+                f"event.location: unknown location '{location}' (known: {', '.join(known)})"
+            )
         return errors
