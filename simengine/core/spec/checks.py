@@ -77,10 +77,16 @@ class CrossChecker:
         has_actor = False
         total = sum(t.value.count for t in templates)  # a template whose count failed: 1
         expand = self.names_checked = total <= max_agents
-        if not expand:
+        alone = [i for i, t in enumerate(templates) if t.value.count > max_agents]
+        for index in alone:
             self.errors.append(
-                f"agent_templates: the templates make {total:,} agents, more than the limit"
-                f" of {max_agents:,} per scenario"
+                f"agent_templates[{index}].count: {templates[index].value.count:,} agents, more"
+                f" than the limit of {max_agents:,} per scenario"
+            )
+        if not expand and not alone:
+            self.errors.append(
+                f"agent_templates: the templates make {total:,} agents together, more than the"
+                f" limit of {max_agents:,} per scenario"
             )
         for index, parsed in enumerate(templates):
             template, path = parsed.value, f"agent_templates[{index}]"

@@ -68,10 +68,15 @@ def check_text_size(text: str, limits: SpecLimits) -> list[str]:
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size <= limits.max_bytes:
         return []
-    return [
-        f"(document): the scenario is {_size(size)}, larger than the limit of "
-        f"{_size(limits.max_bytes)}"
-    ]
+    return [too_large_line(limits)]
+
+
+def too_large_line(limits: SpecLimits) -> str:
+    """The error line of a scenario over the size limit."""
+    return (
+        f"(document): the scenario is larger than the limit of {_size(limits.max_bytes)}"
+        " (SIMENGINE_MAX_SCENARIO_BYTES)"
+    )
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from simengine.core.spec.limits import (
     check_text_size,
     drop_lines_under,
     spec_limits,
+    too_large_line,
     too_many_digits,
 )
 from simengine.core.spec.models import (
@@ -65,10 +66,30 @@ def load_spec_file(path: str | Path) -> ScenarioSpec:
     """Read a scenario file; the suffix (.json, else YAML) picks the format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([f"{path}: cannot read the file ({exc})"]) from None
+        with path.open("rb") as file:
+            data = file.read(spec_limits().max_bytes + 1)
+    except OSError as exc:
+        raise SpecError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    text = decode_document(data)
     return load_spec(text, "json" if path.suffix.lower() == ".json" else "yaml")
+
+
+def decode_document(data: bytes) -> str:
+    """A scenario file's bytes as text: SpecError when too large or not UTF-8."""
+    limits = spec_limits()
+    if len(data) > limits.max_bytes:
+        raise SpecError([too_large_line(limits)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            [
+                f"(document): not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}"
+                f" (offset {exc.start}); save the file as UTF-8"
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
 
 
 def read_document(text: str, fmt: str | None = None) -> Any:
