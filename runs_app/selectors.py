@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db.models import Q, QuerySet
 
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
@@ -267,3 +270,9 @@ def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None =
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
     runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))
+
+
+def session_is_signed_in(session_key: str) -> bool:
+    """Whether the login session `session_key` still exists, unexpired, with a user in it."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return SESSION_KEY in store.load()

@@ -15,13 +15,13 @@ from simengine.core.spec import SpecError, decode_document, spec_limits
 class ScenarioText(str):
     """A scenario file sent as the request body, still unparsed, with its format."""
 
-    format = "yaml"
+    scenario_format = "yaml"
 
 
 class JsonScenarioText(ScenarioText):
     """A JSON scenario file sent as the request body, still unparsed."""
 
-    format = "json"
+    scenario_format = "json"
 
 
 class YamlTextParser(BaseParser):
