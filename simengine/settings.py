@@ -77,6 +77,7 @@ try:
             " file could never be sent"
         )
     # Only behind a proxy that sets this header itself (README "Production").
+    STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
     SECURE_PROXY_HEADER_NAME = env_str("DJANGO_SECURE_PROXY_SSL_HEADER", "")
     if SECURE_PROXY_HEADER_NAME and not re.fullmatch(r"[A-Za-z0-9-]+", SECURE_PROXY_HEADER_NAME):
         raise EnvError(
@@ -173,7 +174,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SIMENGINE_MAX_SCENARIO_BYTES
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
