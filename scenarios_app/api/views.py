@@ -195,7 +195,9 @@ class ScenarioImportApi(ApiView):
         if not isinstance(body, ScenarioText):
             raise InvalidInput(["(root): expected a scenario mapping (YAML or a JSON object)"])
         # The same loader as the console and `loadscenario`: the same limits and messages.
-        result = scenario_import(text=body, fmt=body.scenario_format, user=request_user(request), **params)
+        result = scenario_import(
+            text=body, fmt=body.scenario_format, user=request_user(request), **params
+        )
         data = {
             "created": result.created,
             "scenario": _get_scenario(result.version.scenario_id),

@@ -26,7 +26,9 @@ def in_thread(fn, *args):
 
 def sign_in(client: httpx.Client, username: str) -> None:
     page = client.get("/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    token = found.group(1)
     answer = client.post(
         "/login/",
         data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
@@ -73,6 +75,7 @@ def test_logging_out_closes_the_open_socket_of_that_session(server, flood, user)
             await (await theirs.ping())
         still_open = theirs.state == websockets.protocol.State.OPEN
         await theirs.close()
+        assert closed.value.rcvd is not None
         return closed.value.rcvd.code, still_open
 
     code, still_open = in_thread(asyncio.run, watch())

@@ -54,7 +54,9 @@ def test_collectstatic_hashes_every_vendored_asset_and_its_source_map(collected)
         assert re.search(r"\.[0-9a-f]{12}\.", hashed), hashed
         # the rewritten sourceMappingURL names the hashed map, which exists
         content = (static_root / hashed).read_text(encoding="utf-8")
-        map_name = re.search(r"sourceMappingURL=(\S+?)(?:\s|\*/|$)", content).group(1)
+        found = re.search(r"sourceMappingURL=(\S+?)(?:\s|\*/|$)", content)
+        assert found, hashed
+        map_name = found.group(1)
         assert (static_root / hashed).parent.joinpath(map_name).is_file(), map_name
 
 
