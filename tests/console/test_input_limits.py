@@ -225,3 +225,17 @@ class TestLoadScenario:
 
     def test_an_oversized_file_is_one_line(self, tmp_path, capsys):
         assert self.load(tmp_path, capsys, "s.yaml", oversized_yaml().encode()) == [TOO_LARGE]
+
+
+@pytest.mark.django_db
+def test_run_forms_refuse_deep_yaml_as_a_form_error_not_a_500(admin_client):
+    deep = "x: " + "[" * 3000 + "]" * 3000
+    for url, data in (
+        (reverse("runs:new"), {"params": deep}),
+        (reverse("runs:batch_new"), {"grid": deep}),
+    ):
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        assert "nested deeper than 32 levels" in page_errors(response)
+    response = admin_client.get(reverse("runs:list"), {"param": "x=" + "[" * 3000})
+    assert response.status_code == 200
