@@ -12,8 +12,11 @@ class RunsAppConfig(AppConfig):
     def ready(self) -> None:
         """Bind the tasks, register their in-process handlers, connect the receivers."""
         # Bind shared tasks to our configured Celery app in every process that runs Django.
+        from django.contrib.auth.signals import user_logged_out
+
         import simengine.celery  # noqa: F401
         from runs_app import executor
+        from runs_app.broadcast import close_sockets_of_session
         from runs_app.services.batches import batch_on_run_finished
         from runs_app.services.evaluation import evaluation_auto
         from runs_app.services.execution import execute_slice
@@ -22,3 +25,4 @@ class RunsAppConfig(AppConfig):
         executor.register_in_process(executor.SLICE_TASK, execute_slice)
         executor.register_in_process(executor.EVALUATION_TASK, evaluation_auto)
         run_finished.connect(batch_on_run_finished, dispatch_uid="runs_app.batch_on_run_finished")
+        user_logged_out.connect(close_sockets_of_session, dispatch_uid="runs_app.close_sockets")

@@ -7,6 +7,7 @@ the consumer sends the payload to the browser unchanged, as JSON.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
@@ -74,6 +75,12 @@ class RunEvaluatedPayload(TypedDict):
 RunPayload = RunTickPayload | RunStatusPayload | RunControlPayload | RunEvaluatedPayload
 
 
+class SessionEndedPayload(TypedDict):
+    """The login session a WebSocket was opened with has ended (logout): close the socket."""
+
+    type: Literal["session.ended"]
+
+
 def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Remember the event loop serving WebSockets (in-memory layer sends must run on it)."""
     global _consumer_loop
@@ -83,6 +90,14 @@ def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
 def run_group_name(run_id: int) -> str:
     """The channel-layer group of everyone watching one run."""
     return f"run-{run_id}"
+
+
+def session_group_name(session_key: str) -> str:
+    """The channel-layer group of every WebSocket opened with one login session.
+
+    Named by a digest: the session key is a credential and stays out of Redis key names.
+    """
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
 def tick_committed_payload(
@@ -132,11 +147,26 @@ def evaluated_payload(*, run_id: int, model: str, ok: bool) -> RunEvaluatedPaylo
 
 def broadcast_to_run(run_id: int, payload: RunPayload) -> None:
     """Send a payload to everyone watching a run; never fails the caller."""
+    _send_to_group(run_group_name(run_id), dict(payload), f"watchers of run {run_id}")
+
+
+def broadcast_session_ended(session_key: str) -> None:
+    """Tell every WebSocket opened with this login session to close; never fails the caller."""
+    payload: SessionEndedPayload = {"type": "session.ended"}
+    _send_to_group(session_group_name(session_key), dict(payload), "a session's WebSockets")
+
+
+def close_sockets_of_session(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """`user_logged_out` receiver: the WebSockets opened with this session close now."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        broadcast_session_ended(session_key)
+
+
+def _send_to_group(group: str, message: dict[str, Any], whom: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    group = run_group_name(run_id)
-    message: dict[str, Any] = dict(payload)  # the layer API takes a plain dict
     try:
         if isinstance(layer, InMemoryChannelLayer):
             loop = _consumer_loop
@@ -146,4 +176,4 @@ def broadcast_to_run(run_id: int, payload: RunPayload) -> None:
             return
         async_to_sync(layer.group_send)(group, message)
     except Exception:
-        logger.warning("could not notify watchers of run %s", run_id, exc_info=True)
+        logger.warning("could not notify %s", whom, exc_info=True)

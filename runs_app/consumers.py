@@ -1,5 +1,8 @@
 """WebSocket consumers: authorise, join the run's group, forward its payloads.
 
+A socket also joins its login session's group, so logging out closes it at once (a
+`session.ended` payload); a session that expires closes it within `SESSION_CHECK_SECONDS`.
+
 Payloads are the `TypedDict`s of `runs_app.broadcast`; each handler is named after a
 payload `type` and sends it on unchanged. A console that sends `{"type": "catch_up",
 "since": <step>}` also receives, after that and after every payload, the HTML fragments it
@@ -20,14 +23,18 @@ from runs_app.broadcast import (
     RunEvaluatedPayload,
     RunStatusPayload,
     RunTickPayload,
+    SessionEndedPayload,
     register_consumer_loop,
     run_group_name,
+    session_group_name,
 )
-from runs_app.selectors import run_exists
+from runs_app.selectors import run_exists, session_is_signed_in
 from runs_app.services.live import LiveCursor, live_update
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+# How often an open socket checks that its login session still exists (expiry, deletion).
+SESSION_CHECK_SECONDS = 60.0
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):
@@ -47,12 +54,33 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         self.group = run_group_name(self.run_id)
         self.cursor: LiveCursor | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            # Logout closes this socket at once (`session.ended`); expiry within a check.
+            self.session_group = session_group_name(session_key)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+            self.session_watch = asyncio.create_task(self._watch_session(session_key))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        """Leave the run's group."""
+        """Leave the run's and the session's groups."""
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if hasattr(self, "session_group"):
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
+            self.session_watch.cancel()
+
+    async def session_ended(self, event: SessionEndedPayload) -> None:
+        """The login session ended (logout): close; the page does not reconnect on 4401."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def _watch_session(self, session_key: str) -> None:
+        """Close the socket once its session has expired or was deleted (checked periodically)."""
+        while True:
+            await asyncio.sleep(SESSION_CHECK_SECONDS)
+            if not await database_sync_to_async(session_is_signed_in)(session_key):
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """`catch_up`: from now on, also send the fragments missed since `since`."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import yaml
 from django import forms
 
 from runs_app.models import Batch, CallOutcome, RunOutcome, RunStatus
 from scenarios_app.models import Scenario, ScenarioVersion
-from simengine.core.text import yaml_problem
+from simengine.core.spec import SpecError, read_document
+from simengine.core.spec.limits import OversizedNumber
 
 _SM = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
@@ -34,9 +34,10 @@ def _clean_mapping(text: str, what: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise forms.ValidationError(f"{what} is not valid YAML: {yaml_problem(exc)}") from None
+        # The scenario loader's reader: bounded nesting and size, never a RecursionError.
+        value = read_document(text, "yaml")
+    except SpecError as exc:
+        raise forms.ValidationError(f"{what} is not valid YAML: {'; '.join(exc.errors)}") from None
     if not isinstance(value, dict):
         raise forms.ValidationError(f"{what} must be a mapping such as `rain_intensity: 0.8`")
     return value
@@ -221,8 +222,10 @@ class RunFilterForm(forms.Form):
         if not sep or not name.strip():
             raise forms.ValidationError("write it as name=value, e.g. rain_intensity=0.8")
         try:
-            parsed = yaml.safe_load(value.strip())
-        except yaml.YAMLError:
+            parsed = read_document(value.strip(), "yaml")
+        except SpecError:
+            parsed = value.strip()
+        if isinstance(parsed, OversizedNumber):
             parsed = value.strip()
         return name.strip(), parsed
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db.models import Q, QuerySet
 
 from agents_app.models import Agent, AgentMemory
@@ -417,3 +420,9 @@ def memory_store_of(*, agent: Agent) -> dict[str, Any] | None:
     if step is None:
         return None
     return step.snapshot.get("agents", {}).get(agent.name, {}).get("store")
+
+
+def session_is_signed_in(session_key: str) -> bool:
+    """Whether the login session `session_key` still exists, unexpired, with a user in it."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return SESSION_KEY in store.load()

@@ -32,7 +32,7 @@ from scenarios_app.services import (
     scenario_update,
 )
 from scenarios_app.services import scenario_delete as delete_scenario
-from simengine.core.spec import parse_spec, read_document
+from simengine.core.spec import decode_document, parse_spec, read_document, spec_limits
 from simengine.core.worlds import starter_scenario
 from simengine.web.requests import AuthenticatedHttpRequest
 
@@ -279,16 +279,19 @@ def scenario_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     text = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        text = (
-            upload.read().decode("utf-8", errors="replace")
-            if upload
-            else request.POST.get("text", "")
-        )
         fmt = "json" if (upload and (upload.name or "").lower().endswith(".json")) else None
         try:
+            # An upload is read only up to the scenario limit (the rest is never decoded).
+            text = (
+                decode_document(upload.read(spec_limits().max_bytes + 1))
+                if upload
+                else request.POST.get("text", "")
+            )
             result = scenario_import(text=text, fmt=fmt, user=request.user, note="imported")
         except SpecError as exc:
             errors = exc.errors
+            if len(text) > spec_limits().max_bytes:
+                text = ""  # not echoed back into the page
         else:
             version = result.version
             if result.created:
@@ -296,7 +299,9 @@ def scenario_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 messages.info(request, f"{version.scenario.name} is unchanged (v{version.number}).")
             return redirect("scenarios:detail", pk=version.scenario_id)
-    return render(request, "scenarios_app/scenario_import.html", {"errors": errors, "text": text})
+    context = {"errors": errors, "text": text}
+    status = 400 if errors else 200
+    return render(request, "scenarios_app/scenario_import.html", context, status=status)
 
 
 def _int(value: Any, default: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,30 @@ try:
     SIMENGINE_UNACKED_RESTORE_THROTTLE = env_int(
         "SIMENGINE_UNACKED_RESTORE_THROTTLE", 10, minimum=1
     )
+    # Input limits (README "Limits"): a scenario file, the agents it makes, a request body.
+    SIMENGINE_MAX_SCENARIO_BYTES = env_int(
+        "SIMENGINE_MAX_SCENARIO_BYTES", 1024 * 1024, minimum=1024
+    )
+    SIMENGINE_MAX_AGENTS = env_int("SIMENGINE_MAX_AGENTS", 1000, minimum=1)
+    SIMENGINE_MAX_REQUEST_BYTES = env_int(
+        "SIMENGINE_MAX_REQUEST_BYTES", 4 * SIMENGINE_MAX_SCENARIO_BYTES, minimum=1024
+    )
+    if SIMENGINE_MAX_REQUEST_BYTES < SIMENGINE_MAX_SCENARIO_BYTES:
+        raise EnvError(
+            f"SIMENGINE_MAX_REQUEST_BYTES={SIMENGINE_MAX_REQUEST_BYTES} is smaller than"
+            f" SIMENGINE_MAX_SCENARIO_BYTES={SIMENGINE_MAX_SCENARIO_BYTES}: a scenario"
+            " file could never be sent"
+        )
+    # Only behind a proxy that sets this header itself (README "Production").
+    STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+    SECURE_PROXY_HEADER_NAME = env_str("DJANGO_SECURE_PROXY_SSL_HEADER", "")
+    if SECURE_PROXY_HEADER_NAME and not re.fullmatch(r"[A-Za-z0-9-]+", SECURE_PROXY_HEADER_NAME):
+        raise EnvError(
+            f"DJANGO_SECURE_PROXY_SSL_HEADER={SECURE_PROXY_HEADER_NAME!r} is not a header"
+            " name: expected e.g. X-Forwarded-Proto"
+        )
+    LOGIN_FAILURE_LIMIT = env_int("SIMENGINE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    LOGIN_FAILURE_WINDOW = env_int("SIMENGINE_LOGIN_FAILURE_WINDOW", 900, minimum=1)
     SIMENGINE_CELERY_QUEUE = env_str("SIMENGINE_CELERY_QUEUE", "simengine")
     SIMENGINE_CHANNEL_PREFIX = env_str("SIMENGINE_CHANNEL_PREFIX", "simengine")
     # Per-token prices for cost estimates: the built-in Claude prices, overridden and
@@ -101,6 +126,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "simengine.web.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,9 +175,13 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Bodies beyond the cap answer 413 before any view reads them (simengine.web.limits);
+# form fields beyond it answer 400; uploaded files larger than a scenario go to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = SIMENGINE_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = SIMENGINE_MAX_SCENARIO_BYTES
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
@@ -163,6 +193,22 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# "default" stays in the process (a Redis outage must not break pages); failed logins are
+# counted in Redis when there is one, so every web process and machine shares the count.
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "login": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{SIMENGINE_CHANNEL_PREFIX}-login",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login"}
+    ),
 }
 
 if REDIS_URL:
@@ -242,8 +288,15 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+if SECURE_PROXY_HEADER_NAME:
+    # e.g. X-Forwarded-Proto: requests carrying it with the value `https` count as secure.
+    # Trust it only when every request passes a proxy that sets (never forwards) it.
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + SECURE_PROXY_HEADER_NAME.upper().replace("-", "_"),
+        "https",
+    )
+
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

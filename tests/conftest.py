@@ -61,3 +61,14 @@ def _runs_execute_in_threads_unless_a_test_says_otherwise(request):
     """CI exports REDIS_URL; tests that want Celery workers opt in explicitly."""
     if request.config.pluginmanager.hasplugin("django"):
         request.getfixturevalue("settings").SIMENGINE_EXECUTOR = "thread"
+
+
+@pytest.fixture(autouse=True)
+def _login_counts_stay_in_this_process(request):
+    """CI exports REDIS_URL, which the `login` cache would use: tests keep it in memory."""
+    if request.config.pluginmanager.hasplugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.CACHES = {
+            **settings.CACHES,
+            "login": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }

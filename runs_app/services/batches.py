@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from runs_app.models import FINAL_RUN_STATUSES, Batch, BatchStatus, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_runs
-from runs_app.services.config import build_run_spec
+from runs_app.services.config import build_run_spec, check_replay_sources
 from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.lifecycle import runs_admit
@@ -70,6 +70,7 @@ def batch_create(
         )
     overrides = overrides or {}
     specs = [build_run_spec(version, grid_cell=c, overrides=overrides) for c in cells]
+    check_replay_sources(specs[0], overrides)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(specs[0], overrides)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from runs_app.models import Run
+from runs_app.models import LLMCall, Run
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import storage_errors
@@ -71,3 +71,38 @@ def build_run_spec(
 def run_spec(run: Run) -> ScenarioSpec:
     """The spec a run executes: its version's spec with its grid cell and overrides applied."""
     return build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=run.overrides)
+
+
+def check_replay_sources(spec: ScenarioSpec, overrides: dict[str, Any] | None = None) -> None:
+    """Every `replay/<run>` model names an existing run with recorded calls (else InvalidRunConfig).
+
+    Checked when a run or batch is created, so a replay of nothing is refused with its path
+    instead of running on no-ops.
+    """
+    uses = [(f"agent_templates[{i}].model", t.model) for i, t in enumerate(spec.agent_templates)]
+    if spec.evaluation is not None:
+        uses.append(("evaluation.model", spec.evaluation.model))
+    override = (overrides or {}).get("model_override")
+    if isinstance(override, str):
+        uses.append(("overrides.model_override", override))
+    errors = []
+    for path, model in uses:
+        provider, _, source = (model or "").partition("/")
+        if provider == "replay":
+            problem = _replay_problem(source)
+            if problem:
+                errors.append(f"{path}: {problem}")
+    if errors:
+        raise InvalidRunConfig(errors)
+
+
+def _replay_problem(source: str) -> str:
+    if not source.isdigit() or len(source) > 18:
+        return f"replay/{source} must name a run by its id, e.g. replay/12"
+    run_id = int(source)
+    if not Run.objects.filter(pk=run_id).exists():
+        return f"replay/{source}: there is no run {run_id} to replay"
+    recorded = LLMCall.objects.filter(run_id=run_id, error="").exclude(response_text="")
+    if not recorded.exists():
+        return f"replay/{source}: run {run_id} recorded no model answers to replay"
+    return ""

@@ -14,7 +14,7 @@ from django.db import transaction
 from runs_app.broadcast import broadcast_to_run, control_queued_payload
 from runs_app.models import ControlKind, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_rows_for_new_run
-from runs_app.services.config import build_run_spec
+from runs_app.services.config import build_run_spec, check_replay_sources
 from runs_app.services.decisions import with_offline_fallbacks
 from runs_app.services.errors import ControlRefused, InvalidControl
 from runs_app.services.lifecycle import (
@@ -66,6 +66,7 @@ def run_create(
     """
     overrides = overrides or {}
     spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
+    check_replay_sources(spec, overrides)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(spec, overrides)

@@ -83,13 +83,18 @@ def run_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a run of a scenario version with a seed, a length, a model and parameters."""
     if request.method == "POST":
         data = request.POST.copy()
-        scenario_id = data.get("scenario")
+        scenario_id = data.get("scenario", "")
+        missing = ""
         if not data.get("version") and scenario_id:
-            scenario = Scenario.objects.filter(pk=scenario_id).first()
+            scenario = _scenario_by_id(scenario_id)
             latest = scenario.latest_version if scenario else None
             data["version"] = str(latest.pk) if latest else ""
+            if latest is None:
+                missing = f"There is no scenario {scenario_id!r} with a version to run."
         form = RunCreateForm(data)
-        if form.is_valid():
+        if missing:
+            form.add_error(None, missing)
+        elif form.is_valid():
             try:
                 run = run_create(
                     version=form.cleaned_data["version"],
@@ -109,19 +114,34 @@ def run_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _initial_version(request: AuthenticatedHttpRequest) -> int | None:
-    if request.GET.get("version", "").isdigit():
-        return int(request.GET["version"])
-    scenario = Scenario.objects.filter(pk=request.GET.get("scenario") or 0).first()
+    version = request.GET.get("version", "")
+    if version.isdigit() and len(version) <= 18:
+        return int(version)
+    scenario_id = request.GET.get("scenario", "")
+    scenario = (
+        Scenario.objects.filter(pk=int(scenario_id)).first() if scenario_id.isdigit() else None
+    )
     latest = scenario.latest_version if scenario else None
     return latest.pk if latest else None
 
 
-def run_console(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The live console of one run."""
+def _run_or_404(pk: int) -> Run:
     try:
-        run = run_get(pk=pk)
+        return run_get(pk=pk)
     except Run.DoesNotExist:
         raise Http404(f"no run {pk}") from None
+
+
+def _scenario_by_id(text: str) -> Scenario | None:
+    """The scenario whose id is `text`, or None (also for text that is no id at all)."""
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return Scenario.objects.filter(pk=int(text)).first()
+
+
+def run_console(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The live console of one run."""
+    run = _run_or_404(pk)
     return render(request, "runs_app/run_console.html", console_context(request, run))
 
 
@@ -175,7 +195,7 @@ def agent_control(
 @require_POST
 def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Queue an operator message (agent, room or all) or command (agent) for the next tick."""
-    run = run_get(pk=pk)
+    run = _run_or_404(pk)
     form = InjectForm(request.POST, targets=inject_targets(run))
     sent = ""
     if form.is_valid():
@@ -204,7 +224,7 @@ def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_duplicate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A new run of the same version with the same settings, changed by the tweaks given."""
-    run = run_get(pk=pk)
+    run = _run_or_404(pk)
     if request.method == "POST":
         form = DuplicateForm(request.POST)
         if form.is_valid():

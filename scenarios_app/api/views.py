@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.shortcuts import get_object_or_404
@@ -22,13 +21,12 @@ from scenarios_app.services import (
     scenario_delete,
     scenario_export,
     scenario_import,
-    scenario_save_spec,
     scenario_update,
 )
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body, validated_query
 from simengine.api.errors import InvalidInput
 from simengine.api.pagination import LimitOffsetPagination
-from simengine.api.parsers import JSON_PARSERS, YAML_PARSERS
+from simengine.api.parsers import SCENARIO_FILE_PARSERS, ScenarioText
 from simengine.api.renderers import TextJSONRenderer, YamlRenderer
 from simengine.core.spec import parse_spec
 
@@ -171,7 +169,7 @@ class ScenarioVersionDetailApi(ApiView):
 class ScenarioImportApi(ApiView):
     """Import a scenario file sent as the body (YAML text or a JSON object)."""
 
-    parser_classes = [*YAML_PARSERS, *JSON_PARSERS]
+    parser_classes = SCENARIO_FILE_PARSERS
 
     @extend_schema(
         tags=TAGS,
@@ -194,23 +192,12 @@ class ScenarioImportApi(ApiView):
     def post(self, request: Request) -> Response:
         params = validated_query(request, s.ImportParamsSerializer)
         body = request.data
-        if isinstance(body, str):
-            try:
-                result = scenario_import(
-                    text=body, fmt="yaml", user=request_user(request), **params
-                )
-            except RecursionError:
-                raise InvalidInput(["(document): the YAML is nested too deeply"]) from None
-        elif isinstance(body, dict):
-            result = scenario_save_spec(
-                spec=_parse(body, prefix=""),
-                source_text=json.dumps(body, indent=2, ensure_ascii=False),
-                source_format="json",
-                user=request_user(request),
-                **params,
-            )
-        else:
+        if not isinstance(body, ScenarioText):
             raise InvalidInput(["(root): expected a scenario mapping (YAML or a JSON object)"])
+        # The same loader as the console and `loadscenario`: the same limits and messages.
+        result = scenario_import(
+            text=body, fmt=body.scenario_format, user=request_user(request), **params
+        )
         data = {
             "created": result.created,
             "scenario": _get_scenario(result.version.scenario_id),

@@ -8,28 +8,51 @@ from typing import Any
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 
-MAX_TEXT_BYTES = 2 * 1024 * 1024
+from simengine.api.errors import InvalidInput
+from simengine.core.spec import SpecError, decode_document, spec_limits
+
+
+class ScenarioText(str):
+    """A scenario file sent as the request body, still unparsed, with its format."""
+
+    scenario_format = "yaml"
+
+
+class JsonScenarioText(ScenarioText):
+    """A JSON scenario file sent as the request body, still unparsed."""
+
+    scenario_format = "json"
 
 
 class YamlTextParser(BaseParser):
-    """Hands the view the request body as text; the scenario loader parses and validates it."""
+    """Hands the view the request body as text; the scenario loader parses and validates it.
+
+    The body is read only up to the scenario size limit, so the view answers the same
+    `(document): ...` lines as every other way in (console, designer, `loadscenario`).
+    """
 
     media_type = "application/yaml"
+    text_class: type[ScenarioText] = ScenarioText
 
     # DRF's stubs expect a mapping, but a parser may return any value: this one gives text.
     def parse(  # type: ignore[override]
         self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> str:
-        raw = stream.read(MAX_TEXT_BYTES + 1) if stream is not None else b""
-        if len(raw) > MAX_TEXT_BYTES:
-            raise ParseError(f"the body is larger than {MAX_TEXT_BYTES} bytes")
+    ) -> ScenarioText:
+        raw = stream.read(spec_limits().max_bytes + 1) if stream is not None else b""
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"the body is not UTF-8 text: {exc.reason}") from None
+            text = decode_document(raw)
+        except SpecError as exc:
+            raise InvalidInput(exc.errors) from None
         if "\x00" in text:
             raise ParseError("the body contains a NUL character")
-        return text
+        return self.text_class(text)
+
+
+class JsonTextParser(YamlTextParser):
+    """A JSON scenario body handed over as text, parsed by the scenario loader itself."""
+
+    media_type = "application/json"
+    text_class = JsonScenarioText
 
 
 class TextYamlParser(YamlTextParser):
@@ -80,4 +103,5 @@ def find_unstorable(data: Any, max_depth: int = 64) -> str:
 
 
 YAML_PARSERS: list[type[BaseParser]] = [YamlTextParser, TextYamlParser, XYamlParser]
+SCENARIO_FILE_PARSERS: list[type[BaseParser]] = [*YAML_PARSERS, JsonTextParser]
 JSON_PARSERS: list[type[BaseParser]] = [SafeJSONParser]

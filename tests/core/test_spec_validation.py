@@ -63,6 +63,8 @@ CASES = [
         [
             "world.routes[1][2]: must be >= 1, got 0",
             "world.routes[2]: expected [from, to, travel_ticks], got a list of 1",
+            # the failed routes do not hide the unknown location of a valid one
+            "world.routes[0][1]: unknown location 'hil'",
         ],
     ),
     (

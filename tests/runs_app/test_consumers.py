@@ -9,17 +9,22 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 
+from runs_app import consumers
 from runs_app.broadcast import (
     RunPayload,
     RunStatusPayload,
     RunTickPayload,
     TickMessage,
     run_group_name,
+    session_group_name,
     status_changed_payload,
     tick_committed_payload,
 )
@@ -206,3 +211,49 @@ def test_after_catch_up_each_payload_is_followed_by_the_new_fragments(run, user)
 def chart_steps(frame: str) -> list[dict[str, Any]]:
     steps = frame.split('data-steps="')[1].split('"')[0].replace("&quot;", '"')
     return json.loads(steps)
+
+
+def signed_in_session(user: Any) -> Any:
+    """A real database session of `user`, as the login view would leave it."""
+    client = Client()
+    client.force_login(user)
+    return SessionStore(client.cookies["sessionid"].value)
+
+
+def with_session(run_id: int, user: Any, store: Any) -> WebsocketCommunicator:
+    communicator = watching(run_id, user)
+    communicator.scope["session"] = store  # type: ignore[typeddict-unknown-key]
+    return communicator
+
+
+def test_a_socket_joins_its_sessions_group_and_closes_when_told_the_session_ended(run, user):
+    store = signed_in_session(user)
+    layer = memory_layer()
+
+    async def go() -> Any:
+        communicator = with_session(run.pk, user, store)
+        assert (await communicator.connect())[0]
+        assert len(layer.groups.get(session_group_name(store.session_key), {})) == 1
+        await layer.group_send(session_group_name(store.session_key), {"type": "session.ended"})
+        closed = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()  # what Daphne sends once the socket is closed
+        return closed
+
+    assert async_to_sync(go)() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    assert not layer.groups.get(session_group_name(store.session_key))
+
+
+def test_a_socket_closes_once_its_session_has_expired(run, user, monkeypatch):
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    store = signed_in_session(user)
+
+    async def go() -> Any:
+        communicator = with_session(run.pk, user, store)
+        assert (await communicator.connect())[0]
+        assert await communicator.receive_nothing(timeout=0.5)  # still signed in: stays open
+        await database_sync_to_async(store.delete)()  # expired, flushed or deleted alike
+        closed = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()  # what Daphne sends once the socket is closed
+        return closed
+
+    assert async_to_sync(go)() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}

@@ -1,6 +1,9 @@
 import pytest
 
+from runs_app.models import Run
+from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.runs import run_create
+from tests.api.factories import make_user, token_client
 from tests.runs_app.factories import small_flood_version, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,3 +20,42 @@ def test_a_replay_run_re_executes_a_recorded_run_exactly():
     assert replay.metrics == original.metrics
     said = [list(r.messages.values_list("step", "sender", "text")) for r in (original, replay)]
     assert said[0] == said[1]
+
+
+def test_a_replay_of_a_missing_run_is_refused_naming_it():
+    version = small_flood_version(max_ticks=3)
+    with pytest.raises(InvalidRunConfig) as caught:
+        run_create(version=version, overrides={"model_override": "replay/999999"})
+    assert caught.value.errors == [
+        "overrides.model_override: replay/999999: there is no run 999999 to replay"
+    ]
+    assert not Run.objects.exists()
+
+
+def test_a_replay_of_a_run_without_recorded_calls_is_refused():
+    version = small_flood_version(max_ticks=3)
+    silent = run_create(version=version, start=False)
+    with pytest.raises(InvalidRunConfig) as caught:
+        run_create(version=version, overrides={"model_override": f"replay/{silent.pk}"})
+    assert caught.value.errors == [
+        f"overrides.model_override: replay/{silent.pk}: run {silent.pk} recorded no model"
+        " answers to replay"
+    ]
+    assert Run.objects.count() == 1
+
+
+def test_the_api_answers_400_naming_the_missing_run(django_user_model):
+    version = small_flood_version(max_ticks=3)
+    api = token_client(make_user())
+    response = api.post(
+        "/api/runs/",
+        {"version": version.pk, "overrides": {"model_override": "replay/424242"}},
+        format="json",
+    )
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"] == [
+        {
+            "path": "overrides.model_override",
+            "message": "replay/424242: there is no run 424242 to replay",
+        }
+    ]

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scenarios_app.services import SpecError, scenario_import
+from simengine.core.spec import decode_document, spec_limits
 
 
 class Command(BaseCommand):
@@ -21,11 +22,13 @@ class Command(BaseCommand):
         for name in files:
             path = Path(name)
             try:
-                text = path.read_text(encoding="utf-8")
+                with path.open("rb") as file:
+                    data = file.read(spec_limits().max_bytes + 1)
             except OSError as exc:
                 raise CommandError(f"{name}: cannot read: {exc.strerror}") from None
             fmt = "json" if path.suffix.lower() == ".json" else "yaml"
             try:
+                text = decode_document(data)
                 result = scenario_import(text=text, fmt=fmt, note=note)
             except SpecError as exc:
                 failed = True

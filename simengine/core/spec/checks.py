@@ -14,6 +14,7 @@ from simengine.core.spec.lenient import Parsed, parse_lenient
 from simengine.core.spec.models import (
     AgentTemplateSpec,
     RoomSpec,
+    RouteSpec,
     ScriptedEventSpec,
     TerminationSpec,
     WorldSpec,
@@ -23,7 +24,6 @@ from simengine.core.worlds import WORLD_KINDS, WorldKind
 from simengine.core.worlds.params import check_params
 
 RESERVED_NAMES = ("operator",)
-_MAP_FIELDS = frozenset({"locations", "routes"})
 
 
 class CrossChecker:
@@ -36,11 +36,13 @@ class CrossChecker:
         self.kind_name = raw_kind if isinstance(raw_kind, str) else None
         self.kind: WorldKind | None = WORLD_KINDS.get(self.kind_name) if self.kind_name else None
         self.map: WorldSpec | None = None  # the world, when its locations and routes are valid
+        self.names_checked = True  # False when the templates make too many agents to list
 
-    def check_world(self, world: Parsed[WorldSpec] | None) -> None:
+    def check_world(self, world: Parsed[WorldSpec] | None, world_raw: Any = None) -> None:
         """The world kind exists, its params fit the kind, and the kind accepts the map.
 
-        A world whose locations and routes parsed becomes `self.map` for the later checks.
+        A world whose locations parsed becomes `self.map` for the later checks; when some
+        routes failed, the map keeps the others and the ends of the failed ones (`world_raw`).
         """
         if self.kind_name is not None and self.kind is None:
             known = ", ".join(sorted(WORLD_KINDS))
@@ -54,15 +56,38 @@ class CrossChecker:
             self.errors.extend(
                 check_params(world.value.params, self.kind.params, "world.params", owner)
             )
-        if not world.bad & _MAP_FIELDS:
-            self.map = world.value
-            self.errors.extend(self.kind.validate_world(world.value))
+        if world.good("locations"):
+            # Routes that failed (a bad travel time, say) still have their ends checked.
+            if world.good("routes"):
+                self.map = world.value
+            else:
+                self.map = world.value.model_copy(update={"routes": _route_ends(world_raw)})
+            self.errors.extend(self.kind.validate_world(self.map))
 
-    def check_templates(self, templates: list[Parsed[AgentTemplateSpec]]) -> None:
-        """Unique template ids and agent names, one deciding agent at least, a fit to the world."""
+    def check_templates(
+        self, templates: list[Parsed[AgentTemplateSpec]], *, max_agents: int
+    ) -> None:
+        """Unique template ids and agent names, one deciding agent at least, a fit to the world.
+
+        All templates together expand into at most `max_agents` agents; beyond that the
+        agent names are not expanded (and not checked).
+        """
         template_ids: dict[str, int] = {}
         names: dict[str, int] = {}
         has_actor = False
+        total = sum(t.value.count for t in templates)  # a template whose count failed: 1
+        expand = self.names_checked = total <= max_agents
+        alone = [i for i, t in enumerate(templates) if t.value.count > max_agents]
+        for index in alone:
+            self.errors.append(
+                f"agent_templates[{index}].count: {templates[index].value.count:,} agents, more"
+                f" than the limit of {max_agents:,} per scenario"
+            )
+        if not expand and not alone:
+            self.errors.append(
+                f"agent_templates: the templates make {total:,} agents together, more than the"
+                f" limit of {max_agents:,} per scenario"
+            )
         for index, parsed in enumerate(templates):
             template, path = parsed.value, f"agent_templates[{index}]"
             if parsed.good("id"):
@@ -72,7 +97,7 @@ class CrossChecker:
                         f" (also agent_templates[{template_ids[template.id]}])"
                     )
                 template_ids.setdefault(template.id, index)
-            if parsed.good("id") and parsed.good("name") and parsed.good("count"):
+            if expand and parsed.good("id") and parsed.good("name") and parsed.good("count"):
                 self._check_names(template, path, names, index)
             has_actor = has_actor or not parsed.good("kind") or template.kind != "environment"
             self._check_template_world(parsed, path)
@@ -132,7 +157,7 @@ class CrossChecker:
         for template in templates:
             if template.good("id"):
                 template_ids.add(template.value.id)
-                if template.good("name") and template.good("count"):
+                if self.names_checked and template.good("name") and template.good("count"):
                     names.update(template.value.agent_names())
         seen: set[str] = set()
         for index, parsed in enumerate(rooms):
@@ -150,7 +175,7 @@ class CrossChecker:
                     template_id = member.removeprefix("template:")
                     if template_id not in template_ids:
                         self.errors.append(f"{path}.members[{i}]: unknown template '{template_id}'")
-                elif member not in names:
+                elif self.names_checked and member not in names:
                     self.errors.append(f"{path}.members[{i}]: unknown agent '{member}'")
 
     def parse_termination(self, raw: Any) -> TerminationSpec | None:
@@ -211,3 +236,17 @@ class CrossChecker:
             self.errors.extend(errors)
             if self.map is not None and not errors:
                 self.errors.extend(kind.validate_event(event, path, self.map))
+
+
+def _route_ends(world_raw: Any) -> tuple[RouteSpec, ...]:
+    """The routes of a raw world whose ends are strings, for location checks only."""
+    raw = world_raw.get("routes") if isinstance(world_raw, dict) else None
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        RouteSpec.model_construct(a=item[0], b=item[1], ticks=1)
+        for item in raw
+        if isinstance(item, list)
+        and len(item) == 3
+        and all(isinstance(end, str) and end.strip() for end in item[:2])
+    )

@@ -19,6 +19,17 @@ import yaml
 from simengine.core.spec.checks import CrossChecker
 from simengine.core.spec.errors import SpecError
 from simengine.core.spec.lenient import M, Parsed, parse_lenient
+from simengine.core.spec.limits import (
+    OversizedNumber,
+    SpecLimits,
+    blank_paths,
+    check_document,
+    check_text_size,
+    drop_lines_under,
+    spec_limits,
+    too_large_line,
+    too_many_digits,
+)
 from simengine.core.spec.models import (
     AgentTemplateSpec,
     BudgetSpec,
@@ -57,25 +68,52 @@ def load_spec_file(path: str | Path) -> ScenarioSpec:
     """Read a scenario file; the suffix (.json, else YAML) picks the format."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([f"{path}: cannot read the file ({exc})"]) from None
+        with path.open("rb") as file:
+            data = file.read(spec_limits().max_bytes + 1)
+    except OSError as exc:
+        raise SpecError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    text = decode_document(data)
     return load_spec(text, "json" if path.suffix.lower() == ".json" else "yaml")
 
 
+def decode_document(data: bytes) -> str:
+    """A scenario file's bytes as text: SpecError when too large or not UTF-8."""
+    limits = spec_limits()
+    if len(data) > limits.max_bytes:
+        raise SpecError([too_large_line(limits)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            [
+                f"(document): not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}"
+                f" (offset {exc.start}); save the file as UTF-8"
+            ]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
 def read_document(text: str, fmt: str | None = None) -> Any:
-    """The raw document; syntax errors become SpecError lines with line and column."""
+    """The raw document; syntax errors and breached size limits become SpecError lines.
+
+    Nesting is bounded while parsing (never a RecursionError), and numbers with more digits
+    than any allowed number are kept as `OversizedNumber` for `parse_spec` to report.
+    """
+    limits = spec_limits()
+    too_big = check_text_size(text, limits)
+    if too_big:
+        raise SpecError(too_big)
     if fmt is None:
         fmt = "json" if text.lstrip().startswith("{") else "yaml"
     if fmt == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+        return _read_json(text, limits)
     if fmt != "yaml":
         raise ValueError(f"unknown scenario format {fmt!r}: use 'yaml' or 'json'")
+    loader = _StrictLoader(text)
+    loader.limits = limits
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506  (a SafeLoader subclass)
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(document)"
@@ -83,10 +121,44 @@ def read_document(text: str, fmt: str | None = None) -> Any:
         raise SpecError([f"{where}: {problem}"]) from None
     except yaml.YAMLError as exc:
         raise SpecError([f"(document): {exc}"]) from None
+    finally:
+        loader.dispose()
+
+
+def _read_json(text: str, limits: SpecLimits) -> Any:
+    def number(literal: str) -> int | OversizedNumber:
+        return OversizedNumber(literal) if too_many_digits(literal, limits) else int(literal)
+
+    try:
+        return json.loads(text, parse_int=number)
+    except json.JSONDecodeError as exc:
+        raise SpecError([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+    except RecursionError:  # the C decoder unwinds cleanly; the limit below is far lower
+        raise SpecError([f"(document): nested deeper than {limits.max_depth} levels"]) from None
 
 
 def parse_spec(data: Any) -> ScenarioSpec:
-    """Validate a raw scenario document; SpecError lists every problem found."""
+    """Validate a raw scenario document; SpecError lists every problem found.
+
+    A document beyond the nesting or value-count limits is refused before validation; a
+    number out of range is reported with its path, beside every other error.
+    """
+    limits = spec_limits()
+    problems = check_document(data, limits)
+    if problems.fatal:
+        raise SpecError(problems.errors)
+    try:
+        spec = _validate(blank_paths(data, problems.number_paths), limits)
+    except SpecError as exc:
+        raise SpecError(
+            problems.errors + drop_lines_under(exc.errors, problems.number_paths)
+        ) from None
+    if problems.errors:
+        raise SpecError(problems.errors)
+    return spec
+
+
+def _validate(data: Any, limits: SpecLimits) -> ScenarioSpec:
     if not isinstance(data, dict):
         raise SpecError(
             [f"(root): expected a mapping of scenario fields, got {describe_value(data)}"]
@@ -98,10 +170,10 @@ def parse_spec(data: Any) -> ScenarioSpec:
 
     checker = CrossChecker(data, errors)
     world = _section(WorldSpec, data, "world", errors, required=True)
-    checker.check_world(world)
+    checker.check_world(world, data.get("world"))
     mark = len(errors)
     templates = _items(AgentTemplateSpec, data, "agent_templates", errors, required=True)
-    checker.check_templates(templates)
+    checker.check_templates(templates, max_agents=limits.max_agents)
     _group_by_item(errors, mark, "agent_templates")
     mark = len(errors)
     rooms = _items(RoomSpec, data, "rooms", errors)
@@ -173,7 +245,36 @@ def _items(
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+    """SafeLoader that refuses duplicate keys and nesting beyond the limit.
+
+    Integers with more digits than any allowed number become `OversizedNumber`, so they are
+    reported with their path instead of failing Python's int conversion.
+    """
+
+    limits = SpecLimits()
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, refusing to nest deeper than `limits.max_depth` (no RecursionError)."""
+        self._depth += 1
+        try:
+            if self._depth > self.limits.max_depth + 1:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {self.limits.max_depth} levels",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    text = str(node.value)
+    if too_many_digits(text, loader.limits):
+        return OversizedNumber(text)
+    return loader.construct_yaml_int(node)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -194,3 +295,4 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
