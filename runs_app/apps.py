@@ -12,8 +12,6 @@ class RunsAppConfig(AppConfig):
     def ready(self) -> None:
         """Bind the tasks, register their in-process handlers, connect the receivers."""
         # Bind shared tasks to our configured Celery app in every process that runs Django.
-        from celery.signals import worker_ready
-
         import simengine.celery  # noqa: F401
         from runs_app import executor
         from runs_app.services.batches import batch_on_run_finished
@@ -21,10 +19,8 @@ class RunsAppConfig(AppConfig):
         from runs_app.services.execution import execute_slice
         from runs_app.services.watchdog import watchdog_run
         from runs_app.signals import run_finished
-        from runs_app.startup import start_watchdog_on_worker
 
         executor.register_in_process(executor.SLICE_TASK, execute_slice)
         executor.register_in_process(executor.EVALUATION_TASK, evaluation_auto)
         executor.register_in_process(executor.WATCHDOG_TASK, watchdog_run)
-        worker_ready.connect(start_watchdog_on_worker, dispatch_uid="runs_app.watchdog_start")
         run_finished.connect(batch_on_run_finished, dispatch_uid="runs_app.batch_on_run_finished")

@@ -31,8 +31,8 @@ def resume_in_process_runs() -> None:
         logger.warning("could not start the watchdog: %s", exc)
 
 
-def start_watchdog_on_worker(**_: object) -> None:
-    """`worker_ready` receiver: a start-up sweep, which also revives a dead sweep chain.
+def start_watchdog_on_worker() -> None:
+    """A worker connected to the broker: a start-up sweep, which revives a dead sweep chain.
 
     Only sends a task (no database work in the worker's main process, whose children fork
     from it); the sweep runs in a pool process.

@@ -80,14 +80,24 @@ def runs_sweep() -> Sweep:
     return sweep
 
 
-def watchdog_run(token: str = "") -> Sweep:
+START, CHECK = "", "check"
+
+
+def watchdog_run(token: str = START) -> Sweep:
     """One link of the sweep chain: sweep, then schedule the next sweep if this chain leads.
 
-    `token` "" starts a chain (worker start-up): it takes the lead only when the current
-    chain is overdue, so several workers still sweep about once per interval in total.
+    `token` START (a worker connected) or CHECK takes the lead only when the current chain
+    is overdue, so several workers still sweep about once per interval in total. A START
+    that finds the chain alive schedules one CHECK for when a chain that just died (its
+    next link lost with the broker's memory) would be overdue.
     """
     sweep = runs_sweep()
-    watchdog_ensure(token)
+    if not watchdog_ensure(token) and token == START:
+        interval = settings.SIMENGINE_WATCHDOG_INTERVAL
+        try:
+            enqueue_watchdog(CHECK, countdown=2 * interval + 1)
+        except BROKER_ERRORS as exc:
+            logger.warning("watchdog: could not schedule a check of the chain: %s", exc)
     return sweep
 
 
@@ -97,7 +107,7 @@ def watchdog_ensure(token: str = "") -> bool:
     now = timezone.now()
     successor = uuid.uuid4().hex
     SchedulerLock.objects.get_or_create(name=WATCHDOG_ROW)
-    leads = Q(token=token) if token else Q(pk__in=[])
+    leads = Q(token=token) if token not in (START, CHECK) else Q(pk__in=[])
     overdue = Q(due_at=None) | Q(due_at__lt=now - timedelta(seconds=interval))
     took = SchedulerLock.objects.filter(Q(name=WATCHDOG_ROW), leads | overdue).update(
         token=successor, due_at=now + timedelta(seconds=interval)
