@@ -37,7 +37,15 @@ def evaluate_run(run_id: int) -> int:
     return len(evaluation_auto(run_id))
 
 
-@shared_task(name=WATCHDOG_TASK, acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name=WATCHDOG_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,  # the same link again: the chain survives a blip
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=None,
+)
 def watchdog(token: str = "") -> dict[str, list[int]]:
     """Sweep for runs whose slice was lost, then schedule the next sweep."""
     sweep = watchdog_run(token)

@@ -14,7 +14,8 @@ from runs_app.models import Step
 from runs_app.services.runs import run_create
 from tests.api.factories import make_user
 from tests.fakes import FakeOllama
-from tests.processes import daphne_server
+from tests.gate import TcpGate
+from tests.processes import celery_worker, daphne_server, test_database_url
 from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
 from tests.services import unavailable
 
@@ -109,3 +110,28 @@ def test_twenty_api_clients_under_daphne_get_no_errors_and_hold_few_connections(
     daphne_peak = peak - baseline
     assert daphne_peak <= POOL, f"Daphne held {daphne_peak} connections with a pool of {POOL}"
     assert after - baseline <= POOL
+
+
+def test_a_slice_that_cannot_reach_the_database_is_sent_again_later(celery_broker):
+    settings_dict = connection.settings_dict
+    gate = TcpGate(
+        (settings_dict.get("HOST") or "127.0.0.1", int(settings_dict.get("PORT") or 5432))
+    )
+    gate.open()
+    url = test_database_url().replace(f":{settings_dict.get('PORT') or 5432}/", f":{gate.port}/")
+    env = {"DATABASE_URL": url, "SIMENGINE_DB_POOL_SIZE": "0"}
+    try:
+        with celery_worker(
+            broker_url=celery_broker.url, queue=celery_broker.queue, env=env
+        ) as worker:
+            gate.close()  # PostgreSQL now refuses the worker's connections
+            run = run_create(version=small_flood_version(max_ticks=5))  # sent to the worker
+            worker.wait_for_log("giving up on this slice", timeout=60)
+            gate.open()
+            run = wait_until_final(run, timeout=60)
+            log = worker.log()
+    finally:
+        gate.close()
+
+    assert "retrying from the last tick" in log
+    assert (run.status, run.current_step, run.error) == ("completed", 5, "")
