@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from functools import partial
 
 import httpx
 import pytest
 from django.db import connection
 
-from runs_app.models import Step
+from runs_app.models import Run, Step
 from runs_app.services.runs import run_create
 from tests.api.factories import make_user
 from tests.fakes import FakeOllama
@@ -39,6 +40,10 @@ def _other_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def _reached(run: Run, *, step: int) -> bool:
+    return run.current_step >= step
+
+
 def _terminate_other_backends() -> int:
     pids = _other_backends()
     with connection.cursor() as cursor:
@@ -56,7 +61,7 @@ def test_a_run_continues_when_its_database_connections_are_killed_mid_run(monkey
         )
         killed = 0
         for step in (4, 20, 40):
-            wait_for_run(run, lambda r, step=step: r.current_step >= step, timeout=60)
+            wait_for_run(run, partial(_reached, step=step), timeout=60)
             killed += _terminate_other_backends()
         run = wait_until_final(run, timeout=120)
 

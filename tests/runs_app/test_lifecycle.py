@@ -148,8 +148,11 @@ class TestControlsFollowTheTable:
         assert no_slices == [("slice", run.pk)]
 
     def test_stop_of_a_running_run_waits_for_its_slice_then_halt_ends_it(self, no_slices):
-        held = {"lease_holder": "slice-1", "lease_expires_at": timezone.now() + timedelta(60)}
-        run = new_run(status=S.RUNNING, **held)
+        run = new_run(
+            status=S.RUNNING,
+            lease_holder="slice-1",
+            lease_expires_at=timezone.now() + timedelta(seconds=60),
+        )
         assert run_stop(run=run).status == S.STOPPING
         assert run_stop(run=run).status == S.STOPPING
         run_halt(run.pk)

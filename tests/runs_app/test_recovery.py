@@ -39,11 +39,12 @@ def test_a_stranded_running_run_is_sent_again_exactly_once_and_frees_its_slot(
 
     sent: list[int] = []
     real_send = leases.enqueue_slice
-    monkeypatch.setattr(
-        leases,
-        "enqueue_slice",
-        lambda run_id, token=None: (sent.append(run_id), real_send(run_id, token)),
-    )
+
+    def recording_send(run_id: int, token: str | None = None) -> None:
+        sent.append(run_id)
+        real_send(run_id, token)
+
+    monkeypatch.setattr(leases, "enqueue_slice", recording_send)
     first, second = runs_sweep(), runs_sweep()
 
     assert (first.resent, second.resent) == ([stranded.pk], [])
