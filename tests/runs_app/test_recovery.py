@@ -12,6 +12,7 @@ from runs_app.models import Run, RunStatus, Step
 from runs_app.services import leases
 from runs_app.services.runs import run_create, run_resume, run_stop
 from runs_app.services.watchdog import runs_sweep
+from tests.api.factories import make_user, token_client
 from tests.fakes import FakeOllama
 from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
 
@@ -144,3 +145,20 @@ def test_a_failed_run_resumes_from_its_last_committed_tick():
     assert (run.status, run.current_step, run.error) == ("completed", 6, "")
     steps = Step.objects.filter(run=run).values_list("index", flat=True)
     assert sorted(steps) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_failed_run_offers_resume_in_the_console_and_the_api_resumes_it(client):
+    user = make_user("resumer")
+    run = run_create(version=small_flood_version(max_ticks=4), start=False, user=user)
+    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="boom", end_reason="error")
+    client.force_login(user)
+    page = client.get(f"/runs/{run.pk}/").content.decode()
+    assert 'id="control-resume"' in page
+
+    answer = token_client(user).post(
+        f"/api/runs/{run.pk}/control/", {"action": "resume"}, format="json"
+    )
+
+    assert answer.status_code == 200, answer.content
+    run = wait_until_final(run)
+    assert (run.status, run.current_step, run.error) == ("completed", 4, "")
