@@ -13,10 +13,11 @@ from django.db import connection
 
 from runs_app.models import Run, Step
 from runs_app.services.runs import run_create
+from tests import processes
 from tests.api.factories import make_user
 from tests.fakes import FakeOllama
 from tests.gate import TcpGate
-from tests.processes import celery_worker, daphne_server, test_database_url
+from tests.processes import celery_worker, daphne_server
 from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
 from tests.services import unavailable
 
@@ -123,7 +124,9 @@ def test_a_slice_that_cannot_reach_the_database_is_sent_again_later(celery_broke
         (settings_dict.get("HOST") or "127.0.0.1", int(settings_dict.get("PORT") or 5432))
     )
     gate.open()
-    url = test_database_url().replace(f":{settings_dict.get('PORT') or 5432}/", f":{gate.port}/")
+    url = processes.test_database_url().replace(
+        f":{settings_dict.get('PORT') or 5432}/", f":{gate.port}/"
+    )
     env = {"DATABASE_URL": url, "SIMENGINE_DB_POOL_SIZE": "0"}
     try:
         with celery_worker(
