@@ -114,7 +114,7 @@ def install(key: str, redis_url: str) -> None:
         ("run_spec", "spec"),
         ("decision_maker_for_run", "maker"),
         ("run_finish", "finish"),
-        ("enqueue_slice", "enqueue"),
+        ("slice_dispatch", "enqueue"),
     ):
         _patch(execution, name, functools.partial(_timed, phase))
     _patch(Simulation, "create", functools.partial(_timed, "load"))

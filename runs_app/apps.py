@@ -20,9 +20,11 @@ class RunsAppConfig(AppConfig):
         from runs_app.services.batches import batch_on_run_finished
         from runs_app.services.evaluation import evaluation_auto
         from runs_app.services.execution import execute_slice
+        from runs_app.services.watchdog import watchdog_run
         from runs_app.signals import run_finished
 
         executor.register_in_process(executor.SLICE_TASK, execute_slice)
         executor.register_in_process(executor.EVALUATION_TASK, evaluation_auto)
+        executor.register_in_process(executor.WATCHDOG_TASK, watchdog_run)
         run_finished.connect(batch_on_run_finished, dispatch_uid="runs_app.batch_on_run_finished")
         user_logged_out.connect(close_sockets_of_session, dispatch_uid="runs_app.close_sockets")

@@ -105,6 +105,12 @@ class Run(models.Model):
     tokens_in = models.PositiveBigIntegerField(default=0)
     tokens_out = models.PositiveBigIntegerField(default=0)
     pending_steps = models.PositiveIntegerField(default=0)
+    # The slice lease (runs_app.services.leases): the token of the slice message that may
+    # advance the run, who executes it now (blank: nobody) and when the watchdog may send
+    # it again if nobody showed a sign of life by then.
+    slice_token = models.CharField(max_length=32, blank=True, default="")
+    lease_holder = models.CharField(max_length=32, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notes = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -310,6 +316,9 @@ class SchedulerLock(models.Model):
     """A single row locked while admitting queued runs, so admission is serial across workers."""
 
     name = models.CharField(max_length=50, unique=True)
+    # For the "watchdog" row: the token of the live chain of sweeps and when it is next due.
+    token = models.CharField(max_length=32, blank=True, default="")
+    due_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

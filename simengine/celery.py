@@ -2,10 +2,29 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simengine.settings")
 
 app = Celery("simengine")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class SweepOnConnect(bootsteps.StartStopStep):
+    """Each time a worker (re)connects to the broker, it asks for a watchdog sweep.
+
+    The sweep's chain of delayed tasks lives in the broker: a broker that restarted empty
+    loses it, and this sweep revives it (see runs_app.services.watchdog).
+    """
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, parent: object) -> None:
+        """Send the start-up sweep (the consumer has just connected)."""
+        from runs_app.startup import start_watchdog_on_worker
+
+        start_watchdog_on_worker()
+
+
+app.steps["consumer"].add(SweepOnConnect)

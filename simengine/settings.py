@@ -22,7 +22,7 @@ def _database_config(url: str) -> dict[str, Any]:
     if "://" not in url:
         raise EnvError(f"DATABASE_URL={url!r} is not a URL: expected e.g. postgres://user@host/db")
     try:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except Exception as exc:  # dj-database-url raises several kinds for bad URLs
         raise EnvError(f"DATABASE_URL={url!r} is not a database URL we can use: {exc}") from None
     if not config.get("NAME"):
@@ -34,7 +34,15 @@ def _database_config(url: str) -> dict[str, Any]:
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # server-side parameters: large JSON snapshots are not quoted client-side per tick
-        config.setdefault("OPTIONS", {})["server_side_binding"] = True
+        options = config.setdefault("OPTIONS", {})
+        options["server_side_binding"] = True
+        # Under ASGI (Daphne) a persistent connection per request thread leaks: connections
+        # are closed per request (CONN_MAX_AGE=0) and borrowed from psycopg's pool instead.
+        config["CONN_MAX_AGE"] = 0
+        config["CONN_HEALTH_CHECKS"] = True  # a connection killed by the server is replaced
+        pool_size = env_int("SIMENGINE_DB_POOL_SIZE", 10, minimum=0)
+        if pool_size:
+            options["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 30}
     return config
 
 
@@ -56,7 +64,9 @@ try:
     SIMENGINE_OLLAMA_PARALLEL = env_int("SIMENGINE_OLLAMA_PARALLEL", 4, minimum=1)
     SIMENGINE_MAX_CONCURRENT_RUNS = env_int("SIMENGINE_MAX_CONCURRENT_RUNS", 10, minimum=1)
     SIMENGINE_SLICE_TICKS = env_int("SIMENGINE_SLICE_TICKS", 5, minimum=1)
-    SIMENGINE_VISIBILITY_TIMEOUT = env_int("SIMENGINE_VISIBILITY_TIMEOUT", 3600, minimum=10)
+    SIMENGINE_VISIBILITY_TIMEOUT = env_int("SIMENGINE_VISIBILITY_TIMEOUT", 300, minimum=10)
+    SIMENGINE_RUN_LEASE_SECONDS = env_int("SIMENGINE_RUN_LEASE_SECONDS", 30, minimum=3)
+    SIMENGINE_WATCHDOG_INTERVAL = env_int("SIMENGINE_WATCHDOG_INTERVAL", 15, minimum=1)
     SIMENGINE_UNACKED_RESTORE_INTERVAL = env_int(
         "SIMENGINE_UNACKED_RESTORE_INTERVAL", 10, minimum=1
     )
@@ -231,6 +241,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": SIMENGINE_UNACKED_RESTORE_THROTTLE,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport with the fix that keeps a worker alive across a Redis restart
+    CELERY_BROKER_TRANSPORT = "simengine.broker:Transport"
+# A slice keeps running through a broker outage; it ends at its next tick boundary anyway.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -3,8 +3,13 @@
 A slice loads the run, restores the simulation from the last committed step, advances
 a few ticks (or a few seconds), commits each tick in one transaction and enqueues the
 next slice unless the run is paused, stopped or done. A redelivered or duplicated slice
-is harmless: (run, step index) is unique, so a tick committed twice fails and the loser
-stops.
+is harmless: only the slice holding the run's lease advances it (runs_app.services.leases)
+and (run, step index) is unique, so a tick committed twice fails and the loser stops.
+
+Transient trouble (the database or the broker unreachable for a moment, a connection the
+server closed) is not the simulation's fault: the slice retries from the last committed
+tick with backoff, then hands the run to a later slice; only errors of the simulation
+itself fail a run (which can be resumed). A stop cancels the tick in flight.
 """
 
 from __future__ import annotations
@@ -17,20 +22,36 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, connections
+from django.db import InterfaceError as DbInterfaceError
+from django.db import OperationalError as DbOperationalError
 
-from runs_app.executor import enqueue_slice
 from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus, Step
 from runs_app.services.adapters import agent_ids, control_from_row, memory_records
 from runs_app.services.config import run_spec
 from runs_app.services.decisions import decision_maker_for_run, embeddings_for_run
+from runs_app.services.guard import SliceGuard, TickCancelled
+from runs_app.services.leases import (
+    BROKER_ERRORS,
+    slice_claim,
+    slice_dispatch,
+    slice_release,
+)
 from runs_app.services.lifecycle import run_fail, run_finish, run_halt
 from runs_app.services.sink import commit_tick
+from runs_app.services.watchdog import watchdog_ensure
 from simengine.core.simulation import Simulation
 
 logger = logging.getLogger(__name__)
 
 SLICE_SECONDS = 5.0
+# Database and broker errors that pass: retried inside the slice after these pauses (s).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    DbOperationalError,
+    DbInterfaceError,
+    *BROKER_ERRORS,
+)
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -57,26 +78,101 @@ def _freeze_startup_heap() -> None:
         gc.freeze()
 
 
-def execute_slice(run_id: int, *, max_ticks: int | None = None) -> str:
-    """Advance a run by at most one slice; returns what ended the slice."""
+def execute_slice(run_id: int, token: str | None = None, *, max_ticks: int | None = None) -> str:
+    """Advance a run by at most one slice; returns what ended the slice.
+
+    `token` is the slice message's lease token (None: a direct call, which may advance a
+    run no slice holds). "busy" and "stale" mean another slice has or had the run.
+    "deferred" means the database or broker stayed unreachable through every retry: the
+    run keeps its lease, and the task (or else the watchdog) sends the slice again.
+    """
     _freeze_startup_heap()
-    run = Run.objects.select_related("scenario_version").filter(pk=run_id).first()
-    if run is None:
-        return "missing"
-    if not _may_advance(_state(run_id)):
-        return "idle"
-    try:
-        outcome = _advance(run, max_ticks or settings.SIMENGINE_SLICE_TICKS)
-    except Exception as exc:  # an engine bug must fail the run, not loop forever
-        logger.exception("run %s failed", run_id)
-        run_fail(run_id, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
-    if outcome == "continue":
-        enqueue_slice(run_id)
+    outcome = _execute_with_retries(run_id, token, max_ticks)
+    if settings.SIMENGINE_EXECUTOR == "celery":
+        _keep_watchdog_alive()
     return outcome
 
 
-def _advance(run: Run, tick_budget: int) -> str:
+def _keep_watchdog_alive() -> None:
+    """Revive the watchdog's chain of sweeps if it died (one UPDATE when it is alive)."""
+    try:
+        watchdog_ensure()
+    except TRANSIENT_ERRORS as exc:
+        logger.info("could not check the watchdog: %r", exc)
+        _forget_connections()
+
+
+def _execute_with_retries(run_id: int, token: str | None, max_ticks: int | None) -> str:
+    holder: str | None = None
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            if holder is None:
+                outcome, holder = _claim(run_id, token)
+                if holder is None:
+                    return outcome
+            return _execute_claimed(run_id, holder, max_ticks)
+        except TRANSIENT_ERRORS as exc:
+            _forget_connections()
+            if delay is None:
+                logger.warning("run %s: giving up on this slice after %r", run_id, exc)
+                return _hand_on(run_id, holder)
+            logger.warning("run %s: %r; retrying from the last tick in %s s", run_id, exc, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _claim(run_id: int, token: str | None) -> tuple[str, str | None]:
+    run = Run.objects.filter(pk=run_id).only("status", "pending_steps", "slice_token").first()
+    if run is None:
+        return "missing", None
+    if not _may_advance(_state(run_id)):
+        return "idle", None
+    holder = slice_claim(run_id, token)
+    if holder is None:
+        stale = token is not None and token != run.slice_token
+        return ("stale" if stale else "busy"), None
+    return "claimed", holder
+
+
+def _execute_claimed(run_id: int, holder: str, max_ticks: int | None) -> str:
+    run = Run.objects.select_related("scenario_version").get(pk=run_id)
+    try:
+        outcome = _advance(run, holder, max_ticks or settings.SIMENGINE_SLICE_TICKS)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:  # an engine bug must fail the run, not loop forever
+        logger.exception("run %s failed", run_id)
+        run_fail(run_id, error=f"{type(exc).__name__}: {exc}")
+        slice_release(run_id, holder)
+        return "failed"
+    if outcome == "continue":
+        slice_dispatch(run_id, holder=holder)
+    elif outcome != "lost":
+        slice_release(run_id, holder)
+    return outcome
+
+
+def _hand_on(run_id: int, holder: str | None) -> str:
+    """After the last retry: pass the run to a later slice, or leave it to the watchdog."""
+    try:
+        if holder is not None and slice_dispatch(run_id, holder=holder):
+            return "requeued"
+    except TRANSIENT_ERRORS as exc:
+        logger.warning("run %s: could not hand on its slice (%r)", run_id, exc)
+        _forget_connections()
+    return "deferred"
+
+
+def _forget_connections() -> None:
+    """Drop this thread's database connections: the next query opens a fresh one."""
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close()
+        except Exception:  # a connection the server closed may fail to close cleanly
+            conn.connection = None
+
+
+def _advance(run: Run, holder: str, tick_budget: int) -> str:
     spec = run_spec(run)
     override = run.overrides.get("model_override") or None
     last = Step.objects.filter(run=run).order_by("-index").only("snapshot").first()
@@ -95,17 +191,27 @@ def _advance(run: Run, tick_budget: int) -> str:
     if simulation.finished:
         run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)
         return "finished"
-    with asyncio.Runner() as runner:
+    with asyncio.Runner() as runner, SliceGuard(run.pk, holder) as guard:
         decision_maker = decision_maker_for_run()
         embeddings = embeddings_for_run(a.model for a in simulation.agents.values())
         try:
-            return _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_budget)
+            return _advance_ticks(
+                run, simulation, decision_maker, embeddings, runner, guard, tick_budget
+            )
+        except TickCancelled:
+            if guard.lease_lost:
+                logger.warning("run %s: another slice took over its lease", run.pk)
+                return "lost"
+            run_halt(run.pk)  # the stop cancelled the tick in flight; it is not committed
+            return "stopped"
         finally:
             runner.run(decision_maker.aclose())
             runner.run(embeddings.aclose())
 
 
-def _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_budget: int) -> str:
+def _advance_ticks(
+    run, simulation, decision_maker, embeddings, runner, guard, tick_budget: int
+) -> str:
     deadline = time.monotonic() + SLICE_SECONDS
     owners = agent_ids(run.pk)
     for _ in range(tick_budget):
@@ -115,9 +221,11 @@ def _advance_ticks(run, simulation, decision_maker, embeddings, runner, tick_bud
             return "stopped"
         if not _may_advance(state):
             return "paused" if state.status == RunStatus.PAUSED else "idle"
+        if guard.lease_lost:
+            raise TickCancelled
         rows = list(_pending_controls(run.pk)) if state.has_controls else []
         controls = [control_from_row(r) for r in rows]
-        result = runner.run(simulation.step(decision_maker, controls, embeddings))
+        result = runner.run(guard.run_tick(simulation.step(decision_maker, controls, embeddings)))
         stepping = state.status == RunStatus.PAUSED
         try:
             commit_tick(

@@ -6,6 +6,10 @@ scheduler's admission under SIMENGINE_MAX_CONCURRENT_RUNS, the executing slice's
 (finish, halt, fail) and the restart recovery of the in-process executor. A pair the
 table lacks is refused with `ControlRefused`, whose reason the API returns as 409.
 
+A run that is admitted gets its first slice through the slice lease (runs_app.services.
+leases); when the broker cannot take it, the run goes back to the queue and the watchdog
+admits it again. A failed run (an error of the simulation itself) can be resumed.
+
 A run that ends frees its slot, so the next queued runs are admitted here too, and
 `run_finished` is announced for the listeners wired in runs_app.apps (batches): this
 module imports no listener and the executor imports no service, so imports point one way.
@@ -14,6 +18,7 @@ module imports no listener and the executor imports no service, so imports point
 from __future__ import annotations
 
 import functools
+import logging
 from collections import Counter
 from enum import StrEnum
 
@@ -23,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from runs_app.broadcast import broadcast_to_run, status_changed_payload
-from runs_app.executor import enqueue_evaluation, enqueue_slice
+from runs_app.executor import enqueue_evaluation
 from runs_app.models import (
     EXECUTING_RUN_STATUSES,
     FINAL_RUN_STATUSES,
@@ -34,7 +39,16 @@ from runs_app.models import (
     SchedulerLock,
 )
 from runs_app.services.errors import ControlRefused
+from runs_app.services.leases import (
+    BROKER_ERRORS,
+    slice_dispatch,
+    slice_held,
+    slice_new_token,
+    slice_send,
+)
 from runs_app.signals import run_finished
+
+logger = logging.getLogger(__name__)
 
 STOPPED_BY_OPERATOR = "stopped by operator"
 
@@ -75,7 +89,7 @@ class RunAction(StrEnum):
     HALT = "halt"  # the executing slice honours a stop request
     FINISH = "finish"  # the simulation reached its end
     FAIL = "fail"  # the engine raised
-    REQUEUE = "requeue"  # restart recovery: a run orphaned while running waits for a slot
+    REQUEUE = "requeue"  # recovery: a run orphaned while running, or never sent, waits again
 
 
 _S, _A = RunStatus, RunAction
@@ -86,6 +100,7 @@ TRANSITIONS: dict[tuple[RunStatus, RunAction], RunStatus] = {
     (_S.QUEUED, _A.ADMIT): _S.RUNNING,
     (_S.PAUSED, _A.START): _S.QUEUED,
     (_S.PAUSED, _A.RESUME): _S.QUEUED,
+    (_S.FAILED, _A.RESUME): _S.QUEUED,  # after an error of the simulation itself
     (_S.QUEUED, _A.PAUSE): _S.PAUSED,
     (_S.RUNNING, _A.PAUSE): _S.PAUSED,
     (_S.PAUSED, _A.STEP): _S.PAUSED,
@@ -103,7 +118,7 @@ TRANSITIONS: dict[tuple[RunStatus, RunAction], RunStatus] = {
 # What a refusal adds after "it is <status>" when the status is not final.
 _WRONG_STATUS_HINTS = {
     _A.START: ", not paused",
-    _A.RESUME: ", not paused",
+    _A.RESUME: ", not paused or failed",
     _A.STEP: "; pause it first to step",
 }
 # Actions refused while a single step is still pending, with the reason.
@@ -127,9 +142,9 @@ def refuse_if_final(run: Run, doing: str) -> None:
 
 def _target(run: Run, action: RunAction) -> RunStatus:
     """The status `action` moves the locked `run` to, or ControlRefused with the reason."""
-    refuse_if_final(run, action)
     target = next_status(run.status, action)
     if target is None:
+        refuse_if_final(run, action)
         hint = _WRONG_STATUS_HINTS.get(action, "")
         raise ControlRefused(f"cannot {action} run {run.pk}: it is {run.status}{hint}")
     if run.pending_steps and action in _PENDING_STEP_REFUSALS:
@@ -162,15 +177,29 @@ def run_start(*, run: Run, user: User | None = None) -> Run:
 
 
 def run_resume(*, run: Run, user: User | None = None) -> Run:
-    """Queue a paused run again; it resumes from its last committed tick when admitted."""
+    """Queue a paused or failed run again; it resumes from its last committed tick."""
     return _requeue_paused(run, user, RunAction.RESUME)
 
 
 def _requeue_paused(run: Run, user: User | None, action: RunAction) -> Run:
     with transaction.atomic():
         run = _locked(run)
+        failed = run.status == RunStatus.FAILED
         run.status = _target(run, action)
-        run.save(update_fields=["status", "updated_at"])
+        if failed:  # the failure stays in the run's events; the run is live again
+            run.end_reason, run.error, run.finished_at = "", "", None
+            run.outcome, run.end_detail = "", ""
+        run.save(
+            update_fields=[
+                "status",
+                "end_reason",
+                "error",
+                "finished_at",
+                "outcome",
+                "end_detail",
+                "updated_at",
+            ]
+        )
         _record_control(run, action, user)
         _announce(run)
         transaction.on_commit(runs_admit)
@@ -197,22 +226,30 @@ def run_step(*, run: Run, user: User | None = None) -> Run:
         run.pending_steps = 1
         run.save(update_fields=["status", "pending_steps", "updated_at"])
         _record_control(run, RunAction.STEP, user, from_step=run.current_step)
-        transaction.on_commit(lambda: enqueue_slice(run.pk))
+        slice_dispatch(run.pk)
     return run
 
 
 def run_stop(*, run: Run, user: User | None = None) -> Run:
-    """Stop a run: at once when nothing executes it, else at its slice's next tick."""
+    """Stop a run: at once when no live slice executes it, else within half a second.
+
+    The executing slice's guard sees `stopping`, cancels the tick in flight (model calls
+    included) and halts the run; a run whose slice was lost is stopped here at once.
+    """
     with transaction.atomic():
         run = _locked(run)
         target = _target(run, RunAction.STOP)
         _record_control(run, RunAction.STOP, user)
         if target in FINAL_RUN_STATUSES:
             _end_locked(run, target, reason=STOPPED_BY_OPERATOR)
-        elif target != run.status:
-            run.status = target
-            run.save(update_fields=["status", "updated_at"])
-            _announce(run)
+        else:
+            if target != run.status:
+                run.status = target
+                run.save(update_fields=["status", "updated_at"])
+            if slice_held(run):
+                _announce(run)
+            else:  # nothing executes it: the queued slice, if any, will find it ended
+                _end_locked(run, _target(run, RunAction.HALT), reason=STOPPED_BY_OPERATOR)
     if run.status in FINAL_RUN_STATUSES:
         runs_admit()
     return run
@@ -237,6 +274,17 @@ def run_halt(run_id: int) -> None:
 def run_fail(run_id: int, *, error: str) -> None:
     """The engine raised while advancing the run: the run failed with `error`."""
     _end(run_id, RunAction.FAIL, reason="error", error=error)
+
+
+def run_halt_stranded(run_id: int) -> bool:
+    """The watchdog ends a `stopping` run whose slice was lost; False if one holds it again."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.STOPPING or slice_held(run):
+            return False
+        _end_locked(run, _target(run, RunAction.HALT), reason=STOPPED_BY_OPERATOR)
+    runs_admit()
+    return True
 
 
 def _end(run_id: int, action: RunAction, *, reason: str, error: str = "", detail: str = "") -> None:
@@ -281,10 +329,17 @@ def _end_locked(
     )
     transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
     if status == RunStatus.COMPLETED:
-        transaction.on_commit(lambda: enqueue_evaluation(run_id))
+        transaction.on_commit(lambda: _send_evaluation(run_id))
     transaction.on_commit(
         lambda: run_finished.send(sender=Run, run_id=run_id, batch_id=batch_id, status=status)
     )
+
+
+def _send_evaluation(run_id: int) -> None:
+    try:
+        enqueue_evaluation(run_id)
+    except BROKER_ERRORS as exc:
+        logger.warning("could not enqueue the evaluation of run %s: %s", run_id, exc)
 
 
 # ---- admission and recovery ----------------------------------------------------------
@@ -324,9 +379,27 @@ def runs_admit() -> list[int]:
 
 
 def _announce_admitted(run_id: int) -> None:
-    step = Run.objects.filter(pk=run_id).values_list("current_step", flat=True).first() or 0
-    broadcast_to_run(run_id, status_changed_payload(run_id=run_id, status=_ADMITTED, step=step))
-    enqueue_slice(run_id)
+    """Send the admitted run's first slice; if the broker is down, queue the run again."""
+    token = slice_new_token(run_id)
+    if token is None:
+        return
+    if slice_send(run_id, token) or not _requeue_unsent(run_id, token):
+        step = Run.objects.filter(pk=run_id).values_list("current_step", flat=True).first() or 0
+        payload = status_changed_payload(run_id=run_id, status=_ADMITTED, step=step)
+        broadcast_to_run(run_id, payload)
+
+
+def _requeue_unsent(run_id: int, token: str) -> bool:
+    """Put a run whose first slice could not be sent back in the queue.
+
+    The watchdog admits it again once the broker answers. False when it has moved on.
+    """
+    requeued = TRANSITIONS[(RunStatus.RUNNING, RunAction.REQUEUE)]
+    return bool(
+        Run.objects.filter(
+            pk=run_id, status=RunStatus.RUNNING, slice_token=token, lease_holder=""
+        ).update(status=requeued, lease_expires_at=None)
+    )
 
 
 def runs_recover_in_process() -> list[int]:
@@ -349,7 +422,7 @@ def runs_recover_in_process() -> list[int]:
             )
         )
         for run_id in stepping:
-            transaction.on_commit(functools.partial(enqueue_slice, run_id))
+            slice_dispatch(run_id)
     for run_id in stopping:
         run_halt(run_id)
     runs_admit()

@@ -61,7 +61,8 @@ def run_controls(run: Run) -> dict[str, bool]:
     paused = run.status == RunStatus.PAUSED
     return {
         "start": paused and run.current_step == 0 and not run.pending_steps,
-        "resume": paused and run.current_step > 0 and not run.pending_steps,
+        "resume": (paused and run.current_step > 0 and not run.pending_steps)
+        or run.status == RunStatus.FAILED,  # a failed run resumes from its last tick
         "pause": run.status in (RunStatus.RUNNING, RunStatus.QUEUED),
         "step": paused and not run.pending_steps,
         "stop": not final and run.status != RunStatus.STOPPING,

@@ -3,7 +3,7 @@
 import pytest
 
 from runs_app.models import Run
-from runs_app.services import execution
+from runs_app.services import execution, leases
 from runs_app.services.lifecycle import runs_admit
 from tests.api.factories import make_version
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_background_slices(monkeypatch):
     """Slices run only when the test calls them."""
-    monkeypatch.setattr(execution, "enqueue_slice", lambda run_id: None)
+    monkeypatch.setattr(leases, "enqueue_slice", lambda run_id, token=None: None)
 
 
 def test_a_stepped_run_shows_its_committed_tick_everywhere(api):

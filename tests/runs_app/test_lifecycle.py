@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ast
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from runs_app import executor
 from runs_app.models import EXECUTING_RUN_STATUSES, FINAL_RUN_STATUSES, Batch, Run, RunStatus
-from runs_app.services import lifecycle
+from runs_app.services import leases, lifecycle
 from runs_app.services.batches import batch_create, batch_progress
 from runs_app.services.errors import ControlRefused
 from runs_app.services.lifecycle import (
@@ -38,6 +40,7 @@ ALLOWED = [
     (S.QUEUED, A.ADMIT, S.RUNNING),
     (S.PAUSED, A.START, S.QUEUED),
     (S.PAUSED, A.RESUME, S.QUEUED),
+    (S.FAILED, A.RESUME, S.QUEUED),
     (S.QUEUED, A.PAUSE, S.PAUSED),
     (S.RUNNING, A.PAUSE, S.PAUSED),
     (S.PAUSED, A.STEP, S.PAUSED),
@@ -82,9 +85,11 @@ def test_a_transition_missing_from_the_table_is_not_allowed(status, action):
     assert next_status(status, action) is None
 
 
-def test_final_statuses_are_exactly_those_the_table_never_leaves():
+def test_final_statuses_are_left_only_by_resuming_a_failed_run():
     sources = {status for status, _ in TRANSITIONS}
-    assert set(FINAL_RUN_STATUSES) == set(RunStatus) - sources
+    assert set(RunStatus) - sources == {S.STOPPED, S.COMPLETED}
+    leaving = {(status, action) for status, action in TRANSITIONS if status in FINAL_RUN_STATUSES}
+    assert leaving == {(S.FAILED, A.RESUME)}
     assert set(FINAL_RUN_STATUSES) == {S.STOPPED, S.COMPLETED, S.FAILED}
     assert not set(EXECUTING_RUN_STATUSES) & set(FINAL_RUN_STATUSES)
 
@@ -99,7 +104,9 @@ def test_finishing_and_failing_lead_only_to_final_statuses():
 def no_slices(monkeypatch):
     """Nothing leaves this process: enqueued slices and evaluations are only recorded."""
     sent: list[tuple[str, int]] = []
-    monkeypatch.setattr(lifecycle, "enqueue_slice", lambda run_id: sent.append(("slice", run_id)))
+    monkeypatch.setattr(
+        leases, "enqueue_slice", lambda run_id, token=None: sent.append(("slice", run_id))
+    )
     monkeypatch.setattr(
         lifecycle, "enqueue_evaluation", lambda run_id: sent.append(("evaluate", run_id))
     )
@@ -141,16 +148,29 @@ class TestControlsFollowTheTable:
         assert no_slices == [("slice", run.pk)]
 
     def test_stop_of_a_running_run_waits_for_its_slice_then_halt_ends_it(self, no_slices):
-        run = new_run(status=S.RUNNING)
+        run = new_run(
+            status=S.RUNNING,
+            lease_holder="slice-1",
+            lease_expires_at=timezone.now() + timedelta(seconds=60),
+        )
         assert run_stop(run=run).status == S.STOPPING
         assert run_stop(run=run).status == S.STOPPING
         run_halt(run.pk)
         run.refresh_from_db()
         assert (run.status, run.end_reason) == (S.STOPPED, "stopped by operator")
 
-    @pytest.mark.parametrize("status", [S.QUEUED, S.PAUSED])
-    def test_stop_of_a_run_nothing_executes_ends_it_at_once(self, no_slices, status):
-        run = run_stop(run=new_run(status=status))
+    @pytest.mark.parametrize(
+        "status, lease",
+        [
+            (S.QUEUED, {}),
+            (S.PAUSED, {}),
+            (S.RUNNING, {}),  # admitted, its slice not yet picked up (or lost)
+            (S.RUNNING, {"lease_holder": "dead", "lease_expires_at": timezone.now()}),
+            (S.STOPPING, {"lease_holder": "dead", "lease_expires_at": timezone.now()}),
+        ],
+    )
+    def test_stop_of_a_run_nothing_executes_ends_it_at_once(self, no_slices, status, lease):
+        run = run_stop(run=new_run(status=status, **lease))
         assert (run.status, run.end_reason, status_of(run)) == (
             S.STOPPED,
             "stopped by operator",
@@ -164,7 +184,7 @@ class TestControlsFollowTheTable:
         [
             (run_pause, S.PAUSED, "cannot pause run {pk}: it is paused"),
             (run_pause, S.STOPPING, "cannot pause run {pk}: it is stopping"),
-            (run_resume, S.RUNNING, "cannot resume run {pk}: it is running, not paused"),
+            (run_resume, S.RUNNING, "cannot resume run {pk}: it is running, not paused or failed"),
             (run_start, S.QUEUED, "cannot start run {pk}: it is queued, not paused"),
             (run_step, S.RUNNING, "cannot step run {pk}: it is running; pause it first to step"),
             (run_stop, S.STOPPED, "cannot stop run {pk}: it is stopped"),
@@ -219,6 +239,23 @@ class TestTheEndOfARun:
         run.refresh_from_db()
         assert (run.status, run.error) == (S.COMPLETED, "")
         assert run.events.filter(type="run_ended").count() == 1
+
+    def test_a_failed_run_can_be_resumed_from_its_last_tick(self, no_slices, settings):
+        run = new_run(status=S.RUNNING, current_step=3)
+        run_fail(run.pk, error="boom")
+        run = run_resume(run=run)
+        run.refresh_from_db()
+        assert (run.status, run.error, run.end_reason, run.finished_at) == (
+            S.RUNNING,
+            "",
+            "",
+            None,
+        )
+        assert ("slice", run.pk) in no_slices
+        assert list(run.events.values_list("type", "data__action")) == [
+            ("run_ended", None),
+            ("control", "resume"),
+        ]
 
     def test_halt_of_a_run_not_asked_to_stop_is_refused(self, no_slices):
         run = new_run(status=S.RUNNING)
@@ -303,10 +340,12 @@ def test_the_executor_sends_tasks_by_name_to_the_configured_queue(settings, monk
 def test_the_in_process_executor_runs_the_handler_registered_at_app_start():
     from runs_app.services.evaluation import evaluation_auto
     from runs_app.services.execution import execute_slice
+    from runs_app.services.watchdog import watchdog_run
 
     assert executor._handlers == {
         executor.SLICE_TASK: execute_slice,
         executor.EVALUATION_TASK: evaluation_auto,
+        executor.WATCHDOG_TASK: watchdog_run,
     }
 
 

@@ -1,4 +1,5 @@
 import signal
+import time
 
 import pytest
 
@@ -44,3 +45,34 @@ def test_a_run_survives_its_worker_being_killed_mid_run(settings, celery_broker)
     assert run.events.count() == reference.events.count()
     assert run.llm_calls.count() == reference.llm_calls.count()
     assert run.metrics == reference.metrics
+
+
+# With the defaults: SIMENGINE_RUN_LEASE_SECONDS=30, SIMENGINE_WATCHDOG_INTERVAL=15 (and a
+# visibility timeout of 300 s that the watchdog does not wait for). README "Recovery".
+RESUME_BOUND = 30 + 15 + 5
+
+
+def test_a_run_whose_worker_was_killed_resumes_within_the_stated_bound(celery_broker):
+    version = small_flood_version(max_ticks=TICKS, name="Bound flood")
+    first = start_celery_worker(broker_url=celery_broker.url, queue=celery_broker.queue)
+    try:
+        run = run_create(version=version, seed=4)
+        wait_for_run(run, lambda r: r.current_step >= 10)
+        first.kill_group(signal.SIGKILL)
+        first.proc.wait(10)
+        killed = time.monotonic()
+    finally:
+        first.stop()
+    run.refresh_from_db()
+    killed_at = run.current_step
+    assert run.status == "running" and killed_at < TICKS
+
+    with celery_worker(broker_url=celery_broker.url, queue=celery_broker.queue):
+        wait_for_run(run, lambda r: r.current_step > killed_at, timeout=RESUME_BOUND + 30)
+        resumed_in = time.monotonic() - killed
+        run = wait_until_final(run, timeout=120)
+
+    assert resumed_in < RESUME_BOUND, f"resumed after {resumed_in:.0f} s"
+    assert (run.status, run.current_step) == ("completed", TICKS)
+    indexes = list(Step.objects.filter(run=run).order_by("index").values_list("index", flat=True))
+    assert indexes == list(range(1, TICKS + 1))
