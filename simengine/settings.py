@@ -294,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         "BatchStatusEnum": "runs_app.models.BatchStatus",
         "AgentStatusEnum": "agents_app.models.AgentStatus",
         "CallOutcomeEnum": "runs_app.models.CallOutcome",
+        "RunOutcomeEnum": "runs_app.models.RunOutcome",
     },
 }
 
