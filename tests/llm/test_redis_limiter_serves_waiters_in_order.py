@@ -2,6 +2,7 @@ import asyncio
 import logging
 
 import pytest
+import redis.asyncio as aioredis
 
 from simengine.llm.limits import RedisSlotLimiter
 
@@ -19,15 +20,21 @@ def test_waiters_from_different_processes_get_the_slot_first_come_first_served(r
             await asyncio.sleep(0.005)
 
     async def main() -> None:
+        probe = aioredis.Redis.from_url(redis_url)
         token = await holder.acquire()
         tasks = []
-        for n in range(6):
-            tasks.append(asyncio.create_task(wait_for_slot(n)))
-            await asyncio.sleep(0.02)  # each joins the queue before the next
+        async with asyncio.timeout(30):
+            for n in range(6):
+                tasks.append(asyncio.create_task(wait_for_slot(n)))
+                # each joins the queue before the next (a fixed sleep is too short under load:
+                # a waiter's first call opens its connection)
+                while await probe.zcard(holder.keys[1]) < n + 1:
+                    await asyncio.sleep(0.005)
         await holder.release(token)
         await asyncio.gather(*tasks)
         for limiter in (holder, *waiters):
             await limiter.aclose()
+        await probe.aclose()
 
     asyncio.run(main())
 

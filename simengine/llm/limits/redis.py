@@ -151,6 +151,20 @@ def slot_usage(
     ]
 
 
+def _raise_if_cancel_was_lost(task: asyncio.Task[Any] | None, cancels_before: int) -> None:
+    """Raise CancelledError if `task` was cancelled during an await that returned anyway.
+
+    redis-py sends every command through `asyncio.wait_for`, which on Python 3.11 drops a
+    cancellation that arrives as the send completes (CPython gh-86296, fixed in 3.12): the
+    command then returns normally and the CancelledError is never raised. A loop that waits
+    for a slot would go on polling for good, and a caller's `wait_for`/`timeout` that
+    cancelled it would wait for it for good. The request still shows in `Task.cancelling()`,
+    so honour it here.
+    """
+    if task is not None and task.cancelling() > cancels_before:
+        raise asyncio.CancelledError
+
+
 @dataclass
 class _Conn:
     client: Any
@@ -212,14 +226,20 @@ class RedisSlotLimiter:
         conn = self._conns.get()
         token = uuid.uuid4().hex
         args = [token, self.slots, self.lease_ms, self.wait_ttl_ms, self.key_ttl_ms]
+        task = asyncio.current_task()
+        cancels = task.cancelling() if task is not None else 0
         try:
-            while not await conn.acquire(keys=self.keys, args=args):
+            while True:
+                taken = await conn.acquire(keys=self.keys, args=args)
+                _raise_if_cancel_was_lost(task, cancels)
+                if taken:
+                    return token
                 await conn.client.blpop([self.wake_prefix + token], timeout=self.poll)
+                _raise_if_cancel_was_lost(task, cancels)
         except BaseException:
             with suppress(*REDIS_DOWN):
                 await self._release_shared(token)
             raise
-        return token
 
     async def release(self, token: str) -> None:
         """Give the slot back and wake whoever is next."""
@@ -246,14 +266,19 @@ class RedisSlotLimiter:
         return int(await conn.client.zcount(self.keys[0], f"({now_ms}", "+inf"))
 
     async def _keep_renewed(self, token: str) -> None:
+        task = asyncio.current_task()
+        cancels = task.cancelling() if task is not None else 0
         while True:
             await asyncio.sleep(self.lease_ms / 3000)
             try:
-                if not await self.renew(token):
-                    log.warning("slot lease %s on %s expired before renewal", token, self.name)
-                    return
+                renewed = await self.renew(token)
             except REDIS_DOWN as exc:
                 log.warning("could not renew slot lease on %s: %s", self.name, exc)
+                continue
+            _raise_if_cancel_was_lost(task, cancels)  # the slot was released meanwhile
+            if not renewed:
+                log.warning("slot lease %s on %s expired before renewal", token, self.name)
+                return
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
