@@ -1,11 +1,9 @@
 """Admin pages for agent templates (editable with their scenario) and run agents (read-only)."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from agents_app.models import Agent, AgentMemory, AgentTemplate
+from simengine.web.admin import ReadOnlyAdmin
 
 
 @admin.register(AgentTemplate)
@@ -15,19 +13,6 @@ class AgentTemplateAdmin(admin.ModelAdmin):
     list_display = ("template_id", "scenario_version", "kind", "role", "count", "model")
     list_filter = ("kind", "model")
     search_fields = ("template_id", "role", "persona")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the engine writes while a run goes: staff view, filter and search them only."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Agent)

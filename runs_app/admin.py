@@ -8,10 +8,7 @@ delete them (a run's history changes only through the engine). Scenarios stay ed
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from runs_app.models import (
     Batch,
@@ -24,23 +21,11 @@ from runs_app.models import (
     SchedulerLock,
     Step,
 )
-
-
-class RecordedHistoryAdmin(admin.ModelAdmin):
-    """View, filter and search only: no add, change or delete of recorded history."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from simengine.web.admin import ReadOnlyAdmin
 
 
 @admin.register(Run)
-class RunAdmin(RecordedHistoryAdmin):
+class RunAdmin(ReadOnlyAdmin):
     """Runs: status, outcome and why they ended."""
 
     list_display = (
@@ -60,7 +45,7 @@ class RunAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(Batch)
-class BatchAdmin(RecordedHistoryAdmin):
+class BatchAdmin(ReadOnlyAdmin):
     """Batches of seeded runs."""
 
     list_display = ("id", "name", "scenario_version", "status", "total_runs", "concurrency")
@@ -69,7 +54,7 @@ class BatchAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(RecordedHistoryAdmin):
+class StepAdmin(ReadOnlyAdmin):
     """Committed steps (state snapshots)."""
 
     list_display = ("run", "index", "created_at")
@@ -79,7 +64,7 @@ class StepAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(RecordedHistoryAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """Messages sent in runs."""
 
     list_display = ("run", "step", "sender", "channel", "recipient", "text")
@@ -89,7 +74,7 @@ class MessageAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(RecordedHistoryAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Events of runs (actions, decisions, controls)."""
 
     list_display = ("run", "step", "agent", "type", "created_at")
@@ -99,7 +84,7 @@ class EventAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(RecordedHistoryAdmin):
+class LLMCallAdmin(ReadOnlyAdmin):
     """Recorded model calls."""
 
     list_display = (
@@ -121,7 +106,7 @@ class LLMCallAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(RecordedHistoryAdmin):
+class EvaluationAdmin(ReadOnlyAdmin):
     """Evaluators' scores and narratives."""
 
     list_display = ("run", "evaluator_model", "is_rule_based", "created_at")
@@ -131,7 +116,7 @@ class EvaluationAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(PendingControl)
-class PendingControlAdmin(RecordedHistoryAdmin):
+class PendingControlAdmin(ReadOnlyAdmin):
     """Operator controls, queued and applied."""
 
     list_display = ("run", "kind", "applied_step", "created_by", "created_at")
@@ -141,7 +126,7 @@ class PendingControlAdmin(RecordedHistoryAdmin):
 
 
 @admin.register(SchedulerLock)
-class SchedulerLockAdmin(RecordedHistoryAdmin):
+class SchedulerLockAdmin(ReadOnlyAdmin):
     """The scheduler's lock row."""
 
     list_display = ("name",)

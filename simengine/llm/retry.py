@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -60,3 +62,24 @@ async def with_retries(fn: Callable[[], Awaitable[T]], policy: RetryPolicy, mete
             meter.retries = attempt.retry_state.attempt_number - 1
             result = await fn()
     return result
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The server's `retry-after-ms` / `retry-after` hint (seconds or an HTTP date), if any.
+
+    Read from the `response` an SDK's status error carries (Anthropic's and OpenAI's do).
+    """
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = response.headers.get(name)
+        if value is None:
+            continue
+        try:
+            return float(value) * scale
+        except ValueError:
+            parsed = email.utils.parsedate_tz(value)
+            if parsed is not None:
+                return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
+    return None

@@ -7,9 +7,7 @@ takes most of a second to import, so it is loaded on the first call, not with th
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from ..errors import (
 )
 from ..limits import RateLimiter, rate_limiter
 from ..messages import ANTHROPIC_DEFAULT_BASE_URL, MISSING_ANTHROPIC_KEY
+from ..retry import retry_after_seconds
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
 from .base import Memo, ProviderStatus, Readiness, ServedProvider
@@ -48,25 +47,6 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, api.APITimeoutError):
         return False
     return isinstance(exc, api.APIConnectionError)
-
-
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's `retry-after-ms` / `retry-after` hint, in seconds, if it sent one."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    headers = response.headers
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return float(value) * scale
-        except ValueError:
-            parsed = email.utils.parsedate_tz(value)
-            if parsed is not None:
-                return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
-    return None
 
 
 def answer_text(content: Any) -> str:

@@ -14,11 +14,9 @@ server and model for the life of the process, and recorded on every call (`outpu
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -35,6 +33,7 @@ from ..errors import (
 )
 from ..limits import SlotLimiter
 from ..replay import ReplaySource
+from ..retry import retry_after_seconds
 from ..settings import LLMSettings
 from ..types import LLMCall, ProviderAnswer
 from .base import Memo, Provider, Readiness, ServedProvider
@@ -130,24 +129,6 @@ class Sent:
     completion: Any  # openai.types.chat.ChatCompletion
     mode: str
     prompt_chars: int = 0  # to estimate usage when a server reports none
-
-
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's `retry-after-ms` / `retry-after` hint (seconds or an HTTP date), if any."""
-    response = getattr(exc, "response", None)
-    if response is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = response.headers.get(name)
-        if value is None:
-            continue
-        try:
-            return float(value) * scale
-        except ValueError:
-            parsed = email.utils.parsedate_tz(value)
-            if parsed is not None:
-                return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
-    return None
 
 
 def is_retryable(exc: BaseException) -> bool:
