@@ -104,7 +104,7 @@
   // -- following the newest entry, or counting what arrived while the user reads older ones --
   function nearBottom(el) { return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }
   function jumpButton(scroller) { return document.querySelector('.jump-latest[data-scroller="' + scroller.id + '"]'); }
-  function follow(scroller, stick, before, after) {
+  function follow(scroller, stick, added) {
     if (!scroller) return;
     const button = jumpButton(scroller);
     if (stick) {
@@ -113,7 +113,6 @@
       button.dataset.count = "0";
       return;
     }
-    const added = Math.max(0, after - before);
     if (!added) return;
     const count = (parseInt(button.dataset.count, 10) || 0) + added;
     button.dataset.count = String(count);
@@ -134,9 +133,21 @@
     if (nearBottom(el)) { const button = jumpButton(el); button.hidden = true; button.dataset.count = "0"; }
   }, true);
 
-  function count(id, selector) {
+  /** The newest entry now shown in a panel (null when it shows none). */
+  function newest(id, selector) {
     const el = document.getElementById(id);
-    return el ? el.querySelectorAll(selector).length : 0;
+    const entries = el ? el.querySelectorAll(selector) : [];
+    return entries.length ? entries[entries.length - 1] : null;
+  }
+
+  /** How many entries arrived after `last`: counted by position, not by totals, because
+      a panel at its MAX_ROWS cap drops as many old entries as new ones arrive. */
+  function arrivedAfter(id, selector, last) {
+    const el = document.getElementById(id);
+    if (!el) return 0;
+    const entries = Array.from(el.querySelectorAll(selector));
+    if (!last || !last.isConnected) return entries.length;
+    return entries.length - 1 - entries.indexOf(last);
   }
 
   /** Apply one HTML frame of out-of-band fragments, keeping each panel's reading position. */
@@ -144,14 +155,14 @@
     const scroller = document.getElementById("timeline-scroll");
     const stickTimeline = nearBottom(scroller);
     const stickChat = nearBottom(document.getElementById("chat-log"));
-    const rowsBefore = count("timeline-body", "tr.timeline-row");
-    const msgsBefore = count("chat-log", ".chat-msg");
+    const lastRow = newest("timeline-body", "tr.timeline-row");
+    const lastMsg = newest("chat-log", ".chat-msg");
     htmx.swap(socketElt, html, { swapStyle: "none" });
     consumeFrame();
     filterTimeline();
     filterChat();
-    follow(scroller, stickTimeline, rowsBefore, count("timeline-body", "tr.timeline-row"));
-    follow(document.getElementById("chat-log"), stickChat, msgsBefore, count("chat-log", ".chat-msg"));
+    follow(scroller, stickTimeline, arrivedAfter("timeline-body", "tr.timeline-row", lastRow));
+    follow(document.getElementById("chat-log"), stickChat, arrivedAfter("chat-log", ".chat-msg", lastMsg));
     if (window.SimEvaluation) window.SimEvaluation.refresh();
   }
 
