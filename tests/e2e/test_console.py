@@ -1,5 +1,6 @@
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,6 +13,23 @@ from tests.e2e.conftest import ARTIFACTS, ROOT, login, shot
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 TICK = "() => parseInt(document.getElementById('run-tick').textContent, 10)"
+
+
+def settled_tick(page) -> int:
+    """The tick a paused run rests at, once the page shows it.
+
+    A tick in flight when the pause was asked for still commits (and reaches the page); on
+    a loaded machine that can take seconds, so wait until the server has no slice running
+    and the page shows its last committed tick.
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        run = Run.objects.get()
+        settled = run.status == "paused" and not run.pending_steps and not run.lease_holder
+        if settled and page.evaluate(TICK) == run.current_step:
+            return run.current_step
+        assert time.monotonic() < deadline, f"run did not settle: {run.status} {run.current_step}"
+        page.wait_for_timeout(200)
 
 
 def test_login_leads_to_home_listing_the_sample_scenarios(browser_page, server, user, flood):
@@ -72,8 +90,7 @@ def test_a_live_run_with_pause_step_resume_and_a_message(browser_page, server, u
     target = ROOT / "docs" if os.environ.get("SIMENGINE_UPDATE_SCREENSHOT") else ARTIFACTS
     target.mkdir(exist_ok=True)
     page.screenshot(path=str(target / "run-console.png"), full_page=False)
-    page.wait_for_timeout(400)  # a tick in flight when pausing may still land
-    paused_at = page.evaluate(TICK)
+    paused_at = settled_tick(page)
     page.click("#control-step")
     page.wait_for_function(f"({TICK})() === {paused_at + 1}")
 
