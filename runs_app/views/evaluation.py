@@ -23,7 +23,7 @@ def run_evaluation_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     """The evaluation panel alone (polled while an automatic evaluation is on its way)."""
     run = get_object_or_404(Run, pk=pk)
     context = {"run": run, **evaluation_context(run)}
-    return render(request, "runs_app/run_console.html#evaluation", context)
+    return render(request, "runs_app/_evaluation_answer.html", context)
 
 
 @require_POST
@@ -47,9 +47,11 @@ def run_evaluate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
         return redirect("runs:console", pk=pk)
     context = {
         "run": run,
         **evaluation_context(run, error=error, notice=notice, chosen=model, attempts=attempts),
     }
-    return render(request, "runs_app/run_console.html#evaluation", context)
+    return render(request, "runs_app/_evaluation_answer.html", context)

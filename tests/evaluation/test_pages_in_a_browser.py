@@ -59,12 +59,13 @@ def test_the_run_page_shows_scores_narrative_and_chart(browser_page, server, use
 
     page.select_option("#evaluate-form select", "offline/heuristic")
     page.click("#evaluate-button")
-    # the answer's notice may already be redrawn away by the live `run.evaluated` frame:
-    # what must stay is the third evaluation in the panel, with its chart drawn
     page.wait_for_function(
         "() => document.querySelectorAll('#evaluation-panel .evaluation').length === 3"
     )
     page.wait_for_function(DRAWN, arg="evaluation-chart")
+    # the live `run.evaluated` frame redraws the panel; the notice lives beside it and stays
+    page.wait_for_timeout(1500)
+    assert page.locator("#evaluation-notice").inner_text() == "Evaluated by offline/heuristic."
 
 
 def test_the_batch_page_draws_its_analysis(browser_page, server, user):
