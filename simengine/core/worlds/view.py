@@ -118,6 +118,11 @@ class WorldView:
         return {"template": self.template, "title": self.title, "data": dict(self.data)}
 
 
+def bubble_width(text: str) -> int:
+    """About how wide (in drawing units) a speech bubble holding `text` is drawn."""
+    return int(len(text) * 5.6 + 14)
+
+
 def state_tree(data: Any, label: str = "world", path: str = "") -> ViewNode:
     """The generic view: a JSON-able state (`to_json()` output) as a tree of nodes."""
     if isinstance(data, Mapping):

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from simengine.core.worlds.dialogue.state import DialogueState
-from simengine.core.worlds.view import ViewContext, WorldView
+from simengine.core.worlds.view import ViewContext, WorldView, bubble_width
 
 WIDTH = 640
 HEIGHT = 400
@@ -79,7 +79,13 @@ def dialogue_view(state: DialogueState, context: ViewContext) -> WorldView:
             "needed": state.needed(),
             "decided": state.decided(),
             "bubbles": [
-                {"speaker": s["name"], "text": s["said"], "x": s["x"], "y": s["y"]}
+                {
+                    "speaker": s["name"],
+                    "text": s["said"],
+                    "x": s["x"],
+                    "y": s["y"],
+                    "width": bubble_width(s["said"]),
+                }
                 for s in seats
                 if s["said"]
             ],
