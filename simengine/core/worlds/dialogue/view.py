@@ -49,6 +49,10 @@ def dialogue_view(state: DialogueState, context: ViewContext) -> WorldView:
                 "status": participant.status,
                 "role": participant.role,
                 "emotion": feelings,
+                "bars": [
+                    {"feeling": k, "value": v, "x": -14 + 8 * j}
+                    for j, (k, v) in enumerate(sorted(feelings.items()))
+                ],
                 "mood": max(feelings, key=lambda k: feelings[k]) if feelings else "",
                 "said": said.get(name, ""),
             }
