@@ -22,6 +22,7 @@ WIDTH = 640
 HEIGHT = 400
 MARGIN = 56  # room around the outermost places for labels and tokens
 ITERATIONS = 300
+AUTO_STRETCH = 1.8  # a laid-out map is a schematic: an axis may stretch to use the box
 
 Point = tuple[float, float]
 
@@ -76,7 +77,7 @@ def _layout(
     points = _stress_layout(places, routes)
     if len(heights) == len(places) and len(places) > 1 and max(heights) > min(heights):
         points = _highest_on_top(points, heights)
-    return MapLayout(positions=_fit(places, points), source="auto")
+    return MapLayout(positions=_fit(places, points, stretch=AUTO_STRETCH), source="auto")
 
 
 def _stress_layout(
@@ -127,20 +128,23 @@ def _highest_on_top(points: np.ndarray, heights: Sequence[float]) -> np.ndarray:
     return points @ rotation.T
 
 
-def _fit(places: tuple[str, ...], points: np.ndarray) -> dict[str, Point]:
+def _fit(places: tuple[str, ...], points: np.ndarray, stretch: float = 1.0) -> dict[str, Point]:
+    """Scale `points` into the drawing box, centred; each axis may stretch up to `stretch`."""
     if not places:
         return {}
     low, high = points.min(axis=0), points.max(axis=0)
     span = high - low
     room = np.array([WIDTH - 2 * MARGIN, HEIGHT - 2 * MARGIN], dtype=float)
-    scale = (
-        float(min(room[k] / span[k] for k in (0, 1) if span[k] > 1e-9))
-        if span.max() > 1e-9
-        else 1.0
+    fits = [float(room[k] / span[k]) for k in (0, 1) if span[k] > 1e-9]
+    scale = min(fits) if fits else 1.0
+    scales = np.array(
+        [
+            min(float(room[k] / span[k]), scale * stretch) if span[k] > 1e-9 else scale
+            for k in (0, 1)
+        ]
     )
     centre = np.array([WIDTH / 2, HEIGHT / 2])
-    middle = (low + high) / 2
-    placed = (points - middle) * scale + centre
+    placed = (points - (low + high) / 2) * scales + centre
     return {
         place: (round(float(x), 1), round(float(y), 1))
         for place, (x, y) in zip(places, placed, strict=True)

@@ -17,8 +17,10 @@ from simengine.core.worlds.layout import MapLayout, Point, map_layout
 from simengine.core.worlds.view import ViewContext, WorldView
 
 PLACE_RADIUS = 22.0
-TOKEN_RING = 34.0  # how far from a place's centre its agents' tokens stand
+TOKEN_GAP = 22.0  # tokens stand in rows of TOKEN_ROW to the right of their place
+TOKEN_ROW = 3
 MARKED = ("levee_breach", "supply_drop", "location_flooded", "casualties", "stranded")
+LISTED = (*MARKED, "location_drained", "food_shortage", "rain_change")  # worth a line
 
 
 def flood_layout(state: FloodState, context: ViewContext) -> MapLayout:
@@ -59,6 +61,8 @@ def flood_view(state: FloodState, context: ViewContext) -> WorldView:
     lowest = min(state.locations.values(), key=lambda loc: loc.elevation, default=None)
     happenings = []
     for happening in context.happenings:
+        if happening.kind not in LISTED:
+            continue  # arrivals and the like: the tokens already show them
         place = happening.details.get("location")
         if happening.kind == "levee_breach" and lowest is not None:
             place = lowest.id  # the levee guards the low town
@@ -66,6 +70,7 @@ def flood_view(state: FloodState, context: ViewContext) -> WorldView:
         happenings.append(
             {
                 "kind": happening.kind,
+                "label": happening.kind.replace("_", " "),
                 "text": happening.text,
                 "location": place,
                 "x": x,
@@ -139,13 +144,12 @@ def _place(state: FloodState, loc: Location, point: Point) -> dict[str, Any]:
 
 
 def _tokens(state: FloodState, context: ViewContext, at: dict[str, Point]) -> list[dict[str, Any]]:
-    """One token per agent body: on a ring around its place, or along its route when moving."""
+    """One token per agent body: in rows beside its place, or along its route when moving."""
     seats: dict[str, int] = {}
     crowd: dict[str, int] = {}
     for body in state.agents.values():
-        key = body.location or (
-            f"{body.transit.origin}>{body.transit.destination}" if body.transit else ""
-        )
+        transit = body.transit
+        key = body.location or (_route_key(transit.origin, transit.destination) if transit else "")
         crowd[key] = crowd.get(key, 0) + 1
     tokens = []
     for body in state.agents.values():
@@ -157,10 +161,10 @@ def _tokens(state: FloodState, context: ViewContext, at: dict[str, Point]) -> li
             and body.transit.destination in at
         ):
             transit = body.transit
-            key = f"{transit.origin}>{transit.destination}"
+            key = _route_key(transit.origin, transit.destination)
             (x1, y1), (x2, y2) = at[transit.origin], at[transit.destination]
             done = (transit.total - transit.ticks_left) / max(transit.total, 1)
-            done = min(max(done, 0.15), 0.85)
+            done = min(max(done, 0.3), 0.7)  # clear of both places
             seat = seats.get(key, 0)
             seats[key] = seat + 1
             # side by side across the route, so travellers on one route do not overlap
@@ -177,9 +181,10 @@ def _tokens(state: FloodState, context: ViewContext, at: dict[str, Point]) -> li
             key = body.location
             seat = seats.get(key, 0)
             seats[key] = seat + 1
-            angle = -math.pi / 2 + 2 * math.pi * seat / max(crowd[key], 1)
+            rows = math.ceil(crowd[key] / TOKEN_ROW)
             cx, cy = at[key]
-            x, y = cx + TOKEN_RING * math.cos(angle), cy + TOKEN_RING * math.sin(angle)
+            x = cx + PLACE_RADIUS + 14 + (seat % TOKEN_ROW) * TOKEN_GAP
+            y = cy + (seat // TOKEN_ROW - (rows - 1) / 2) * TOKEN_GAP
         else:
             continue
         emotion = dict(participant.emotion)
@@ -201,3 +206,8 @@ def _tokens(state: FloodState, context: ViewContext, at: dict[str, Point]) -> li
             }
         )
     return tokens
+
+
+def _route_key(a: str, b: str) -> str:
+    """One key for both directions of a route (travellers either way share its lanes)."""
+    return "|".join(sorted((a, b)))
