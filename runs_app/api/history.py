@@ -130,7 +130,8 @@ class StepViewSerializer(serializers.Serializer):
         choices=["tree", "map", "table"], help_text="The renderer: tree, map or table."
     )
     title = serializers.CharField()
-    data = serializers.DictField(help_text="The renderer's model (see the README).")
+    # DRF moves declared fields off the class, so `data` does not hide `Serializer.data`.
+    data = serializers.DictField(help_text="The renderer's model (see the README).")  # type: ignore[assignment]
 
 
 class StepAtSerializer(serializers.Serializer):

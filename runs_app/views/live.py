@@ -5,6 +5,8 @@ The fragments are rendered by `runs_app.services.live`, as for the WebSocket.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 
@@ -40,7 +42,7 @@ def _filters(request: AuthenticatedHttpRequest) -> dict[str, str]:
 
 def _regions_context(
     request: AuthenticatedHttpRequest, run: Run, until: int | None
-) -> dict[str, str | int | None]:
+) -> dict[str, Any]:
     """The timeline and chat of the console's current filters, up to tick `until`."""
     f = _filters(request)
     return {
@@ -54,7 +56,7 @@ def _regions_context(
         "chat_text": f["text"],
         "chat_sender": f["sender"],
         "chat_accept": chat_accept(run, f["chat"]),
-    }  # type: ignore[return-value]
+    }
 
 
 def run_at(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:

@@ -38,7 +38,8 @@ def locations_at(run: Run, index: int) -> dict[str, str]:
     assert snapshot is not None
     kind = get_world_kind("flood")
     state = kind.load_state(snapshot["world"])
-    return {name: kind.agent_details(state, name)["location"] or "" for name in state.agents}
+    names = snapshot["world"]["agents"]
+    return {name: kind.agent_details(state, name)["location"] or "" for name in names}
 
 
 def scrub_to(page, tick: int) -> None:
@@ -106,7 +107,9 @@ def test_the_scrubber_shows_tick_3_of_a_finished_run(browser_page, server, user,
     run = run_in_thread(flood, ticks=8)
     metrics = Step.objects.get(run=run, index=3).metrics
     where = locations_at(run, 3)
-    fear = {name: data["emotion"]["fear"] for name, data in snapshot_at(run, 3)["agents"].items()}
+    stored = snapshot_at(run, 3)
+    assert stored is not None
+    fear = {name: data["emotion"]["fear"] for name, data in stored["agents"].items()}
     page = browser_page
     login(page, server)
     page.goto(f"{server}/runs/{run.pk}/")
@@ -150,7 +153,9 @@ def test_back_to_live_follows_a_live_run_again(browser_page, server, user):
 
     page.click("#scrub-back")
     page.wait_for_function(f"() => /^viewing tick \\d+ of \\d+$/.test(({SCRUB_TEXT})())")
-    held = int(re.match(r"viewing tick (\d+)", page.evaluate(SCRUB_TEXT)).group(1))
+    shown_text = re.match(r"viewing tick (\d+)", page.evaluate(SCRUB_TEXT))
+    assert shown_text is not None
+    held = int(shown_text.group(1))
     page.wait_for_selector(f"#scrub-frame[data-step='{held}']", state="attached")
     shown = page.locator("#run-counters").inner_html()
     # live ticks keep counting N, but the view stays at the held tick

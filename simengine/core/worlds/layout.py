@@ -59,7 +59,7 @@ def map_layout(
     return _layout(
         tuple(places),
         tuple((str(a), str(b), float(t)) for a, b, t in routes),
-        key_given,  # type: ignore[arg-type]
+        key_given,
         tuple(float(h) for h in heights),
     )
 

@@ -31,7 +31,7 @@ def dialogue_view(state: DialogueState, context: ViewContext) -> WorldView:
     """
     said = {u.speaker: u.short() for u in context.utterances}
     voters = list(state.voters)
-    seats = []
+    seats: list[dict[str, Any]] = []
     for i, name in enumerate(voters):
         angle = -math.pi / 2 + 2 * math.pi * i / max(len(voters), 1)
         participant = context.participant(name)
