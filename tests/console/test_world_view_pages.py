@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from django.urls import reverse
 
 from runs_app.models import Step
-from tests.console.conftest import finished_run
+from scenarios_app.services import scenario_import
+from simengine.core.worlds import register_world, starter_scenario, unregister_world
+from tests.console.conftest import SAMPLE, finished_run
+from tests.core.test_adding_a_world_kind import CounterWorld
+
+SAMPLES = SAMPLE.parent
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +75,29 @@ def test_the_timeline_and_chat_stop_at_the_scrubbed_tick(admin_client, ten_ticks
         reverse("runs:chat", args=[ten_ticks.pk]), {"until": 1}
     ).content.decode()
     assert "· tick 2<" not in chat and "· tick 5<" not in chat
+
+
+def test_a_dialogue_run_is_drawn_as_a_table_with_votes_and_proposals(admin_client):
+    text = (SAMPLES / "dialogue_dilemma.yaml").read_text(encoding="utf-8")
+    run = finished_run(scenario_import(text=text).version, ticks=4)
+    page = admin_client.get(reverse("runs:console", args=[run.pk])).content.decode()
+    assert 'data-template="table"' in page
+    for name in ("Engineer", "Farmer", "Mayor", "Doctor"):
+        assert f'id="seat-{name.lower()}"' in page
+    assert 'id="table-tally"' in page
+    at = admin_client.get(reverse("runs:at", args=[run.pk, 2])).content.decode()
+    assert 'data-template="table"' in at and 'data-tick="2"' in at
+
+
+def test_a_kind_without_a_view_is_shown_as_its_state_tree(admin_client):
+    kind = register_world(CounterWorld())
+    try:
+        version = scenario_import(text=yaml.safe_dump(starter_scenario("counter"))).version
+        run = finished_run(version, ticks=2)
+        page = admin_client.get(reverse("runs:console", args=[run.pk])).content.decode()
+        assert 'data-template="tree"' in page and 'id="world-tree"' in page
+        assert 'data-path="total"' in page
+        at = admin_client.get(reverse("runs:at", args=[run.pk, 1])).content.decode()
+        assert 'data-template="tree"' in at
+    finally:
+        unregister_world(kind.name)
