@@ -155,7 +155,7 @@ def test_the_flood_map_shows_every_place_route_and_body() -> None:
     assert len({(t["x"], t["y"]) for t in tokens.values()}) == 9  # no two tokens overlap
     [bubble] = data["bubbles"]
     assert bubble["speaker"] == "Mayor" and bubble["text"].endswith("…")
-    assert len(bubble["text"]) == 60
+    assert len(bubble["text"]) == 60 and bubble["width"] > 300
     kinds = [(h["kind"], h["location"], h["marked"]) for h in data["happenings"]]
     assert kinds == [("levee_breach", "docks", True), ("supply_drop", "hilltop", True)]
 

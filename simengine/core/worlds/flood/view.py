@@ -14,7 +14,7 @@ from typing import Any
 
 from simengine.core.worlds.flood.state import FloodState, Location
 from simengine.core.worlds.layout import MapLayout, Point, map_layout
-from simengine.core.worlds.view import ViewContext, WorldView
+from simengine.core.worlds.view import ViewContext, WorldView, bubble_width
 
 PLACE_RADIUS = 22.0
 TOKEN_GAP = 22.0  # tokens stand in rows of TOKEN_ROW to the right of their place
@@ -55,8 +55,15 @@ def flood_view(state: FloodState, context: ViewContext) -> WorldView:
     for utterance in context.utterances:
         if utterance.speaker in token_at:
             x, y = token_at[utterance.speaker]
+            text = utterance.short()
             bubbles.append(
-                {"speaker": utterance.speaker, "text": utterance.short(), "x": x, "y": y}
+                {
+                    "speaker": utterance.speaker,
+                    "text": text,
+                    "x": x,
+                    "y": y,
+                    "width": bubble_width(text),
+                }
             )
     lowest = min(state.locations.values(), key=lambda loc: loc.elevation, default=None)
     happenings = []
