@@ -156,6 +156,7 @@ def test_the_flood_map_shows_every_place_route_and_body() -> None:
     [bubble] = data["bubbles"]
     assert bubble["speaker"] == "Mayor" and bubble["text"].endswith("…")
     assert len(bubble["text"]) == 60 and bubble["width"] > 300
+    assert bubble["left"] >= 4 and bubble["left"] + bubble["width"] <= WIDTH - 4
     kinds = [(h["kind"], h["location"], h["marked"]) for h in data["happenings"]]
     assert kinds == [("levee_breach", "docks", True), ("supply_drop", "hilltop", True)]
 
@@ -205,7 +206,8 @@ def test_the_dialogue_table_seats_everyone_with_votes_and_proposals() -> None:
     assert (proposal["support"], proposal["opposed"]) == (2, 1)
     tally = {t["option"]: t for t in view.data["tally"]}
     assert tally[option]["votes"] == 1 and tally[option]["leading"] is True
-    assert view.data["bubbles"][0]["text"] == "No!"
+    [said] = view.data["bubbles"]
+    assert said["text"] == "No!" and said["left"] == seats["Farmer"]["x"] - 10
 
 
 def test_a_kind_without_a_view_gets_the_state_tree() -> None:

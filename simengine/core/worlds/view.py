@@ -123,6 +123,11 @@ def bubble_width(text: str) -> int:
     return int(len(text) * 5.6 + 14)
 
 
+def bubble_left(x: float, width: int, box_width: int) -> float:
+    """Where a bubble over a speaker at `x` starts, kept inside a drawing `box_width` wide."""
+    return round(max(4.0, min(x - 10, box_width - width - 4.0)), 1)
+
+
 def state_tree(data: Any, label: str = "world", path: str = "") -> ViewNode:
     """The generic view: a JSON-able state (`to_json()` output) as a tree of nodes."""
     if isinstance(data, Mapping):

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from simengine.core.worlds.dialogue.state import DialogueState
-from simengine.core.worlds.view import ViewContext, WorldView, bubble_width
+from simengine.core.worlds.view import ViewContext, WorldView, bubble_left, bubble_width
 
 WIDTH = 640
 HEIGHT = 400
@@ -89,6 +89,7 @@ def dialogue_view(state: DialogueState, context: ViewContext) -> WorldView:
                     "x": s["x"],
                     "y": s["y"],
                     "width": bubble_width(s["said"]),
+                    "left": bubble_left(s["x"], bubble_width(s["said"]), WIDTH),
                 }
                 for s in seats
                 if s["said"]

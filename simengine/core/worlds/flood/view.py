@@ -14,7 +14,7 @@ from typing import Any
 
 from simengine.core.worlds.flood.state import FloodState, Location
 from simengine.core.worlds.layout import MapLayout, Point, map_layout
-from simengine.core.worlds.view import ViewContext, WorldView, bubble_width
+from simengine.core.worlds.view import ViewContext, WorldView, bubble_left, bubble_width
 
 PLACE_RADIUS = 22.0
 TOKEN_GAP = 22.0  # tokens stand in rows of TOKEN_ROW to the right of their place
@@ -63,6 +63,7 @@ def flood_view(state: FloodState, context: ViewContext) -> WorldView:
                     "x": x,
                     "y": y,
                     "width": bubble_width(text),
+                    "left": bubble_left(x, bubble_width(text), layout.width),
                 }
             )
     lowest = min(state.locations.values(), key=lambda loc: loc.elevation, default=None)
