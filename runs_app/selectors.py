@@ -272,6 +272,37 @@ def runs_metric_series(*, run_ids: list[int]) -> dict[int, list[dict]]:
     return series
 
 
+# -- one tick of a run (the console's scrubber, the step API) ---------------------------------
+
+
+def snapshot_at(run: Run, index: int) -> dict[str, Any] | None:
+    """The whole run state stored for tick `index` (as the engine's `to_snapshot()`), or None."""
+    row = Step.objects.filter(run=run, index=index).values_list("snapshot", flat=True).first()
+    return dict(row) if isinstance(row, dict) else None
+
+
+def step_metrics_at(*, run: Run, index: int) -> dict[str, Any] | None:
+    """The metrics committed with tick `index`, or None when the run has no such tick."""
+    row = Step.objects.filter(run=run, index=index).values_list("metrics", flat=True).first()
+    return dict(row) if isinstance(row, dict) else None
+
+
+def step_last_index(*, run: Run) -> int:
+    """The newest stored tick of a run (0 before its first tick)."""
+    last = Step.objects.filter(run=run).order_by("-index").values_list("index", flat=True)
+    return last.first() or 0
+
+
+def step_messages_at(*, run: Run, index: int) -> list[Message]:
+    """The messages sent during tick `index`, in order."""
+    return list(Message.objects.filter(run=run, step=index).order_by("id"))
+
+
+def step_world_events_at(*, run: Run, index: int) -> list[Event]:
+    """The world's notices (`EnvironmentEvent`) of tick `index`, in order."""
+    return list(Event.objects.filter(run=run, step=index, type="EnvironmentEvent").order_by("id"))
+
+
 def run_events_after(
     *, run_id: int, step: int, exclude: set[int], limit: int = 1000
 ) -> list[Event]:
@@ -289,10 +320,17 @@ def run_messages_after(
 
 
 def timeline_list(
-    *, run: Run, agent: str | None = None, type: str | None = None, limit: int = 300
+    *,
+    run: Run,
+    agent: str | None = None,
+    type: str | None = None,
+    limit: int = 300,
+    until: int | None = None,
 ) -> list[Event]:
-    """The newest `limit` events of a run matching the filters, oldest first."""
+    """The newest `limit` events matching the filters, up to tick `until`, oldest first."""
     events = Event.objects.filter(run=run)
+    if until is not None:
+        events = events.filter(step__lte=until)
     if agent:
         events = events.filter(agent=agent)
     if type:
@@ -317,11 +355,18 @@ def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
 
 
 def chat_messages(
-    *, run: Run, target: str, text: str = "", sender: str = "", limit: int = 300
+    *,
+    run: Run,
+    target: str,
+    text: str = "",
+    sender: str = "",
+    limit: int = 300,
+    until: int | None = None,
 ) -> list[Message]:
     """The newest messages an agent saw (`agent:<name>`), of a room (`room:<id>`), or all.
 
-    Narrowed to those containing `text` (any case) and sent by `sender`, when given.
+    Narrowed to those containing `text` (any case), sent by `sender` and sent at or before
+    tick `until`, when given.
     """
     kind, _, name = target.partition(":")
     if kind == "agent" and name:
@@ -334,6 +379,8 @@ def chat_messages(
         messages = messages.filter(text__icontains=text)
     if sender:
         messages = messages.filter(sender=sender)
+    if until is not None:
+        messages = messages.filter(step__lte=until)
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
 

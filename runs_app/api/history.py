@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +18,7 @@ from runs_app.api.serializers import (
     StepSerializer,
 )
 from runs_app.selectors import event_list, llm_call_list, message_list, step_list
+from runs_app.services.world_view import TickNotStored, run_at_tick
 from simengine.api.base import ApiListView, ApiView
 from simengine.api.pagination import MAX_INT, KeysetPagination, StepKeysetPagination
 
@@ -113,13 +114,70 @@ class StepListApi(_RunHistoryApi):
         return super().get(request, *args, **kwargs)
 
 
-class StepDetailApi(ApiView):
-    """One committed step of a run, by its index."""
+class StepAgentSerializer(serializers.Serializer):
+    """One agent as it stood at the tick: status, where it was and its feelings."""
 
-    @extend_schema(tags=TAGS, summary="One committed step", responses=StepSerializer)
+    name = serializers.CharField()
+    status = serializers.CharField()
+    location = serializers.CharField(help_text="Empty for kinds without a map.")
+    emotion = serializers.DictField(help_text="fear, stress, hope, empathy (0..1) and trust.")
+
+
+class StepViewSerializer(serializers.Serializer):
+    """The world kind's view model at the tick (what the console draws)."""
+
+    template = serializers.ChoiceField(
+        choices=["tree", "map", "table"], help_text="The renderer: tree, map or table."
+    )
+    title = serializers.CharField()
+    # DRF moves declared fields off the class, so `data` does not hide `Serializer.data`.
+    data = serializers.DictField(help_text="The renderer's model (see the README).")  # type: ignore[assignment]
+
+
+class StepAtSerializer(serializers.Serializer):
+    """A run at one tick, from its stored state (tick 0: before the first tick)."""
+
+    index = serializers.IntegerField(help_text="The tick shown.")
+    last = serializers.IntegerField(help_text="The run's newest stored tick (N).")
+    metrics = serializers.DictField(help_text="The metrics committed with this tick.")
+    snapshot = serializers.DictField(help_text="The whole run state stored for this tick.")
+    view = StepViewSerializer(allow_null=True, help_text="Null when the state has no world.")
+    agents = StepAgentSerializer(many=True)
+
+
+class StepDetailApi(ApiView):
+    """A run at one tick: its stored state, metrics, world view and agents, by tick index."""
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A run at tick k: state, metrics, world view and agents",
+        responses=StepAtSerializer,
+    )
     def get(self, request: Request, run_id: int, index: int) -> Response:
-        step = get_object_or_404(step_list(run=get_run(run_id)), index=index)
-        return Response(StepSerializer(step).data)
+        try:
+            at = run_at_tick(get_run(run_id), index)
+        except TickNotStored as exc:
+            raise NotFound(f"{exc}.") from None
+        return Response(
+            StepAtSerializer(
+                {
+                    "index": at.index,
+                    "last": at.last,
+                    "metrics": at.metrics,
+                    "snapshot": at.snapshot,
+                    "view": at.view.to_json() if at.view else None,
+                    "agents": [
+                        {
+                            "name": a.name,
+                            "status": a.status,
+                            "location": a.location,
+                            "emotion": a.emotion,
+                        }
+                        for a in at.agents
+                    ],
+                }
+            ).data
+        )
 
 
 class EventListApi(_RunHistoryApi):

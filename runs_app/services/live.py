@@ -29,6 +29,7 @@ from runs_app.selectors import (
     run_metric_series,
 )
 from runs_app.services.evaluation_panel import evaluation_context, evaluation_key
+from runs_app.services.world_view import world_view_at
 
 LIVE_STATUSES = tuple(status for status in RunStatus if status not in FINAL_RUN_STATUSES)
 
@@ -146,6 +147,13 @@ def live_update(run_id: int, cursor: LiveCursor) -> tuple[str, LiveCursor]:
     }
     if context["evaluation_changed"]:
         context.update(evaluation_context(run))
+    # The world view follows the newest tick: redrawn when a tick arrived, or for a
+    # watcher that is catching up (it has no agent cells yet).
+    if series or not cursor.agents:
+        view = world_view_at(run, step) if step > 0 else None
+        context.update(
+            world_changed=view is not None, world=view.to_json() if view else None, world_tick=step
+        )
     html = render_to_string("runs_app/run_console.html#live", context)
     return html, LiveCursor(
         step=step,

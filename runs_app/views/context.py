@@ -12,11 +12,13 @@ from runs_app.selectors import (
     run_event_types,
     run_metric_series,
     run_rooms_of_agent,
+    step_last_index,
     timeline_list,
 )
 from runs_app.services.evaluation_panel import evaluation_context
 from runs_app.services.live import LIVE_STATUSES, agents_with_pending, header_context
 from runs_app.services.world import run_world
+from runs_app.services.world_view import world_view_at
 from runs_app.templatetags.console import EMOTION_COLOURS
 from simengine.web.requests import AuthenticatedHttpRequest
 
@@ -76,6 +78,8 @@ def console_context(
     type_filter = request.GET.get("type", "")
     chat_target = request.GET.get("chat", "all")
     header = header_context(run)
+    last = step_last_index(run=run)
+    world = world_view_at(run, last)
     return {
         **header,
         **god_mode_context(run),
@@ -100,4 +104,7 @@ def console_context(
         "inject_form": inject_form or InjectForm(targets=inject_targets(run)),
         "inject_sent": inject_sent,
         "live": run.status in LIVE_STATUSES,
+        "world": world.to_json() if world else None,
+        "world_tick": last,
+        "last_tick": last,
     }

@@ -27,6 +27,27 @@ window.SimCharts = (function () {
     return names;
   }
 
+  /* Draws a chart's `$cursor` tick (set by `smallMultiples().cursor`) as a vertical line. */
+  const CURSOR_PLUGIN = {
+    id: "simCursor",
+    afterDatasetsDraw: function (chart) {
+      if (chart.$cursor === null || chart.$cursor === undefined || !chart.scales.x) return;
+      const x = chart.scales.x.getPixelForValue(chart.$cursor);
+      const area = chart.chartArea;
+      if (x < area.left || x > area.right) return;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = "rgba(33,37,41,.75)";
+      ctx.setLineDash([4, 3]);
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(x, area.top);
+      ctx.lineTo(x, area.bottom);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+
   const BASE = {
     animation: false,
     responsive: true,
@@ -73,7 +94,9 @@ window.SimCharts = (function () {
         type: "line",
         data: { datasets: [{ label: label(name), data: [], borderColor: color(i), backgroundColor: color(i, 0.12), fill: true }] },
         options: Object.assign({}, BASE, { scales: { x: linearX(), y: { beginAtZero: true, ticks: { maxTicksLimit: 5 } } } }),
+        plugins: [CURSOR_PLUGIN],
       });
+      charts[name].$cursor = cursorAt;
       return charts[name];
     }
 
@@ -93,8 +116,18 @@ window.SimCharts = (function () {
       return Object.keys(touched).length;
     }
 
+    /** Mark tick `i` on every chart with a vertical line (null: no mark). */
+    let cursorAt = null;
+    function cursor(i) {
+      cursorAt = i === null || i === undefined ? null : i;
+      Object.keys(charts).forEach(function (k) {
+        charts[k].$cursor = cursorAt;
+        charts[k].update("none");
+      });
+    }
+
     append(points);
-    return { append: append, charts: charts, lastStep: function () { return last; } };
+    return { append: append, cursor: cursor, charts: charts, lastStep: function () { return last; } };
   }
 
   /** Several runs' values of one metric per tick, overlaid. */

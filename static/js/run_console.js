@@ -20,6 +20,9 @@
   let runStatus = root.dataset.status || "";
   let connected = false;
   let pollTimer = null;
+  let socket = null; // the socket wrapper while connected (to ask for a catch-up)
+  let scrubbed = null; // the tick the console shows while scrubbed back, or null (following)
+  let restoring = false; // going back to live: the current regions are on their way
 
   const charts = SimCharts.smallMultiples(document.getElementById("charts"), SimCharts.fromScript("chart-data") || []);
 
@@ -55,6 +58,7 @@
     if (frame.dataset.status) runStatus = frame.dataset.status;
     root.dataset.status = runStatus;
     showState();
+    showScrub();
   }
 
   function dedupe(container, selector) {
@@ -150,14 +154,33 @@
     return entries.length - 1 - entries.indexOf(last);
   }
 
+  // While the console shows an earlier tick, a live frame may only redraw what is not
+  // "at a tick": the header (so N keeps counting), the charts' data and the evaluation.
+  const KEEP_WHILE_SCRUBBED = ["run-header", "run-tick", "tick-progress", "chart-frame", "evaluation-panel"];
+  function headerOnly(html) {
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    Array.from(tpl.content.children).forEach(function (el) {
+      if (KEEP_WHILE_SCRUBBED.indexOf(el.id) < 0) el.remove();
+    });
+    return tpl.innerHTML;
+  }
+
   /** Apply one HTML frame of out-of-band fragments, keeping each panel's reading position. */
   function applyFrame(html) {
+    if (scrubbed !== null || restoring) {
+      htmx.swap(socketElt, headerOnly(html), { swapStyle: "none" });
+      consumeFrame();
+      return;
+    }
     const scroller = document.getElementById("timeline-scroll");
     const stickTimeline = nearBottom(scroller);
     const stickChat = nearBottom(document.getElementById("chat-log"));
     const lastRow = newest("timeline-body", "tr.timeline-row");
     const lastMsg = newest("chat-log", ".chat-msg");
+    if (window.SimWorld) window.SimWorld.before();
     htmx.swap(socketElt, html, { swapStyle: "none" });
+    if (window.SimWorld) window.SimWorld.after();
     consumeFrame();
     filterTimeline();
     filterChat();
@@ -169,12 +192,14 @@
   // -- the socket --
   socketElt.addEventListener("htmx:wsOpen", function (evt) {
     connected = true;
+    socket = evt.detail.socketWrapper;
     stopPolling();
     showState();
     evt.detail.socketWrapper.send(JSON.stringify({ type: "catch_up", since: lastStep }));
   });
   socketElt.addEventListener("htmx:wsClose", function () {
     connected = false;
+    socket = null;
     if (FINAL.indexOf(runStatus) < 0) startPolling();
     showState();
   });
@@ -200,6 +225,124 @@
   }
   function startPolling() { if (!pollTimer) pollTimer = setInterval(poll, 3000); }
   function stopPolling() { if (pollTimer) { clearInterval(pollTimer); pollTimer = null; } }
+
+  // -- the tick scrubber: the whole console at tick k, one tick's fragment at a time --
+  const scrubber = document.getElementById("scrubber");
+  const range = document.getElementById("scrub-range");
+  const scrubText = document.querySelector("#scrub-state .scrub-text");
+  const liveButton = document.getElementById("scrub-live");
+  const forkLink = document.getElementById("scrub-fork");
+  const atUrl = scrubber.dataset.atUrl.replace(/0\/$/, "");
+  let scrubSeq = 0;
+  let scrubTimer = null;
+
+  function latest() { return Math.max(lastStep, parseInt(scrubber.dataset.last, 10) || 0); }
+
+  function showScrub() {
+    const n = latest();
+    range.max = String(n);
+    const k = scrubbed === null ? n : scrubbed;
+    if (scrubbed === null) range.value = String(n);
+    document.getElementById("scrub-state").dataset.mode = scrubbed === null ? "live" : "scrubbed";
+    scrubText.textContent = scrubbed === null ? "viewing the latest tick (" + n + ")" : "viewing tick " + k + " of " + n;
+    liveButton.hidden = scrubbed === null;
+    liveButton.textContent = FINAL.indexOf(runStatus) >= 0 ? "Back to the latest tick" : "Back to live";
+    forkLink.href = scrubber.dataset.forkUrl + "?step=" + k;
+    document.getElementById("scrub-first").disabled = k <= 0;
+    document.getElementById("scrub-back").disabled = k <= 0;
+    document.getElementById("scrub-forward").disabled = scrubbed === null || k >= n;
+    document.querySelectorAll(".scrub-until").forEach(function (input) { input.value = scrubbed === null ? "" : String(scrubbed); });
+    root.classList.toggle("is-scrubbed", scrubbed !== null);
+  }
+
+  /** The console's filters (timeline and chat), as query parameters. */
+  function filterQuery() {
+    const params = new URLSearchParams();
+    const timeline = document.getElementById("timeline-filter");
+    params.set("agent", timeline.elements.agent.value);
+    params.set("type", timeline.elements.type.value);
+    params.set("chat", document.getElementById("chat-target").value);
+    params.set("text", document.getElementById("chat-text").value);
+    params.set("sender", document.getElementById("chat-sender").value);
+    return params.toString();
+  }
+
+  /** Swap in a regions answer (tiles, agents, map, timeline, chat) and show its tick. */
+  function applyRegions(html) {
+    if (window.SimWorld) window.SimWorld.before();
+    htmx.swap(socketElt, html, { swapStyle: "none" });
+    if (window.SimWorld) window.SimWorld.after();
+    const frame = document.getElementById("scrub-frame");
+    const last = parseInt(frame.dataset.last, 10) || 0;
+    scrubber.dataset.last = String(Math.max(last, parseInt(scrubber.dataset.last, 10) || 0));
+    ["timeline-scroll", "chat-log"].forEach(function (id) {
+      const el = document.getElementById(id);
+      if (el) { el.scrollTop = el.scrollHeight; jumpButton(el).hidden = true; }
+    });
+    return parseInt(frame.dataset.step, 10) || 0;
+  }
+
+  function showError(text) {
+    scrubText.textContent = text;
+  }
+
+  function fetchTick(k) {
+    const seq = ++scrubSeq;
+    fetch(atUrl + k + "/?" + filterQuery(), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { return r.text().then(function (text) { return { ok: r.ok, text: text }; }); })
+      .then(function (answer) {
+        if (seq !== scrubSeq || scrubbed !== k) return; // a newer tick was asked for since
+        if (!answer.ok) { showError(answer.text); return; }
+        applyRegions(answer.text);
+        charts.cursor(k);
+        showScrub();
+      })
+      .catch(function () { if (seq === scrubSeq) showError("could not load tick " + k); });
+  }
+
+  function scrubTo(k, wait) {
+    const n = latest();
+    k = Math.max(0, Math.min(k, n));
+    if (k >= n && scrubbed === null) return;
+    if (k >= n) { backToLive(); return; }
+    scrubbed = k;
+    showScrub();
+    clearTimeout(scrubTimer);
+    scrubTimer = setTimeout(function () { fetchTick(k); }, wait ? 150 : 0);
+  }
+
+  function backToLive() {
+    clearTimeout(scrubTimer);
+    const seq = ++scrubSeq;
+    restoring = true;
+    scrubbed = null;
+    showScrub();
+    charts.cursor(null);
+    fetch(scrubber.dataset.nowUrl + "?" + filterQuery(), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (seq !== scrubSeq) return;
+        restoring = false;
+        if (!html) return;
+        const step = applyRegions(html);
+        lastStep = Math.max(lastStep, step);
+        // Live frames resume from the tick these regions show.
+        if (socket) socket.send(JSON.stringify({ type: "catch_up", since: step }));
+        else poll();
+        showScrub();
+      })
+      .catch(function () { restoring = false; });
+  }
+
+  range.addEventListener("input", function () { scrubTo(parseInt(range.value, 10) || 0, true); });
+  document.getElementById("scrub-first").addEventListener("click", function () { scrubTo(0); });
+  document.getElementById("scrub-back").addEventListener("click", function () {
+    scrubTo((scrubbed === null ? latest() : scrubbed) - 1);
+  });
+  document.getElementById("scrub-forward").addEventListener("click", function () {
+    if (scrubbed !== null) scrubTo(scrubbed + 1);
+  });
+  liveButton.addEventListener("click", backToLive);
 
   // -- chat target, agent links, the send box, event parameters --
   document.addEventListener("click", function (evt) {
@@ -241,4 +384,5 @@
   const scroller = document.getElementById("timeline-scroll");
   scroller.scrollTop = scroller.scrollHeight;
   showState();
+  showScrub();
 })();

@@ -1,6 +1,8 @@
 import pytest
 
+from scenarios_app.services import scenario_import
 from tests.api.factories import make_event, make_llm_call, make_run, make_step
+from tests.console.conftest import SAMPLE, finished_run
 
 pytestmark = pytest.mark.django_db
 
@@ -8,6 +10,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def run():
     return make_run()
+
+
+@pytest.fixture
+def flood_run_of_five():
+    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
+    return finished_run(version, ticks=5)
 
 
 def results(response):
@@ -93,3 +101,25 @@ def test_a_reversed_step_range_is_400(api, run, kind):
     response = api.get(f"/api/runs/{run.pk}/{kind}/", {"from_step": 3, "to_step": 1})
     assert response.status_code == 400
     assert response.data["errors"] == [{"path": "to_step", "message": "must be >= from_step"}]
+
+
+def test_a_step_of_a_real_run_has_its_state_metrics_view_and_agents(api, flood_run_of_five):
+    run = flood_run_of_five
+    response = api.get(f"/api/runs/{run.pk}/steps/3/")
+    assert response.status_code == 200, response.data
+    body = response.data
+    assert (body["index"], body["last"]) == (3, 5)
+    assert body["snapshot"]["tick"] == 3
+    assert body["view"]["template"] == "map"
+    places = {p["id"] for p in body["view"]["data"]["locations"]}
+    assert places == {"hilltop", "church", "hospital", "school", "docks"}
+    rescuer = next(a for a in body["agents"] if a["name"] == "Rescuer 1")
+    assert rescuer["emotion"] == {
+        k: v for k, v in body["snapshot"]["agents"]["Rescuer 1"]["emotion"].items()
+    }
+
+
+def test_a_step_that_is_not_stored_is_a_404_naming_the_tick(api, flood_run_of_five):
+    response = api.get(f"/api/runs/{flood_run_of_five.pk}/steps/9/")
+    assert response.status_code == 404
+    assert "no stored tick 9 (its stored ticks are 0 to 5)" in str(response.data)

@@ -157,7 +157,9 @@ def test_a_new_kind_declares_which_way_its_metrics_are_better(counter: WorldKind
 
 def test_a_new_kind_is_shown_by_the_generic_view(counter: WorldKind) -> None:
     simulation = Simulation.create(parse_spec(starter_scenario("counter")), seed=1, run_id="v")
-    view = get_world_kind("counter").view(simulation.state).to_json()
+    shown = get_world_kind("counter").view(simulation.state).to_json()
+    assert shown["template"] == "tree"
+    view = shown["data"]
     assert view["label"] == "counter"
     assert [(node["label"], node["value"]) for node in view["children"][:2]] == [
         ("goal", 6),

@@ -14,10 +14,10 @@ from simengine.core.spec import parse_spec
 from simengine.core.worlds import (
     WORLD_KINDS,
     find_metric,
-    get_world_kind,
     metric_definitions,
     starter_scenario,
 )
+from simengine.core.worlds.view import state_tree
 
 WORLDS = Path(__file__).resolve().parents[2] / "simengine" / "core" / "worlds"
 
@@ -55,7 +55,7 @@ def test_each_kind_answers_offline_with_its_own_policy() -> None:
 
 def test_the_generic_view_is_the_state_as_a_labelled_tree() -> None:
     simulation = Simulation.create(parse_spec(starter_scenario("flood")), seed=1, run_id="v")
-    view = get_world_kind("flood").view(simulation.state)
+    view = state_tree(simulation.state.to_json(), label="flood")
     labels = [node.label for node in view.children]
     assert view.label == "flood" and "water_level" in labels and "locations" in labels
     village = next(n for n in view.children if n.label == "locations").children[1]

@@ -55,6 +55,8 @@ def _location() -> dict[str, Any]:
             "boats": integer,
             "food": {"type": "number", "minimum": 0},
             "medkits": integer,
+            "x": {"type": "number"},
+            "y": {"type": "number"},
         },
         ["id"],
     )

@@ -70,6 +70,8 @@ class LocationSpec(_Model):
     boats: Count = 0
     food: NonNegative = 0
     medkits: Count = 0
+    x: Number | None = None  # map position, left to right (both or neither; on all or none)
+    y: Number | None = None  # map position, top to bottom
 
 
 class RouteSpec(_Model):

@@ -27,7 +27,15 @@ from simengine.core.worlds.registry import (
     unregister_world,
     world_kind_names,
 )
-from simengine.core.worlds.view import ViewNode, state_tree
+from simengine.core.worlds.view import (
+    Happening,
+    Participant,
+    Utterance,
+    ViewContext,
+    ViewNode,
+    WorldView,
+    state_tree,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -40,7 +48,12 @@ __all__ = [
     "MetricValue",
     "Policy",
     "Speech",
+    "Happening",
+    "Participant",
+    "Utterance",
+    "ViewContext",
     "ViewNode",
+    "WorldView",
     "WorldContext",
     "WorldKind",
     "WorldNotice",

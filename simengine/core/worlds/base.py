@@ -27,7 +27,7 @@ from simengine.core.worlds.setup import (
     WorldSetup,
 )
 from simengine.core.worlds.values import Scalar, coerce, locate, settable_values
-from simengine.core.worlds.view import ViewNode, state_tree
+from simengine.core.worlds.view import ViewContext, WorldView, tree_view
 
 EMOTION_KEYS = ("fear", "stress", "hope", "empathy")
 DEFAULT_POLICY = "heuristic"  # what `offline/` models without a known policy name use
@@ -136,9 +136,13 @@ class WorldKind(ABC):
         """A fresh copy of the starter scenario (the designer's blank page for this kind)."""
         return copy.deepcopy(dict(self.starter))
 
-    def view(self, state: Any) -> ViewNode:
-        """The view model the console renders; by default the state as a labelled tree."""
-        return state_tree(state.to_json(), label=self.name)
+    def view(self, state: Any, context: ViewContext | None = None) -> WorldView:
+        """The view model the console renders at one tick; by default the state as a tree.
+
+        `context` carries the tick, the agents with their feelings, what was said and what
+        happened during the tick, and the scenario's world section (see `ViewContext`).
+        """
+        return tree_view(state.to_json(), label=self.name)
 
     # -- validation (paths are absolute, e.g. "world.locations[0].elevation") --
     @abstractmethod

@@ -49,6 +49,14 @@ class LocationSetup(Protocol):
     def medkits(self) -> int:
         """Medkits stocked here."""
 
+    @property
+    def x(self) -> float | None:
+        """Where the place is drawn on the map, left to right (None: laid out from routes)."""
+
+    @property
+    def y(self) -> float | None:
+        """Where the place is drawn on the map, top to bottom (None: laid out from routes)."""
+
 
 class RouteSetup(Protocol):
     """A two-way route between two locations (`world.routes[i]`)."""

@@ -24,8 +24,10 @@ from simengine.core.worlds.dialogue.metrics import METRICS
 from simengine.core.worlds.dialogue.policy import dialogue_heuristic
 from simengine.core.worlds.dialogue.starter import STARTER
 from simengine.core.worlds.dialogue.state import DialogueState
+from simengine.core.worlds.dialogue.view import dialogue_view
 from simengine.core.worlds.params import ParamDef, resolve_params
 from simengine.core.worlds.setup import AgentSetup, ScenarioSetup, TemplateSetup, WorldSetup
+from simengine.core.worlds.view import ViewContext, WorldView
 
 
 class DialogueWorld(WorldKind):
@@ -57,6 +59,10 @@ class DialogueWorld(WorldKind):
     cooperative_actions = frozenset({"accept"})
     static = True
     max_actions = 2
+
+    @override
+    def view(self, state: DialogueState, context: ViewContext | None = None) -> WorldView:
+        return dialogue_view(state, context or ViewContext())
 
     @override
     def validate_world(self, world: WorldSetup) -> list[str]:

@@ -24,8 +24,10 @@ from simengine.core.worlds.flood.rules import flood_rules
 from simengine.core.worlds.flood.starter import STARTER
 from simengine.core.worlds.flood.state import FloodAgent, FloodState, Location
 from simengine.core.worlds.flood.tables import AGENT_PARAMS, EVENTS, PARAMS, RESOURCES
+from simengine.core.worlds.flood.view import flood_view
 from simengine.core.worlds.params import resolve_params
 from simengine.core.worlds.setup import AgentSetup, EventSetup, ScenarioSetup, WorldSetup
+from simengine.core.worlds.view import ViewContext, WorldView
 
 
 class FloodWorld(WorldKind):
@@ -52,6 +54,10 @@ class FloodWorld(WorldKind):
     has_map = True
 
     @override
+    def view(self, state: FloodState, context: ViewContext | None = None) -> WorldView:
+        return flood_view(state, context or ViewContext())
+
+    @override
     def validate_world(self, world: WorldSetup) -> list[str]:
         errors = []
         if not world.locations:
@@ -64,6 +70,7 @@ class FloodWorld(WorldKind):
             if location.injured > location.civilians:
                 limit = location.civilians
                 errors.append(f"world.locations[{i}].injured: must not exceed civilians ({limit})")
+            errors += _position_errors(world, i)
         if world.locations and not any(loc.shelter for loc in world.locations):
             errors.append("world.locations: needs at least one location with shelter: true")
         for i, route in enumerate(world.routes):
@@ -229,3 +236,19 @@ class FloodWorld(WorldKind):
                 f"event.location: unknown location '{location}' (known: {', '.join(known)})"
             )
         return errors
+
+
+def _position_errors(world: WorldSetup, i: int) -> list[str]:
+    """A place's map position: x and y together, and on every place or on none."""
+    location = world.locations[i]
+    x, y = location.x, location.y
+    if (x is None) != (y is None):
+        missing, given = ("y", "x") if y is None else ("x", "y")
+        return [f"world.locations[{i}].{missing}: required when {given} is given"]
+    placed = [loc.id for loc in world.locations if loc.x is not None and loc.y is not None]
+    if x is None and placed:
+        return [
+            f"world.locations[{i}]: x and y missing; give them on every location or on none"
+            f" (given on: {', '.join(placed)})"
+        ]
+    return []
