@@ -1,0 +1,170 @@
+"""The issue's scenario, driven through any connected MCP client (stdio or HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from django.db import connections
+from mcp import Client
+
+from runs_app.models import Run
+
+EXPECTED_TOOLS = {
+    "list_scenarios",
+    "get_scenario",
+    "validate_scenario",
+    "save_scenario_version",
+    "design_scenario",
+    "list_runs",
+    "start_run",
+    "get_run_state",
+    "control_run",
+    "god_mode",
+    "set_agent_status",
+    "send_message",
+    "evaluate_run",
+    "read_messages",
+    "read_events",
+    "read_decisions",
+    "start_batch",
+    "get_batch",
+}
+OFFLINE = {"model_override": "offline/heuristic", "max_ticks": 30}
+
+
+async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    """Call a tool that must succeed; its structured content."""
+    answer = await client.call_tool(tool, arguments)
+    text = " ".join(getattr(block, "text", "") for block in answer.content)
+    assert not answer.is_error, f"{tool} failed: {text}"
+    assert text, f"{tool} gave no short text"
+    assert answer.structured_content is not None
+    return answer.structured_content
+
+
+async def error_of(client: Client, tool: str, **arguments: Any) -> str:
+    """Call a tool that must fail; the error text the model reads."""
+    answer = await client.call_tool(tool, arguments)
+    assert answer.is_error, f"{tool} unexpectedly succeeded: {answer.structured_content}"
+    return " ".join(getattr(block, "text", "") for block in answer.content)
+
+
+def _settled(run_id: int) -> int | None:
+    """The tick a paused run rests at once no slice executes it (None while one does)."""
+    try:
+        run = Run.objects.get(pk=run_id)
+        if run.status == "paused" and not run.pending_steps and not run.lease_holder:
+            return run.current_step
+        return None
+    finally:
+        connections.close_all()
+
+
+async def settled_tick(run_id: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while (tick := await asyncio.to_thread(_settled, run_id)) is None:
+        assert time.monotonic() < deadline, f"run {run_id} did not settle"
+        await asyncio.sleep(0.2)
+    return tick
+
+
+async def wait_state(
+    client: Client, run_id: int, done: Any, timeout: float = 120
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await call(client, "get_run_state", run_id=run_id)
+        if done(state):
+            return state
+        assert time.monotonic() < deadline, f"run {run_id} stuck: {state['status']}"
+        await asyncio.sleep(0.3)
+
+
+async def check_tools(client: Client) -> None:
+    """Every tool is listed with a description and a JSON schema of its arguments."""
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(tools) == EXPECTED_TOOLS
+    for tool in tools.values():
+        assert tool.description and len(tool.description.splitlines()[0]) < 120
+        assert tool.input_schema["type"] == "object"
+    start = tools["start_run"].input_schema["properties"]
+    assert start["seed"]["anyOf"][0] == {"maximum": 2**31 - 1, "minimum": 0, "type": "integer"}
+    assert tools["control_run"].input_schema["required"] == ["run_id", "action"]
+    action = tools["control_run"].input_schema["properties"]["action"]
+    assert action["enum"] == ["start", "pause", "resume", "step", "stop"]
+    assert "run_id" in tools["read_messages"].input_schema["properties"]
+    assert "cursor" in tools["read_messages"].input_schema["properties"]
+    templates = (await client.list_resource_templates()).resource_templates
+    assert {t.uri_template for t in templates} == {
+        "simengine://scenarios/{scenario_id}/yaml",
+        "simengine://runs/{run_id}/report",
+        "simengine://runs/{run_id}/trace",
+    }
+
+
+async def drive_flood(client: Client, scenario_id: int) -> None:
+    """Start, pause, message, step, read history and state, resume to the end, read the outcome."""
+    await check_tools(client)
+    listed = await call(client, "list_scenarios", name="MCP flood")
+    assert [s["id"] for s in listed["results"]] == [scenario_id]
+
+    run = await call(client, "start_run", scenario=scenario_id, seed=5, overrides=OFFLINE)
+    run_id = run["id"]
+    assert run["seed"] == 5 and run["max_ticks"] == 30
+
+    paused = await call(client, "control_run", run_id=run_id, action="pause")
+    assert paused["status"] == "paused"
+    tick = await settled_tick(run_id)
+
+    queued = await call(
+        client, "send_message", run_id=run_id, to="agent:Mayor", text="Evacuate the school now."
+    )
+    assert queued["kind"] == "inject_message" and queued["applied_step"] is None
+
+    await call(client, "control_run", run_id=run_id, action="step")
+    state = await wait_state(
+        client, run_id, lambda s: s["status"] == "paused" and s["current_step"] == tick + 1
+    )
+    assert await settled_tick(run_id) == tick + 1
+
+    history = await call(client, "read_messages", run_id=run_id, agent="Mayor", limit=1000)
+    texts = [m["text"] for m in history["results"]]
+    assert "Evacuate the school now." in texts
+    others = await call(client, "read_messages", run_id=run_id, agent="Rescuer 1", limit=1000)
+    assert "Evacuate the school now." not in [m["text"] for m in others["results"]]
+
+    at_pause = await call(client, "get_run_state", run_id=run_id, step=tick + 1)
+    assert at_pause["current_step"] == tick + 1 and at_pause["status"] == "paused"
+    assert at_pause["step"]["index"] == tick + 1
+    assert at_pause["step"]["metrics"] == state["metrics"]
+    mayor = next(a for a in at_pause["agents"] if a["name"] == "Mayor")
+    assert mayor["location"] and set(mayor["emotion"]) >= {"fear", "hope"}
+
+    await call(client, "control_run", run_id=run_id, action="resume")
+    done = await wait_state(client, run_id, lambda s: s["status"] == "completed")
+    assert done["outcome"] == "max_ticks" and done["current_step"] == 30
+
+    refused = await error_of(client, "control_run", run_id=run_id, action="resume")
+    assert "Conflict: " in refused and "completed" in refused
+    trace = await client.read_resource(f"simengine://runs/{run_id}/trace")
+    assert '"type":"RunEnded"' in trace.contents[0].text.replace(" ", "")
+
+
+async def check_bad_input(client: Client, scenario_id: int) -> None:
+    """Bad arguments and unknown ids are tool errors naming what is wrong; the session goes on."""
+    bad_seed = await error_of(client, "start_run", scenario=scenario_id, seed=-1)
+    assert "seed" in bad_seed
+    bad_override = await error_of(
+        client, "start_run", scenario=scenario_id, overrides={"max_ticks": 0}
+    )
+    assert bad_override == (
+        "Error executing tool start_run: Invalid input.\n"
+        "overrides.max_ticks: Ensure this value is greater than or equal to 1."
+    )
+    missing = await error_of(client, "get_run_state", run_id=999_999)
+    assert missing == "Error executing tool get_run_state: Not found: No run 999999."
+    bad_spec = await call(client, "validate_scenario", spec={"name": "x", "world": {"kind": "f"}})
+    assert not bad_spec["valid"] and any(e["path"].startswith("world") for e in bad_spec["errors"])
+    assert (await call(client, "list_scenarios"))["count"] >= 1
