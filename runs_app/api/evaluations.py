@@ -98,7 +98,9 @@ class EvaluationListApi(ApiListView):
         run = data["run"]
         try:
             evaluation = evaluation_create(
-                run=run, model=data.get("model") or scenario_evaluation_model(run), user=request_user(request)
+                run=run,
+                model=data.get("model") or scenario_evaluation_model(run),
+                user=request_user(request),
             )
         except EvaluatorUnavailable as exc:
             raise Conflict(exc.message) from None

@@ -62,10 +62,14 @@ def plain(data: Any) -> Any:
 
 def result(text: str, data: dict[str, Any]) -> CallToolResult:
     """A tool result: the data as structured content, and a short text saying what it is."""
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=plain(data))
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=plain(data)
+    )
 
 
-async def with_progress(ctx: Context, label: str, work: Callable[[], T], *, every: float = 2.0) -> T:
+async def with_progress(
+    ctx: Context, label: str, work: Callable[[], T], *, every: float = 2.0
+) -> T:
     """Run blocking `work` on a thread, reporting progress every `every` seconds until it ends."""
     beats = 0
     await ctx.report_progress(beats, None, f"{label}: started")

@@ -79,6 +79,7 @@ class McpHttpApp:
         self._ready: asyncio.Event | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        """Answer 401 without a valid token; else hand the request to the MCP transport."""
         key = _bearer_key(scope)
         if key is None:
             await _refuse(send, "Authentication credentials were not provided.")

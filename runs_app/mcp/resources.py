@@ -57,6 +57,4 @@ def register_resources(server: MCPServer) -> None:
         scenario_yaml
     )
     server.resource(RUN_REPORT, name="run_report", mime_type="text/html")(run_report)
-    server.resource(RUN_TRACE, name="run_trace", mime_type="application/x-ndjson")(
-        run_trace_jsonl
-    )
+    server.resource(RUN_TRACE, name="run_trace", mime_type="application/x-ndjson")(run_trace_jsonl)

@@ -56,4 +56,3 @@ def build_server(*, user_id: int | None = None) -> MCPServer[dict[str, Any]]:
         )
     register_resources(server)
     return server
-

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connections
 from mcp import Client
+from mcp_types import TextResourceContents
 
 from runs_app.models import Run
 
@@ -32,6 +33,13 @@ EXPECTED_TOOLS = {
     "get_batch",
 }
 OFFLINE = {"model_override": "offline/heuristic", "max_ticks": 30}
+
+
+async def read_text(client: Client, uri: str) -> TextResourceContents:
+    """A text resource, read through the client."""
+    contents = (await client.read_resource(uri)).contents
+    assert len(contents) == 1 and isinstance(contents[0], TextResourceContents)
+    return contents[0]
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -148,8 +156,9 @@ async def drive_flood(client: Client, scenario_id: int) -> None:
 
     refused = await error_of(client, "control_run", run_id=run_id, action="resume")
     assert "Conflict: " in refused and "completed" in refused
-    trace = await client.read_resource(f"simengine://runs/{run_id}/trace")
-    assert '"type":"RunEnded"' in trace.contents[0].text.replace(" ", "")
+    trace = await read_text(client, f"simengine://runs/{run_id}/trace")
+    assert trace.mime_type == "application/x-ndjson"
+    assert '"type":"RunEnded"' in trace.text.replace(" ", "")
 
 
 async def check_bad_input(client: Client, scenario_id: int) -> None:
@@ -168,3 +177,114 @@ async def check_bad_input(client: Client, scenario_id: int) -> None:
     bad_spec = await call(client, "validate_scenario", spec={"name": "x", "world": {"kind": "f"}})
     assert not bad_spec["valid"] and any(e["path"].startswith("world") for e in bad_spec["errors"])
     assert (await call(client, "list_scenarios"))["count"] >= 1
+
+
+class Progress:
+    """Progress notifications of one tool call, as the client received them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, float | None, str | None]] = []
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self.seen.append((progress, total, message))
+
+
+async def check_long_calls_report_progress(client: Client) -> None:
+    """Designing a scenario reports progress from start to done, then answers the draft."""
+    progress = Progress()
+    answer = await client.call_tool(
+        "design_scenario",
+        {"brief": "A flood in a river town: two rescue boats and a mayor."},
+        progress_callback=progress,
+    )
+    assert not answer.is_error, answer.content
+    assert answer.structured_content["scenario"]["is_draft"] is True
+    messages = [message for _, _, message in progress.seen]
+    assert messages[0] == "designing: started" and messages[-1] == "designing: done"
+    values = [value for value, _, _ in progress.seen]
+    assert values == sorted(values) and len(set(values)) == len(values)
+
+
+async def check_more_tools(client: Client, scenario_id: int) -> None:
+    """Scenario versions, god mode, agent status, decisions, evaluation, batches, resources."""
+    yaml_text = (await read_text(client, f"simengine://scenarios/{scenario_id}/yaml")).text
+    assert "name: MCP flood" in yaml_text
+    assert (await call(client, "validate_scenario", text=yaml_text))["valid"] is True
+    saved = await call(
+        client,
+        "save_scenario_version",
+        scenario_id=scenario_id,
+        text=yaml_text.replace("rain_intensity: 0.6", "rain_intensity: 0.7"),
+        note="wetter",
+    )
+    assert saved["created"] is True and saved["version"]["number"] == 2
+    read = await call(client, "get_scenario", scenario_id=scenario_id, version=1)
+    assert read["latest_version"]["spec"]["world"]["params"]["rain_intensity"] == 0.6
+
+    run = await call(
+        client,
+        "start_run",
+        scenario=scenario_id,
+        overrides={**OFFLINE, "max_ticks": 3},
+        start=False,
+    )
+    run_id = run["id"]
+    god = await call(
+        client,
+        "god_mode",
+        run_id=run_id,
+        action="set_world_value",
+        path="water_level",
+        value=1.5,
+    )
+    assert god["payload"] == {"path": "water_level", "value": 1.5}
+    typo = await error_of(
+        client, "god_mode", run_id=run_id, action="set_world_value", path="water_levl", value=2
+    )
+    assert "path: 'water_levl' is not a value of this world (did you mean water_level?)" in typo
+    muted = await call(client, "set_agent_status", run_id=run_id, agent="Rescuer 2", status="muted")
+    assert muted["kind"] == "mute_agent"
+    unknown = await error_of(client, "send_message", run_id=run_id, to="agent:Nobody", text="hello")
+    assert "to: 'agent:Nobody' is not a recipient in run" in unknown
+
+    await call(client, "control_run", run_id=run_id, action="start")
+    done = await wait_state(client, run_id, lambda s: s["status"] == "completed")
+    assert {a["name"]: a["status"] for a in done["agents"]}["Rescuer 2"] == "muted"
+    decisions = await call(client, "read_decisions", run_id=run_id, agent="Mayor", limit=2)
+    assert len(decisions["results"]) == 2 and decisions["next_cursor"]
+    assert all(d["agent"] == "Mayor" for d in decisions["results"])
+    rest = await call(
+        client, "read_decisions", run_id=run_id, agent="Mayor", cursor=decisions["next_cursor"]
+    )
+    assert [d["step"] for d in rest["results"]] == [3]
+    events = await call(client, "read_events", run_id=run_id, type="control")
+    assert {e["data"]["action"] for e in events["results"]} >= {"set_world_value", "mute_agent"}
+
+    progress = Progress()
+    evaluated = await client.call_tool(
+        "evaluate_run",
+        {"run_id": run_id, "model": "offline/heuristic"},
+        progress_callback=progress,
+    )
+    assert not evaluated.is_error, evaluated.content
+    assert evaluated.structured_content["is_rule_based"] is True
+    assert progress.seen[-1][2] == "evaluating: done"
+    report = await read_text(client, f"simengine://runs/{run_id}/report")
+    assert report.mime_type == "text/html" and "<html" in report.text
+
+    batch = await call(
+        client,
+        "start_batch",
+        scenario=scenario_id,
+        grid={"rain_intensity": [0.3, 0.9]},
+        seeds_per_cell=1,
+        overrides={**OFFLINE, "max_ticks": 2},
+    )
+    assert batch["total_runs"] == 2
+    finished = batch
+    for _ in range(300):
+        finished = await call(client, "get_batch", batch_id=batch["id"])
+        if finished["status"] == "completed":
+            break
+        await asyncio.sleep(0.3)
+    assert finished["status"] == "completed" and len(finished["aggregates"]) == 2

@@ -7,9 +7,15 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from tests.mcp.conftest import SERVER_ENV
-from tests.mcp.scenario import check_bad_input, drive_flood
+from tests.mcp.scenario import (
+    check_bad_input,
+    check_long_calls_report_progress,
+    check_more_tools,
+    drive_flood,
+)
 from tests.mcp.test_stdio import run_async
 from tests.processes import daphne_server
 
@@ -83,6 +89,16 @@ def test_the_sdk_client_without_a_token_cannot_connect(server):
         async with Client(f"{server}/mcp/") as client:
             await client.list_tools()
 
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ExceptionGroup) as refused:
         run_async(session())
-    assert "401" in repr(refused.value) or "Unauthorized" in repr(refused.value)
+    # The SDK reports the 401 as an error response to its first request.
+    assert refused.group_contains(MCPError, match="Server returned an error response")
+
+
+def test_tools_cover_versions_god_mode_decisions_evaluation_and_batches(server, token, flood):
+    async def session() -> None:
+        async with http_client(server, token) as client:
+            await check_more_tools(client, flood.scenario_id)
+            await check_long_calls_report_progress(client)
+
+    run_async(session())

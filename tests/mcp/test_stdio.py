@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,7 +12,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from tests.mcp.conftest import SERVER_ENV
-from tests.mcp.scenario import check_bad_input, drive_flood
+from tests.mcp.scenario import check_bad_input, check_long_calls_report_progress, drive_flood
 from tests.processes import ROOT, child_env
 
 pytestmark = pytest.mark.timeout(300)
@@ -40,17 +41,16 @@ def test_an_assistant_steers_a_flood_run_over_stdio(researcher, flood):
     run_async(session())
 
 
-def test_bad_arguments_are_tool_errors_and_the_session_goes_on(researcher, flood):
+def test_bad_arguments_are_tool_errors_and_long_calls_report_progress(researcher, flood):
     async def session() -> None:
         async with Client(stdio_server(researcher.username)) as client:
             await check_bad_input(client, flood.scenario_id)
+            await check_long_calls_report_progress(client)
 
     run_async(session())
 
 
 def test_the_command_refuses_an_unknown_user(transactional_db):
-    import subprocess
-
     done = subprocess.run(
         [sys.executable, "manage.py", "mcp", "--user", "nobody"],
         cwd=ROOT,

@@ -1,5 +1,6 @@
 """Batch tools: start many seeded runs over a parameter grid, read progress and aggregates."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -38,8 +39,10 @@ def start_batch(
     version: OptionalVersionId = None,
     grid: Annotated[
         dict[str, list[Any]] | None,
-        Field(description='Parameter -> values to try; every combination is a cell '
-        '(`{"rain_intensity": [0.3, 0.6]}`).'),
+        Field(
+            description="Parameter -> values to try; every combination is a cell "
+            '(`{"rain_intensity": [0.3, 0.6]}`).'
+        ),
     ] = None,
     seeds_per_cell: Annotated[
         int, Field(ge=1, le=MAX_BATCH_RUNS, description="Runs per grid cell.")
@@ -93,4 +96,4 @@ def get_batch(ctx: Context, batch_id: BatchId) -> CallToolResult:
         return result(_line(body), body)
 
 
-TOOLS = [start_batch, get_batch]
+TOOLS: list[Callable[..., Any]] = [start_batch, get_batch]

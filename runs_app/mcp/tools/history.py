@@ -1,5 +1,6 @@
 """History tools: messages, events, and decisions with their LLM calls, in cursor pages."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ PageSize = Annotated[int, Field(ge=1, le=1000, description="Results per page.")]
 DECISION_TYPES = ("AgentDecided", "DecisionFailed")
 
 
-def _page(rows: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+def _page(rows: Any, next_cursor: str | None) -> dict[str, Any]:
     return {"results": rows, "next_cursor": next_cursor}
 
 
@@ -121,4 +122,4 @@ def read_decisions(
         return result(f"{len(items)} decisions of run {run.pk}.{more}", _page(items, next_cursor))
 
 
-TOOLS = [read_messages, read_events, read_decisions]
+TOOLS: list[Callable[..., Any]] = [read_messages, read_events, read_decisions]

@@ -1,5 +1,6 @@
 """Run tools: list, start, read the state, control, god mode, agents, messages, evaluate."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -194,11 +195,14 @@ def god_mode(
     value: Annotated[Any, Field(description="set_world_value: the new value.")] = None,
     event: Annotated[
         dict[str, Any] | None,
-        Field(description='fire_event: `{"type": ..., <params>}`, e.g. `{"type": "levee_breach"}`.'),
+        Field(
+            description='fire_event: `{"type": ..., <params>}`, e.g. `{"type": "levee_breach"}`.'
+        ),
     ] = None,
     agent: Annotated[str | None, Field(description="set_emotion: the agent's name.")] = None,
     emotion: Annotated[
-        dict[str, Any] | None, Field(description="set_emotion: feelings 0..1, e.g. `{\"fear\": 0.9}`.")
+        dict[str, Any] | None,
+        Field(description='set_emotion: feelings 0..1, e.g. `{"fear": 0.9}`.'),
     ] = None,
 ) -> CallToolResult:
     """God mode: set a world value, fire a scripted event or set an agent's emotion."""
@@ -257,8 +261,10 @@ def send_message(
     agent: Annotated[str | None, Field(max_length=200, description="command: the agent.")] = None,
     kind: Annotated[
         Literal["message", "command"],
-        Field(description="message: delivered like any message; command: an operator order "
-        "in the agent's next prompt."),
+        Field(
+            description="message: delivered like any message; command: an operator order "
+            "in the agent's next prompt."
+        ),
     ] = "message",
 ) -> CallToolResult:
     """Send an operator message to an agent, a room or all, or a command to one agent."""
@@ -288,8 +294,11 @@ async def evaluate_run(
     run_id: RunId,
     model: Annotated[
         str | None,
-        Field(max_length=200, description="Evaluator model; `offline/heuristic` scores by "
-        "rules. Default: the scenario's evaluation model."),
+        Field(
+            max_length=200,
+            description="Evaluator model; `offline/heuristic` scores by "
+            "rules. Default: the scenario's evaluation model.",
+        ),
     ] = None,
 ) -> CallToolResult:
     """Evaluate a run now: per-dimension scores with reasons and a narrative."""
@@ -313,7 +322,7 @@ async def evaluate_run(
     return await with_progress(ctx, "evaluating", work)
 
 
-TOOLS = [
+TOOLS: list[Callable[..., Any]] = [
     list_runs,
     start_run,
     get_run_state,

@@ -1,5 +1,6 @@
 """Scenario tools: list, read, validate, save a version, design from a brief."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
@@ -198,4 +199,10 @@ async def design_scenario(
     return await with_progress(ctx, "designing", work)
 
 
-TOOLS = [list_scenarios, get_scenario, validate_scenario, save_scenario_version, design_scenario]
+TOOLS: list[Callable[..., Any]] = [
+    list_scenarios,
+    get_scenario,
+    validate_scenario,
+    save_scenario_version,
+    design_scenario,
+]
