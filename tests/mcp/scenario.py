@@ -147,8 +147,12 @@ async def drive_flood(client: Client, scenario_id: int) -> None:
     assert at_pause["current_step"] == tick + 1 and at_pause["status"] == "paused"
     assert at_pause["step"]["index"] == tick + 1
     assert at_pause["step"]["metrics"] == state["metrics"]
-    mayor = next(a for a in at_pause["agents"] if a["name"] == "Mayor")
-    assert mayor["location"] and set(mayor["emotion"]) >= {"fear", "hope"}
+    agents = {a["name"]: a for a in at_pause["agents"]}
+    assert set(agents) == {"Mayor", "Rescuer 1", "Rescuer 2", "Rescuer 3"}
+    places = {"hilltop", "school", "hospital", "docks", ""}  # "": travelling between places
+    assert {a["location"] for a in agents.values()} <= places
+    assert any(a["location"] for a in agents.values())
+    assert all(set(a["emotion"]) >= {"fear", "hope", "stress"} for a in agents.values())
 
     await call(client, "control_run", run_id=run_id, action="resume")
     done = await wait_state(client, run_id, lambda s: s["status"] == "completed")
