@@ -2,8 +2,9 @@
 
 `Authorization: Token <key>` (as the API) or `Bearer <key>` (as MCP clients send it), with
 a key of DRF's token table: anything else answers 401 before the MCP transport sees the
-request. Daphne sends no ASGI lifespan events, so the SDK's session manager is started on
-the first request and lives as long as the process.
+request. The transport is stateless, so several web processes can serve one client. Daphne
+sends no ASGI lifespan events, so the SDK's session manager is started on the first request
+and lives as long as the process.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class McpHttpApp:
         server.streamable_http_app(
             streamable_http_path=PATH,
             json_response=False,
+            # No session state in this process: any web process (or machine) can answer any
+            # request, as for the REST API. Progress still streams on each call's response.
+            stateless_http=True,
             # Every request carries an API token, which a page's script cannot send from
             # another origin, so the SDK's Host/Origin allow-list is not needed here.
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),

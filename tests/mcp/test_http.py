@@ -39,12 +39,13 @@ def server(transactional_db):
         yield url
 
 
-def http_client(url: str, token: str) -> Client:
+def http_client(url: str, token: str, *, mode: str = "auto") -> Client:
+    """The SDK's client with the API token; `legacy` forces the initialize handshake."""
     headers = {"Authorization": f"Token {token}"}
     transport = streamable_http_client(
         f"{url}/mcp/", http_client=httpx2.AsyncClient(headers=headers, timeout=120)
     )
-    return Client(transport)
+    return Client(transport, mode=mode)
 
 
 def test_an_assistant_steers_a_flood_run_over_http(server, token, flood):
@@ -55,10 +56,12 @@ def test_an_assistant_steers_a_flood_run_over_http(server, token, flood):
     run_async(session())
 
 
-def test_bad_arguments_are_tool_errors_over_http(server, token, flood):
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_bad_arguments_are_tool_errors_and_progress_streams_over_http(server, token, flood, mode):
     async def session() -> None:
-        async with http_client(server, token) as client:
+        async with http_client(server, token, mode=mode) as client:
             await check_bad_input(client, flood.scenario_id)
+            await check_long_calls_report_progress(client)
 
     run_async(session())
 
@@ -99,6 +102,5 @@ def test_tools_cover_versions_god_mode_decisions_evaluation_and_batches(server, 
     async def session() -> None:
         async with http_client(server, token) as client:
             await check_more_tools(client, flood.scenario_id)
-            await check_long_calls_report_progress(client)
 
     run_async(session())
