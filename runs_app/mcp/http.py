@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -33,7 +33,10 @@ SCHEMES = {"token", "bearer"}
 def _user_id_for(key: str) -> int | None:
     """The id of the active user whose API token is `key` (None for any other key)."""
     close_old_connections()
-    token = Token.objects.select_related("user").filter(key=key).first()
+    try:
+        token = Token.objects.select_related("user").filter(key=key).first()
+    finally:
+        connections.close_all()  # this thread's connection, as a request would
     if token is None or not token.user.is_active:
         return None
     return token.user.pk

@@ -176,6 +176,13 @@ async def check_bad_input(client: Client, scenario_id: int) -> None:
         "Error executing tool start_run: Invalid input.\n"
         "overrides.max_ticks: Ensure this value is greater than or equal to 1."
     )
+    unknown = await error_of(client, "start_run", scenario=999_999)
+    assert unknown.endswith("Invalid input.\nscenario: no scenario with id 999999")
+    run = await call(client, "start_run", scenario=scenario_id, overrides=OFFLINE, start=False)
+    no_value = await error_of(
+        client, "god_mode", run_id=run["id"], action="set_world_value", path="water_level"
+    )
+    assert no_value.endswith("Invalid input.\nvalue: required by action 'set_world_value'")
     missing = await error_of(client, "get_run_state", run_id=999_999)
     assert missing == "Error executing tool get_run_state: Not found: No run 999999."
     bad_spec = await call(client, "validate_scenario", spec={"name": "x", "world": {"kind": "f"}})

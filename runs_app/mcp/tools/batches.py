@@ -12,7 +12,13 @@ from runs_app.api.serializers import BatchDetailSerializer
 from runs_app.mcp import lookup
 from runs_app.mcp.context import acting, result
 from runs_app.mcp.errors import validated
-from runs_app.mcp.tools.fields import BatchId, OptionalScenarioId, OptionalVersionId, Overrides
+from runs_app.mcp.tools.fields import (
+    BatchId,
+    OptionalScenarioId,
+    OptionalVersionId,
+    Overrides,
+    check_visible,
+)
 from runs_app.models import Batch, BatchStatus
 from runs_app.services.batches import MAX_BATCH_RUNS, batch_aggregates, batch_create, batch_progress
 
@@ -58,10 +64,7 @@ def start_batch(
 ) -> CallToolResult:
     """Start a batch: seeds_per_cell seeded runs for every cell of a parameter grid."""
     with acting(ctx) as user:
-        if scenario is not None:
-            lookup.get_scenario(user, scenario)
-        if version is not None:
-            lookup.get_version_by_id(user, version)
+        check_visible(user, scenario=scenario, version=version)
         data = validated(
             BatchCreateSerializer,
             {

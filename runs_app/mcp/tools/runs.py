@@ -31,6 +31,7 @@ from runs_app.mcp.tools.fields import (
     Overrides,
     RunId,
     Seed,
+    check_visible,
 )
 from runs_app.models import Run, RunStatus
 from runs_app.selectors import step_list
@@ -104,10 +105,7 @@ def start_run(
 ) -> CallToolResult:
     """Start a run of a scenario (its latest version) or of one version, with seed and overrides."""
     with acting(ctx) as user:
-        if scenario is not None:
-            lookup.get_scenario(user, scenario)
-        if version is not None:
-            lookup.get_version_by_id(user, version)
+        check_visible(user, scenario=scenario, version=version)
         data = validated(
             RunCreateSerializer,
             {
@@ -209,11 +207,9 @@ def god_mode(
     with acting(ctx) as user:
         run = lookup.get_run(user, run_id, edit=True)
         given = {"path": path, "event": event, "agent": agent, "emotion": emotion}
+        given["value"] = value  # null is no value: no world value can be set to null
         body = {"action": action, **{k: v for k, v in given.items() if v is not None}}
-        if action == "set_world_value":
-            body["value"] = value
         data = validated(RunControlSerializer, body)
-        data["value"] = value
         if action == "set_world_value":
             control = run_set_world_value(run=run, path=data["path"], value=value, user=user)
         elif action == "fire_event":
