@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp_types import ToolAnnotations
 
 from runs_app.mcp.context import USER_SCOPE_KEY
@@ -45,14 +47,26 @@ def build_server(*, user_id: int | None = None) -> MCPServer[dict[str, Any]]:
         yield {} if user_id is None else {USER_SCOPE_KEY: user_id}
 
     server: MCPServer[dict[str, Any]] = MCPServer(
-        NAME, instructions=INSTRUCTIONS, version=simengine_version(), lifespan=lifespan
+        NAME,
+        instructions=INSTRUCTIONS,
+        version=simengine_version(),
+        lifespan=lifespan,
+        tools=[_strict_tool(fn) for fn in ALL_TOOLS],
     )
-    for fn in ALL_TOOLS:
-        read_only = fn.__name__ in READ_ONLY
-        server.add_tool(
-            fn,
-            annotations=ToolAnnotations(read_only_hint=read_only, open_world_hint=False),
-            structured_output=False,
-        )
     register_resources(server)
     return server
+
+
+def _strict_tool(fn: Callable[..., Any]) -> Tool:
+    """The tool of `fn`, refusing arguments it does not take (a typo is named, not ignored)."""
+    annotations = ToolAnnotations(read_only_hint=fn.__name__ in READ_ONLY, open_world_hint=False)
+    tool = Tool.from_function(fn, annotations=annotations, structured_output=False)
+    loose = tool.fn_metadata.arg_model
+    strict: type[ArgModelBase] = type(
+        loose.__name__,
+        (loose,),
+        {"model_config": {**loose.model_config, "extra": "forbid"}, "__module__": __name__},
+    )
+    tool.fn_metadata.arg_model = strict
+    tool.parameters = strict.model_json_schema(by_alias=True)
+    return tool

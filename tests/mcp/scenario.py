@@ -97,6 +97,7 @@ async def check_tools(client: Client) -> None:
     for tool in tools.values():
         assert tool.description and len(tool.description.splitlines()[0]) < 120
         assert tool.input_schema["type"] == "object"
+        assert tool.input_schema["additionalProperties"] is False
     start = tools["start_run"].input_schema["properties"]
     assert start["seed"]["anyOf"][0] == {"maximum": 2**31 - 1, "minimum": 0, "type": "integer"}
     assert tools["control_run"].input_schema["required"] == ["run_id", "action"]
@@ -168,7 +169,9 @@ async def drive_flood(client: Client, scenario_id: int) -> None:
 async def check_bad_input(client: Client, scenario_id: int) -> None:
     """Bad arguments and unknown ids are tool errors naming what is wrong; the session goes on."""
     bad_seed = await error_of(client, "start_run", scenario=scenario_id, seed=-1)
-    assert "seed" in bad_seed
+    assert "seed\n  Input should be greater than or equal to 0" in bad_seed
+    typo = await error_of(client, "start_run", scenario=scenario_id, sead=4)
+    assert "sead\n  Extra inputs are not permitted" in typo
     bad_override = await error_of(
         client, "start_run", scenario=scenario_id, overrides={"max_ticks": 0}
     )
