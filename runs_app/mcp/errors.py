@@ -7,7 +7,7 @@ the assistant reads what is wrong and where, and the session goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,9 +60,3 @@ def validated(serializer_class: Any, data: dict[str, Any], **kwargs: Any) -> dic
     serializer = serializer_class(data={k: v for k, v in data.items() if v is not None}, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-def checked(fn: Callable[[], Any], *, spec_prefix: str = "") -> Any:
-    """Call `fn` with the API's failures turned into tool errors."""
-    with api_errors(spec_prefix=spec_prefix):
-        return fn()

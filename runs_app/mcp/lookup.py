@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from runs_app.models import Batch, Run
-from runs_app.selectors import batch_list, evaluation_list, run_list
+from runs_app.selectors import batch_list, run_list
 from scenarios_app.models import Scenario, ScenarioVersion
 from scenarios_app.selectors import scenario_list, scenario_version_get
 
@@ -77,8 +77,3 @@ def get_batch(user: User, batch_id: int, *, edit: bool = False) -> Batch:
     if batch is None:
         raise NotFound(f"No batch {batch_id}.")
     return batch
-
-
-def visible_evaluations(user: User, run: Run) -> QuerySet[Any]:
-    """The evaluations of a run `user` may see (the run was looked up here first)."""
-    return evaluation_list(run=run.pk)
