@@ -81,12 +81,18 @@ async def with_progress(
             beats += 1
             await ctx.report_progress(beats, None, f"{label}: working ({beats * every:.0f} s)")
 
+    failure: Exception | None = None
     async with anyio.create_task_group() as group:
         group.start_soon(heartbeat)
         try:
             outcome = await anyio.to_thread.run_sync(work)
+        except Exception as exc:  # raised below, outside the group, so it is not wrapped
+            failure = exc
         finally:
             group.cancel_scope.cancel()
+    if failure is not None:
+        await ctx.report_progress(beats + 1, beats + 1, f"{label}: failed")
+        raise failure
     await ctx.report_progress(beats + 1, beats + 1, f"{label}: done")
     return outcome
 

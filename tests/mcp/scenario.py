@@ -161,6 +161,16 @@ async def drive_flood(client: Client, scenario_id: int) -> None:
 
     refused = await error_of(client, "control_run", run_id=run_id, action="resume")
     assert "Conflict: " in refused and "completed" in refused
+    progress = Progress()
+    answer = await client.call_tool(
+        "evaluate_run",
+        {"run_id": run_id, "model": "ollama/llama3.2"},
+        progress_callback=progress,
+    )
+    assert answer.is_error
+    text = " ".join(getattr(block, "text", "") for block in answer.content)
+    assert "Conflict: ollama/llama3.2 is unavailable: Ollama is not reachable" in text
+    assert progress.seen[-1][2] == "evaluating: failed"
     trace = await read_text(client, f"simengine://runs/{run_id}/trace")
     assert trace.mime_type == "application/x-ndjson"
     assert '"type":"RunEnded"' in trace.text.replace(" ", "")
@@ -190,6 +200,10 @@ async def check_bad_input(client: Client, scenario_id: int) -> None:
     assert missing == "Error executing tool get_run_state: Not found: No run 999999."
     bad_spec = await call(client, "validate_scenario", spec={"name": "x", "world": {"kind": "f"}})
     assert not bad_spec["valid"] and any(e["path"].startswith("world") for e in bad_spec["errors"])
+    no_ticks = await error_of(client, "evaluate_run", run_id=run["id"])
+    assert no_ticks.endswith(
+        f"Invalid input.\nrun: run {run['id']} has no ticks yet: nothing to evaluate"
+    )
     assert (await call(client, "list_scenarios"))["count"] >= 1
 
 

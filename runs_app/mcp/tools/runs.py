@@ -35,7 +35,11 @@ from runs_app.mcp.tools.fields import (
 )
 from runs_app.models import Run, RunStatus
 from runs_app.selectors import step_list
-from runs_app.services.evaluation import EvaluationFailed, evaluation_create
+from runs_app.services.evaluation import (
+    EvaluationFailed,
+    EvaluatorUnavailable,
+    evaluation_create,
+)
 from runs_app.services.runs import (
     agent_set_status,
     run_create,
@@ -307,6 +311,8 @@ async def evaluate_run(
                 evaluation = evaluation_create(
                     run=run, model=data.get("model") or scenario_evaluation_model(run), user=user
                 )
+            except EvaluatorUnavailable as exc:
+                raise ToolError(f"Conflict: {exc.message}") from None
             except EvaluationFailed as exc:
                 lines = [f"attempt {i}: {a}" for i, a in enumerate(exc.attempts, 1)]
                 raise ToolError("\n".join([f"Evaluation failed: {exc.message}", *lines])) from None

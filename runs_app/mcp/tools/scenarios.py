@@ -178,6 +178,8 @@ async def design_scenario(
                     user=user,
                 )
             except DesignFailed as exc:
+                if not exc.attempts:  # the model cannot be served: the API's 409
+                    raise ToolError(f"Conflict: {exc.message}") from None
                 lines = [f"attempt {i}: {a}" for i, a in enumerate(exc.attempts, 1)]
                 raise ToolError("\n".join([f"Design failed: {exc.message}", *lines])) from None
             version = outcome.result.version
