@@ -159,6 +159,11 @@ async def drive_flood(client: Client, scenario_id: int) -> None:
     done = await wait_state(client, run_id, lambda s: s["status"] == "completed")
     assert done["outcome"] == "max_ticks" and done["current_step"] == 30
 
+    controls = await call(client, "read_events", run_id=run_id, type="control")
+    actions = [(e["data"]["action"], e["data"]["by"]) for e in controls["results"]]
+    assert ("pause", "researcher") in actions and ("inject_message", "researcher") in actions
+    assert {by for _, by in actions} == {"researcher"}  # every call acted as the user
+
     refused = await error_of(client, "control_run", run_id=run_id, action="resume")
     assert "Conflict: " in refused and "completed" in refused
     progress = Progress()

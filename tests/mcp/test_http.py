@@ -87,6 +87,18 @@ def test_an_anonymous_or_bad_token_is_refused_with_401(server, token):
     assert good.status_code == 200
 
 
+def test_the_token_of_a_deactivated_user_is_refused(server, token, researcher):
+    researcher.is_active = False
+    researcher.save()
+    refused = httpx.post(
+        f"{server}/mcp/",
+        json=INITIALIZE,
+        headers={**ACCEPT, "Authorization": f"Token {token}"},
+        timeout=30,
+    )
+    assert refused.status_code == 401
+
+
 def test_the_sdk_client_without_a_token_cannot_connect(server):
     async def session() -> None:
         async with Client(f"{server}/mcp/") as client:
