@@ -251,7 +251,7 @@ async def check_more_tools(client: Client, scenario_id: int) -> None:
         note="wetter",
     )
     assert saved["created"] is True and saved["version"]["number"] == 2
-    read = await call(client, "get_scenario", scenario_id=scenario_id, version=1)
+    read = await call(client, "get_scenario", scenario_id=scenario_id, version_number=1)
     assert read["latest_version"]["spec"]["world"]["params"]["rain_intensity"] == 0.6
 
     run = await call(

@@ -62,7 +62,7 @@ def list_scenarios(
 def get_scenario(
     ctx: Context,
     scenario_id: ScenarioId,
-    version: Annotated[
+    version_number: Annotated[
         int | None, Field(ge=1, le=2**31 - 1, description="Version number (default: latest).")
     ] = None,
 ) -> CallToolResult:
@@ -70,9 +70,9 @@ def get_scenario(
     with acting(ctx) as user:
         scenario = lookup.get_scenario(user, scenario_id)
         data = dict(ScenarioDetailSerializer(scenario).data)
-        if version is not None:
+        if version_number is not None:
             data["latest_version"] = VersionDetailSerializer(
-                lookup.get_version(user, scenario_id, version)
+                lookup.get_version(user, scenario_id, version_number)
             ).data
         shown = data["latest_version"]["number"] if data["latest_version"] else "none"
         return result(f"Scenario {scenario.name!r} (#{scenario.pk}), version {shown}.", data)
