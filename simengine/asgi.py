@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through authenticated Channels routes."""
+"""ASGI entry point: HTTP through Django (MCP at /mcp/), WebSockets through Channels routes."""
 
 import os
 
@@ -12,6 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from runs_app.mcp.http import with_mcp  # noqa: E402
 from runs_app.routing import websocket_urlpatterns  # noqa: E402
 from runs_app.startup import resume_in_process_runs  # noqa: E402
 
@@ -19,7 +20,7 @@ resume_in_process_runs()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": with_mcp(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -332,5 +332,6 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},  # the openai and anthropic SDKs: a line per request
         "daphne": {"level": "WARNING"},
+        "mcp.server.streamable_http": {"level": "WARNING"},  # a line per stateless request
     },
 }

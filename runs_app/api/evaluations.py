@@ -56,7 +56,8 @@ class EvaluationCreateSerializer(serializers.Serializer):
         return run
 
 
-def _scenario_model(run: Run) -> str:
+def scenario_evaluation_model(run: Run) -> str:
+    """The evaluator model the run's scenario names (offline rules when it names none)."""
     evaluation = run.scenario_version.spec.get("evaluation") or {}
     return evaluation.get("model") or "offline/heuristic"
 
@@ -97,7 +98,9 @@ class EvaluationListApi(ApiListView):
         run = data["run"]
         try:
             evaluation = evaluation_create(
-                run=run, model=data.get("model") or _scenario_model(run), user=request_user(request)
+                run=run,
+                model=data.get("model") or scenario_evaluation_model(run),
+                user=request_user(request),
             )
         except EvaluatorUnavailable as exc:
             raise Conflict(exc.message) from None
