@@ -14,6 +14,8 @@ from django.db.models import Q, QuerySet
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
 from runs_app.services.config import run_spec
+from runs_app.services.snapshots import snapshot_at as stored_snapshot_at
+from runs_app.services.snapshots import snapshot_latest
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
@@ -416,10 +418,20 @@ def memory_recall_counts(*, agent: Agent) -> dict[int, dict[str, Any]]:
 
 def memory_store_of(*, agent: Agent) -> dict[str, Any] | None:
     """The agent's memory store as the run's latest step left it (model, fallback, count)."""
-    step = Step.objects.filter(run_id=agent.run_id).order_by("-index").only("snapshot").first()
-    if step is None:
+    last = snapshot_latest(agent.run_id)
+    if last is None:
         return None
-    return step.snapshot.get("agents", {}).get(agent.name, {}).get("store")
+    return last[1].get("agents", {}).get(agent.name, {}).get("store")
+
+
+def snapshot_at(run: Run | int, index: int) -> dict[str, Any] | None:
+    """The full state snapshot committed for tick `index` of `run` (None if it has none).
+
+    The one way to read a run's state at a tick (scrubber, forks, API): steps are stored
+    as keyframes and deltas (`runs_app.services.snapshots`), decoded here exactly. The
+    dict is the caller's own.
+    """
+    return stored_snapshot_at(run if isinstance(run, int) else run.pk, index)
 
 
 def session_is_signed_in(session_key: str) -> bool:
