@@ -143,7 +143,7 @@ def test_changes_are_queued_for_the_forks_first_tick():
         start=False,
         overrides={
             "params": {"rain_intensity": 2.5},
-            "templates": {"mayor": {"model": "replay/%d" % parent.pk}},
+            "templates": {"mayor": {"model": f"replay/{parent.pk}"}},
             "emotions": {"Mayor": {"fear": 0.9}},
             "messages": [{"to": "all", "text": "Evacuate the school first."}],
             "events": [{"type": "rain_change", "intensity": 3.0}],
