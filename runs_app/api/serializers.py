@@ -39,6 +39,14 @@ class RunSerializer(serializers.ModelSerializer):
     end_detail = serializers.CharField(
         help_text="What ended it, e.g. the condition that held (`casualties >= 30`)."
     )
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The run this one was forked from, if any."
+    )
+    fork_step = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The parent's tick this run continues from (its first tick is the next).",
+    )
 
     class Meta:
         model = Run
@@ -46,6 +54,8 @@ class RunSerializer(serializers.ModelSerializer):
             "id",
             "scenario_version",
             "batch",
+            "parent",
+            "fork_step",
             "grid_cell",
             "status",
             "seed",
