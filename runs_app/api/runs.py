@@ -263,7 +263,7 @@ class ForkOverridesSerializer(OverridesSerializer):
     world = serializers.DictField(
         child=serializers.JSONField(),
         required=False,
-        help_text="God mode: world values to set by dotted path (`{\"water_level\": 2.5}`).",
+        help_text='God mode: world values to set by dotted path (`{"water_level": 2.5}`).',
     )
     events = serializers.ListField(
         child=serializers.DictField(child=serializers.JSONField()),
