@@ -141,7 +141,7 @@ class ForkForm(RunSettingsForm):
 
     def __init__(self, *args: Any, targets: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["message_to"].choices = targets
+        cast(forms.ChoiceField, self.fields["message_to"]).choices = targets
         self.fields["seed"].widget.attrs["placeholder"] = "the parent's seed"
 
     def clean_world(self) -> dict[str, Any]:

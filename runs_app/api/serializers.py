@@ -39,14 +39,6 @@ class RunSerializer(serializers.ModelSerializer):
     end_detail = serializers.CharField(
         help_text="What ended it, e.g. the condition that held (`casualties >= 30`)."
     )
-    parent = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True, help_text="The run this one was forked from, if any."
-    )
-    fork_step = serializers.IntegerField(
-        read_only=True,
-        allow_null=True,
-        help_text="The parent's tick this run continues from (its first tick is the next).",
-    )
 
     class Meta:
         model = Run
@@ -76,6 +68,12 @@ class RunSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "parent": {"help_text": "The run this one was forked from (null if none)."},
+            "fork_step": {
+                "help_text": "The parent's tick this run continues from; its first is the next."
+            },
+        }
 
 
 class EvaluationSerializer(serializers.ModelSerializer):

@@ -57,7 +57,8 @@ def test_firing_a_declared_event_with_its_parameters(api):
     run = step_once(run)
     applied = Event.objects.get(run=run, type="ControlApplied")
     assert applied.data["detail"] == "event rain_change triggered"
-    assert snapshot_at(run, 1)["world"]["rain_intensity"] == 3.0
+    stored = snapshot_at(run, 1)
+    assert stored is not None and stored["world"]["rain_intensity"] == 3.0
 
 
 def test_setting_an_agents_emotion(api):

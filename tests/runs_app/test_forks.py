@@ -52,6 +52,12 @@ def _json(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def _stored(run: Run, tick: int) -> dict:
+    snapshot = snapshot_at(run, tick)
+    assert snapshot is not None, f"run {run.pk} has no tick {tick}"
+    return snapshot
+
+
 def _measured(run: Run, after: int) -> list[tuple]:
     rows = Step.objects.filter(run=run, index__gt=after).order_by("index")
     return list(rows.values_list("index", "metrics"))
@@ -76,8 +82,8 @@ def test_a_fork_without_changes_replays_the_parents_remaining_ticks_exactly_on_p
     assert _measured(fork, K) == _measured(parent, K)
     assert fork.metrics == parent.metrics and fork.outcome == parent.outcome
     for tick in (K, K + 1, 10):
-        mine = {**snapshot_at(fork, tick), "run_id": "-"}
-        theirs = {**snapshot_at(parent, tick), "run_id": "-"}
+        mine = {**_stored(fork, tick), "run_id": "-"}
+        theirs = {**_stored(parent, tick), "run_id": "-"}
         assert _without_run_id(mine, fork.pk) == _without_run_id(theirs, parent.pk)
     # the fork executed from tick K + 1 only, on a copy of tick K and of its memories
     acted = Event.objects.filter(run=fork).exclude(type="RunForked")

@@ -55,6 +55,7 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
     kinds = {row[3] for row in rows(run)}
     assert {"observation", "action", "message", "reflection"} <= kinds
     last = snapshot_at(run, 15)
+    assert last is not None
     assert last["agents"]["Mayor"]["store"]["count"] == sum(1 for r in engine if r.agent == "Mayor")
     restored = sorted(memory_records(run.pk, upto=15), key=lambda m: (m.agent, m.seq))
     assert [(m.agent, m.seq, vector(m).tobytes()) for m in restored] == [
