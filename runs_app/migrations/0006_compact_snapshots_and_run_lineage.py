@@ -19,6 +19,12 @@ def _keyframe(snapshot):
     return KEYFRAME + zlib.compress(text, 6)
 
 
+def _flush_constraint_checks(schema_editor):
+    """Run PostgreSQL's deferred FK checks now, so the ALTER TABLE that follows may run."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def compress(apps, schema_editor):
     Step = apps.get_model("runs_app", "Step")
     pending = []
@@ -30,6 +36,7 @@ def compress(apps, schema_editor):
             pending = []
     if pending:
         Step.objects.bulk_update(pending, ["snapshot_data"])
+    _flush_constraint_checks(schema_editor)
 
 
 def expand(apps, schema_editor):
@@ -43,6 +50,7 @@ def expand(apps, schema_editor):
         for step in rows.only("id", "index", "snapshot_data").iterator(chunk_size=CHUNK):
             previous = decode_snapshot(step.snapshot_data, previous)
             Step.objects.filter(pk=step.pk).update(snapshot=previous)
+    _flush_constraint_checks(schema_editor)
 
 
 class Migration(migrations.Migration):
