@@ -57,3 +57,10 @@ def test_comparing_a_fork_with_its_parent_names_the_fork_tick(admin_client, floo
     html = page.content.decode()
     assert f"Run #{fork.pk} is a fork of run #{parent.pk} at tick 2" in html
     assert f"#{fork.pk} seed {fork.seed} (fork of #{parent.pk} at 2)" in html
+
+
+def test_the_admin_shows_a_step_decoded(admin_client, done_run):
+    step = done_run.steps.get(index=2)
+    page = admin_client.get(f"/admin/runs_app/step/{step.pk}/change/")
+    assert page.status_code == 200
+    assert "&quot;tick&quot;: 2" in page.content.decode()
