@@ -202,3 +202,13 @@ def test_overrides_the_validator_rejects_create_nothing():
     with pytest.raises(InvalidRunConfig, match="overrides.colour: unknown key"):
         run_fork(run=parent, step=2, overrides={"colour": "red"})
     _nothing_more(1)
+
+
+def test_a_fork_of_a_fork_still_continues_the_original_exactly():
+    version = small_flood_version(max_ticks=9, memory={"enabled": True})
+    parent = wait_until_final(run_create(version=version, seed=2))
+    child = wait_until_final(run_fork(run=parent, step=3))
+    grandchild = wait_until_final(run_fork(run=child, step=6))
+    assert grandchild.parent_id == child.pk and grandchild.fork_step == 6
+    assert _said(grandchild, 6) == _said(parent, 6)
+    assert _measured(grandchild, 6) == _measured(parent, 6)
