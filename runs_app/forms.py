@@ -117,6 +117,7 @@ class ForkForm(RunSettingsForm):
         widget=forms.NumberInput(_SM),
         help_text="The new run continues from the state stored at this tick.",
     )
+    models = _mapping_field("Agent models (YAML: template id → model)", "rescuer: ollama/llama3.2")
     world = _mapping_field("Set world values (YAML: path → value)", "water_level: 2.5")
     message_to = forms.ChoiceField(label="Operator message to", widget=forms.Select(_SELECT))
     message = forms.CharField(
@@ -132,6 +133,7 @@ class ForkForm(RunSettingsForm):
         "seed",
         "max_ticks",
         "model_override",
+        "models",
         "params",
         "world",
         "message_to",
@@ -147,9 +149,23 @@ class ForkForm(RunSettingsForm):
     def clean_world(self) -> dict[str, Any]:
         return _clean_mapping(self.cleaned_data["world"], "World values")
 
+    def clean_models(self) -> dict[str, Any]:
+        models = _clean_mapping(self.cleaned_data["models"], "Agent models")
+        bad = [str(k) for k, v in models.items() if not isinstance(v, str) or not v.strip()]
+        if bad:
+            raise forms.ValidationError(
+                f"give a model id such as ollama/llama3.2 for: {', '.join(bad)}"
+            )
+        return models
+
     def overrides(self) -> dict[str, Any]:
         overrides = super().overrides()
         data = self.cleaned_data
+        if data.get("models"):
+            overrides["templates"] = {
+                str(template): {"model": model.strip()}
+                for template, model in data["models"].items()
+            }
         if data.get("world"):
             overrides["world"] = data["world"]
         if data.get("message", "").strip():

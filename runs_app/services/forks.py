@@ -73,7 +73,7 @@ def run_fork(
     """
     spec_overrides, changes = _split(overrides or {})
     snapshot = _state_at(run, step)
-    merged = _merged(run.overrides, spec_overrides)
+    merged = _merged(run.overrides, spec_overrides, run.scenario_version.spec)
     spec = build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=merged)
     check_replay_sources(spec, merged)
     merged, notes = with_offline_fallbacks(spec, merged)
@@ -180,13 +180,27 @@ def _reopened(snapshot: dict[str, Any], step: int, max_ticks: int, run_id: int) 
     )
 
 
-def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def _merged(base: dict[str, Any], changes: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The parent's overrides changed by the fork's.
+
+    Agent models given per template win over a `model_override` inherited from the parent
+    (which would otherwise replace every model): the inherited one is written out for the
+    other templates instead.
+    """
     merged = dict(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
+    new_models = any("model" in v for v in changes.get("templates", {}).values())
+    if new_models and "model_override" not in changes and merged.get("model_override"):
+        inherited = merged.pop("model_override")
+        templates = {k: dict(v) for k, v in merged.get("templates", {}).items()}
+        for template in spec.get("agent_templates", []):
+            if template.get("kind", "human") != "environment" and template.get("id"):
+                templates.setdefault(template["id"], {}).setdefault("model", inherited)
+        merged["templates"] = templates
     return merged
 
 

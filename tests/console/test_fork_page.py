@@ -27,6 +27,7 @@ def test_a_fork_opens_on_its_console_with_its_changes_queued(admin_client, done_
         "message_to": "all",
         "message": "Hold the hilltop.",
         "world": "water_level: 2.5",
+        "models": f"mayor: replay/{done_run.pk}",
     }
     response = admin_client.post(reverse("runs:fork", args=[done_run.pk]), data)
     fork = Run.objects.get(parent=done_run)
@@ -34,6 +35,11 @@ def test_a_fork_opens_on_its_console_with_its_changes_queued(admin_client, done_
     assert (fork.fork_step, fork.seed, fork.status) == (2, 8, "paused")
     kinds = set(PendingControl.objects.filter(run=fork).values_list("kind", flat=True))
     assert kinds == {"set_world_value", "inject_message"}
+    # the mayor's own model wins over the every-agent model the parent ran on
+    assert "model_override" not in fork.overrides
+    assert fork.overrides["templates"]["mayor"] == {"model": f"replay/{done_run.pk}"}
+    assert fork.agents.get(name="Mayor").model == f"replay/{done_run.pk}"
+    assert fork.agents.get(name="Rescuer 1").model == "offline/heuristic"
     console = admin_client.get(response["Location"]).content.decode()
     assert f'Forked from <a href="/runs/{done_run.pk}/">run {done_run.pk}</a> at tick 2' in console
     explorer = admin_client.get(reverse("runs:list")).content.decode()
