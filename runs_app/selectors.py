@@ -34,10 +34,12 @@ def run_list(
     created_before: datetime | None = None,
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
+    parent: int | None = None,
 ) -> QuerySet[Run]:
     """Runs, newest first, narrowed by ids, status, outcome, creation time, seed and a parameter.
 
-    `param` is `(name, value)`: a batch grid cell's or the run's own override.
+    `param` is `(name, value)`: a batch grid cell's or the run's own override; `parent`
+    keeps the forks of that run.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
@@ -56,6 +58,8 @@ def run_list(
         runs = runs.filter(created_at__lt=created_before)
     if seed is not None:
         runs = runs.filter(seed=seed)
+    if parent is not None:
+        runs = runs.filter(parent_id=parent)
     if param is not None:
         name, value = param
         runs = runs.filter(

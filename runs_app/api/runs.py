@@ -60,7 +60,7 @@ class RunCreateSerializer(VersionChoiceSerializer):
 
 
 class RunFilterSerializer(serializers.Serializer):
-    """Run list filters: scenario, version, status, batch and creation time."""
+    """Run list filters: scenario, version, status, batch, parent (forks) and creation time."""
 
     scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
@@ -71,6 +71,9 @@ class RunFilterSerializer(serializers.Serializer):
         help_text="How the run ended (ended runs only).",
     )
     batch = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    parent = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Forks of this run."
+    )
     created_after = serializers.DateTimeField(
         required=False, help_text="Created at or after this time (ISO 8601)."
     )

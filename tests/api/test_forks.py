@@ -35,6 +35,8 @@ def test_a_fork_answers_201_with_its_lineage(api, finished):
     fork = wait_until_final(Run.objects.get(pk=body["id"]))
     assert fork.current_step == 6
     assert api.get(f"/api/runs/{fork.pk}/").json()["parent"] == finished.pk
+    forks = api.get(f"/api/runs/?parent={finished.pk}").json()["results"]
+    assert [(r["id"], r["fork_step"]) for r in forks] == [(fork.pk, 3)]
     steps = api.get(f"/api/runs/{fork.pk}/steps/").json()["results"]
     assert [s["index"] for s in steps] == [3, 4, 5, 6]
     assert [s["snapshot"]["tick"] for s in steps] == [3, 4, 5, 6]
