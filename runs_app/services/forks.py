@@ -110,6 +110,14 @@ def run_fork(
             raise InvalidRunConfig(
                 [f"overrides: the changed scenario does not fit the state at tick {step} ({exc})"]
             ) from None
+        if set(simulation.agents) != set(snapshot.get("agents", {})):
+            raise InvalidRunConfig(
+                [
+                    "overrides.templates: a fork keeps the agents of the state it continues"
+                    f" ({len(snapshot.get('agents', {}))} at tick {step}); change models and"
+                    " settings, not how many there are"
+                ]
+            )
         owners = agent_rows_for_simulation(fork, simulation)
         stored = snapshot_fields(step, simulation.snapshot(), None)
         Step.objects.create(run=fork, index=step, metrics=metrics, **stored)

@@ -199,6 +199,8 @@ def test_overrides_the_validator_rejects_create_nothing():
     assert caught.value.errors[0].startswith("agent_templates[0].model: unknown provider 'olama'")
     with pytest.raises(InvalidControl):
         run_fork(run=parent, step=2, overrides={"emotions": {"Nobody": {"fear": 0.5}}})
+    with pytest.raises(InvalidRunConfig, match="a fork keeps the agents"):
+        run_fork(run=parent, step=2, overrides={"templates": {"rescuer": {"count": 5}}})
     with pytest.raises(InvalidRunConfig, match="overrides.colour: unknown key"):
         run_fork(run=parent, step=2, overrides={"colour": "red"})
     _nothing_more(1)
