@@ -71,15 +71,19 @@ class RunFilterSerializer(serializers.Serializer):
         help_text="How the run ended (ended runs only).",
     )
     batch = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    parent = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Forks of this run."
-    )
     created_after = serializers.DateTimeField(
         required=False, help_text="Created at or after this time (ISO 8601)."
     )
     created_before = serializers.DateTimeField(
         required=False, help_text="Created before this time (ISO 8601)."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # declared here: as a class attribute `parent` would shadow Field.parent
+        self.fields["parent"] = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID, help_text="Forks of this run."
+        )
 
 
 class RunListApi(ApiListView):

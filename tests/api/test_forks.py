@@ -80,3 +80,5 @@ def test_the_schema_documents_the_fork_endpoint(api):
     schema = yaml.safe_load(api.get("/api/schema/").content)
     operation = schema["paths"]["/api/runs/{run_id}/fork/"]["post"]
     assert {"201", "400", "409"} <= set(operation["responses"])
+    listing = schema["paths"]["/api/runs/"]["get"]
+    assert "parent" in {p["name"] for p in listing["parameters"]}
