@@ -112,6 +112,10 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
     figures["memory"] = measure_memory(
         agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
     )
+    log("9 snapshots: stored bytes per tick")
+    from bench.snapshots import measure_snapshot_bytes
+
+    figures["snapshots"] = measure_snapshot_bytes(ticks=sizes.snapshot_ticks)
     log("6 scaling: engine alone")
     figures["scaling"] = scaling(sizes)
     engine_overhead = engine_ms_per_decision(

@@ -91,10 +91,11 @@ def _prefix_check(run_id: int) -> dict:
 
 
 def _snapshot_bytes(run_id: int, sample_ticks: tuple[int, ...]) -> dict[str, int]:
-    column = Step._meta.get_field("snapshot").column
+    """Stored snapshot bytes (keyframe or delta, `runs_app.services.snapshots`) per tick."""
+    column = Step._meta.get_field("snapshot_data").column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT index, octet_length({column}::text) FROM {Step._meta.db_table} "
+            f"SELECT index, octet_length({column}) FROM {Step._meta.db_table} "
             "WHERE run_id = %s AND index = ANY(%s)",
             [run_id, list(sample_ticks)],
         )

@@ -241,7 +241,27 @@ def rows(figures: dict[str, Any]) -> list[Row]:
                 retrieval["cpu_ms_per_decision"] <= 1.0,
             )
         )
+    if figures.get("snapshots"):
+        out.append(snapshot_row(figures["snapshots"]))
     return out
+
+
+def snapshot_row(snaps: dict[str, Any]) -> Row:
+    """Figure 9: stored snapshot bytes per tick, before (full JSON) and after."""
+    sample, long = snaps["sample"], snaps["long"]
+    return Row(
+        f"9 snapshots: stored bytes per tick, flood sample ({sample['ticks']} ticks to "
+        f"its end; {long['ticks']} ticks without end conditions)",
+        f"{_n(sample['after_bytes_per_tick'], 0)} B / {_n(long['after_bytes_per_tick'], 0)}"
+        f" B (keyframe every {snaps['keyframe_every']} + deltas); encode "
+        f"{long['encode_ms_per_tick']:.2f} ms/tick, read any tick "
+        f"{long['read_ms_per_tick']:.2f} ms; exact: {sample['exact'] and long['exact']}",
+        f"before: full JSON {_n(sample['before_bytes_per_tick'], 0)} B / "
+        f"{_n(long['before_bytes_per_tick'], 0)} B per tick",
+        f"{long['ratio']:.3f} of before",
+        "<= 0.1 of full JSON, exact",
+        long["ratio"] <= 0.1 and sample["exact"] and long["exact"],
+    )
 
 
 HEADER = ("Figure", "Measured", "Ideal (same run)", "Ratio", "Target", "Verdict")

@@ -40,6 +40,8 @@ class Sizes:
     memory_agents: int = 10
     memory_ticks: int = 500
     memory_early_tick: int = 100
+    # 9. snapshots: stored bytes per tick of the flood sample (engine alone)
+    snapshot_ticks: int = 200
     # workers for the LLM-bound runs (processes per node x nodes): every run gets one
     llm_nodes: int = 2
     llm_concurrency: int = 5
@@ -102,4 +104,5 @@ QUICK = Sizes(
     memory_agents=5,
     memory_ticks=60,
     memory_early_tick=20,
+    snapshot_ticks=40,
 )

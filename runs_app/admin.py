@@ -21,6 +21,8 @@ from runs_app.models import (
     SchedulerLock,
     Step,
 )
+from runs_app.selectors import snapshot_at
+from runs_app.templatetags.console import pretty_json
 from simengine.web.admin import ReadOnlyAdmin
 
 
@@ -55,9 +57,16 @@ class BatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Step)
 class StepAdmin(ReadOnlyAdmin):
-    """Committed steps (state snapshots)."""
+    """Committed steps (state snapshots, shown decoded from their keyframe or delta)."""
 
-    list_display = ("run", "index", "created_at")
+    list_display = ("run", "index", "keyframe", "created_at")
+    exclude = ("snapshot_data",)
+    readonly_fields = ("snapshot",)
+
+    @admin.display(description="snapshot")
+    def snapshot(self, step: Step) -> str:
+        return pretty_json(snapshot_at(step.run_id, step.index))
+
     list_filter = ("created_at",)
     search_fields = ("run__id",)
     raw_id_fields = ("run",)

@@ -1,4 +1,4 @@
-"""Forms of the run pages: start a run, duplicate with tweaks, start a batch, inject, filter."""
+"""Forms of the run pages: start, duplicate or fork a run, start a batch, inject, filter."""
 
 from __future__ import annotations
 
@@ -107,6 +107,72 @@ class DuplicateForm(RunSettingsForm):
     start = forms.BooleanField(required=False, initial=True, label="Start right away")
 
 
+class ForkForm(RunSettingsForm):
+    """Fork a run at a stored tick: the run settings, world values and an operator message."""
+
+    step = forms.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        label="Fork at tick",
+        widget=forms.NumberInput(_SM),
+        help_text="The new run continues from the state stored at this tick.",
+    )
+    models = _mapping_field("Agent models (YAML: template id → model)", "rescuer: ollama/llama3.2")
+    world = _mapping_field("Set world values (YAML: path → value)", "water_level: 2.5")
+    message_to = forms.ChoiceField(label="Operator message to", widget=forms.Select(_SELECT))
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Operator message (delivered at the fork's first tick)",
+        widget=forms.TextInput({**_SM, "placeholder": "e.g. The levee is about to break."}),
+    )
+    start = forms.BooleanField(required=False, initial=True, label="Start right away")
+
+    field_order = [
+        "step",
+        "seed",
+        "max_ticks",
+        "model_override",
+        "models",
+        "params",
+        "world",
+        "message_to",
+        "message",
+        "start",
+    ]
+
+    def __init__(self, *args: Any, targets: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["message_to"]).choices = targets
+        self.fields["seed"].widget.attrs["placeholder"] = "the parent's seed"
+
+    def clean_world(self) -> dict[str, Any]:
+        return _clean_mapping(self.cleaned_data["world"], "World values")
+
+    def clean_models(self) -> dict[str, Any]:
+        models = _clean_mapping(self.cleaned_data["models"], "Agent models")
+        bad = [str(k) for k, v in models.items() if not isinstance(v, str) or not v.strip()]
+        if bad:
+            raise forms.ValidationError(
+                f"give a model id such as ollama/llama3.2 for: {', '.join(bad)}"
+            )
+        return models
+
+    def overrides(self) -> dict[str, Any]:
+        overrides = super().overrides()
+        data = self.cleaned_data
+        if data.get("models"):
+            overrides["templates"] = {
+                str(template): {"model": model.strip()}
+                for template, model in data["models"].items()
+            }
+        if data.get("world"):
+            overrides["world"] = data["world"]
+        if data.get("message", "").strip():
+            overrides["messages"] = [{"to": data["message_to"], "text": data["message"].strip()}]
+        return overrides
+
+
 class BatchCreateForm(RunSettingsForm):
     """Start a batch: a version, a parameter grid (YAML), seeds per cell and concurrency."""
 
@@ -170,7 +236,7 @@ class InjectForm(forms.Form):
         max_length=2000, widget=forms.TextInput({**_SM, "placeholder": "What to say"})
     )
 
-    def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, targets: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["to"]).choices = targets
 

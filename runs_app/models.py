@@ -112,6 +112,11 @@ class Run(models.Model):
     lease_holder = models.CharField(max_length=32, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notes = models.JSONField(default=list, blank=True)
+    # Lineage: a fork continues `parent`'s stored state after tick `fork_step`.
+    parent = models.ForeignKey(
+        "self", related_name="forks", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    fork_step = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -163,11 +168,17 @@ class PendingControl(models.Model):
 
 
 class Step(models.Model):
-    """The committed state after one tick."""
+    """The committed state after one tick.
+
+    The state is stored compactly (`runs_app.services.snapshots`): a keyframe (the whole
+    snapshot, compressed) or a delta against the previous tick; read it through
+    `runs_app.selectors.snapshot_at`.
+    """
 
     run = models.ForeignKey(Run, related_name="steps", on_delete=models.CASCADE)
     index = models.PositiveIntegerField()
-    snapshot = models.JSONField()
+    snapshot_data = models.BinaryField()
+    keyframe = models.BooleanField(default=True)
     metrics = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,6 +14,8 @@ from django.db.models import Q, QuerySet
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
 from runs_app.services.config import run_spec
+from runs_app.services.snapshots import snapshot_at as stored_snapshot_at
+from runs_app.services.snapshots import snapshot_latest
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
@@ -32,10 +34,12 @@ def run_list(
     created_before: datetime | None = None,
     seed: int | None = None,
     param: tuple[str, Any] | None = None,
+    parent: int | None = None,
 ) -> QuerySet[Run]:
     """Runs, newest first, narrowed by ids, status, outcome, creation time, seed and a parameter.
 
-    `param` is `(name, value)`: a batch grid cell's or the run's own override.
+    `param` is `(name, value)`: a batch grid cell's or the run's own override; `parent`
+    keeps the forks of that run.
     """
     runs = Run.objects.select_related("scenario_version__scenario", "batch", "created_by")
     if scenario is not None:
@@ -54,6 +58,8 @@ def run_list(
         runs = runs.filter(created_at__lt=created_before)
     if seed is not None:
         runs = runs.filter(seed=seed)
+    if parent is not None:
+        runs = runs.filter(parent_id=parent)
     if param is not None:
         name, value = param
         runs = runs.filter(
@@ -275,12 +281,6 @@ def runs_metric_series(*, run_ids: list[int]) -> dict[int, list[dict]]:
 # -- one tick of a run (the console's scrubber, the step API) ---------------------------------
 
 
-def snapshot_at(run: Run, index: int) -> dict[str, Any] | None:
-    """The whole run state stored for tick `index` (as the engine's `to_snapshot()`), or None."""
-    row = Step.objects.filter(run=run, index=index).values_list("snapshot", flat=True).first()
-    return dict(row) if isinstance(row, dict) else None
-
-
 def step_metrics_at(*, run: Run, index: int) -> dict[str, Any] | None:
     """The metrics committed with tick `index`, or None when the run has no such tick."""
     row = Step.objects.filter(run=run, index=index).values_list("metrics", flat=True).first()
@@ -463,10 +463,20 @@ def memory_recall_counts(*, agent: Agent) -> dict[int, dict[str, Any]]:
 
 def memory_store_of(*, agent: Agent) -> dict[str, Any] | None:
     """The agent's memory store as the run's latest step left it (model, fallback, count)."""
-    step = Step.objects.filter(run_id=agent.run_id).order_by("-index").only("snapshot").first()
-    if step is None:
+    last = snapshot_latest(agent.run_id)
+    if last is None:
         return None
-    return step.snapshot.get("agents", {}).get(agent.name, {}).get("store")
+    return last[1].get("agents", {}).get(agent.name, {}).get("store")
+
+
+def snapshot_at(run: Run | int, index: int) -> dict[str, Any] | None:
+    """The full state snapshot committed for tick `index` of `run` (None if it has none).
+
+    The one way to read a run's state at a tick (scrubber, forks, API): steps are stored
+    as keyframes and deltas (`runs_app.services.snapshots`), decoded here exactly. The
+    dict is the caller's own.
+    """
+    return stored_snapshot_at(run if isinstance(run, int) else run.pk, index)
 
 
 def session_is_signed_in(session_key: str) -> bool:

@@ -92,6 +92,7 @@ urlpatterns = [
     path("runs/", runs.RunListApi.as_view(), name="api-runs"),
     path("runs/<id:run_id>/", runs.RunDetailApi.as_view(), name="api-run"),
     path("runs/<id:run_id>/control/", runs.RunControlApi.as_view(), name="api-run-control"),
+    path("runs/<id:run_id>/fork/", runs.RunForkApi.as_view(), name="api-run-fork"),
     path("runs/<id:run_id>/agents/", agents.AgentListApi.as_view(), name="api-run-agents"),
     path(
         "runs/<id:run_id>/agents/inject/",

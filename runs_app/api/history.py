@@ -18,6 +18,7 @@ from runs_app.api.serializers import (
     StepSerializer,
 )
 from runs_app.selectors import event_list, llm_call_list, message_list, step_list
+from runs_app.services.snapshots import SnapshotReader
 from runs_app.services.world_view import TickNotStored, run_at_tick
 from simengine.api.base import ApiListView, ApiView
 from simengine.api.pagination import MAX_INT, KeysetPagination, StepKeysetPagination
@@ -108,6 +109,12 @@ class StepListApi(_RunHistoryApi):
     filter_serializer_class = StepRangeSerializer
     pagination_class = StepKeysetPagination
     selector = staticmethod(step_list)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        """One snapshot reader for the page: each step decodes from the one before."""
+        context = super().get_serializer_context()
+        context["snapshot_reader"] = SnapshotReader(int(self.kwargs["run_id"]))
+        return context
 
     @extend_schema(tags=TAGS, summary="A run's committed steps with state snapshots")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -10,7 +10,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from runs_app.api.fields import MAX_ID, OverridesSerializer, VersionChoiceSerializer, seed_field
+from runs_app.api.fields import (
+    MAX_ID,
+    MAX_TICKS,
+    OverridesSerializer,
+    VersionChoiceSerializer,
+    seed_field,
+)
 from runs_app.api.serializers import (
     PendingControlSerializer,
     RunDetailSerializer,
@@ -18,6 +24,7 @@ from runs_app.api.serializers import (
 )
 from runs_app.models import PendingControl, Run, RunOutcome, RunStatus
 from runs_app.selectors import run_list
+from runs_app.services.forks import run_fork
 from runs_app.services.runs import (
     run_create,
     run_duplicate,
@@ -53,7 +60,7 @@ class RunCreateSerializer(VersionChoiceSerializer):
 
 
 class RunFilterSerializer(serializers.Serializer):
-    """Run list filters: scenario, version, status, batch and creation time."""
+    """Run list filters: scenario, version, status, batch, parent (forks) and creation time."""
 
     scenario = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     version = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
@@ -70,6 +77,13 @@ class RunFilterSerializer(serializers.Serializer):
     created_before = serializers.DateTimeField(
         required=False, help_text="Created before this time (ISO 8601)."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # declared here: as a class attribute `parent` would shadow Field.parent
+        self.fields["parent"] = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID, help_text="Forks of this run."
+        )
 
 
 class RunListApi(ApiListView):
@@ -248,6 +262,75 @@ class RunControlApi(ApiView):
             _SIMPLE_CONTROLS[action](run=run, user=request_user(request))
             return Response(RunDetailSerializer(get_run(run_id)).data)
         return Response(RunDetailSerializer(get_run(new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class ForkOverridesSerializer(OverridesSerializer):
+    """A fork's changes: the run's overrides, plus one-time changes for its first tick."""
+
+    world = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text='God mode: world values to set by dotted path (`{"water_level": 2.5}`).',
+    )
+    events = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField()),
+        required=False,
+        help_text='God mode: events to fire (`[{"type": "levee_breach"}]`).',
+    )
+    emotions = serializers.DictField(
+        child=serializers.DictField(child=serializers.JSONField()),
+        required=False,
+        help_text='Feelings to set per agent name (`{"Mayor": {"fear": 0.9}}`).',
+    )
+    messages = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text='Operator messages (`[{"to": "all", "text": "..."}]`; `to` as in inject).',
+    )
+
+
+class RunForkSerializer(serializers.Serializer):
+    """Where to fork a run and what to change."""
+
+    step = serializers.IntegerField(
+        min_value=1, max_value=MAX_TICKS, help_text="A stored tick; the fork's first is step + 1."
+    )
+    seed = seed_field(required=False, help_text="Default: the parent's seed.")
+    overrides = ForkOverridesSerializer(required=False)
+    start = serializers.BooleanField(
+        default=True, help_text="Queue the fork now; false creates it paused."
+    )
+
+
+class RunForkApi(ApiView):
+    """POST: a new run continuing this one from a stored tick, with optional changes."""
+
+    may_conflict = True
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Fork a run at a stored tick",
+        description="Creates a run that continues from exactly the state stored at `step` "
+        "(world, agents, emotions, memories, undelivered messages); its first executed tick "
+        "is `step + 1`, and its JSON names its `parent` and `fork_step`. Without changes and "
+        "on the same seed it repeats the parent's remaining ticks. A step the run has not "
+        "stored or an override the scenario validator rejects answers 400 naming it; a run "
+        "still queued answers 409. Nothing is created unless the fork is whole.",
+        request=RunForkSerializer,
+        responses={201: RunDetailSerializer},
+    )
+    def post(self, request: Request, run_id: int) -> Response:
+        run = get_run(run_id)
+        data = validated_body(request, RunForkSerializer)
+        fork = run_fork(
+            run=run,
+            step=data["step"],
+            seed=data.get("seed"),
+            overrides=dict(data.get("overrides") or {}),
+            user=request_user(request),
+            start=data["start"],
+        )
+        return Response(RunDetailSerializer(get_run(fork.pk)).data, status=status.HTTP_201_CREATED)
 
 
 def _god_mode(run: Run, data: dict[str, Any], user: Any) -> PendingControl:

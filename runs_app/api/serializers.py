@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunOutcome, Step
+from runs_app.services.snapshots import SnapshotReader
 
 
 class _VersionRefSerializer(serializers.Serializer):
@@ -45,6 +46,8 @@ class RunSerializer(serializers.ModelSerializer):
             "id",
             "scenario_version",
             "batch",
+            "parent",
+            "fork_step",
             "grid_cell",
             "status",
             "seed",
@@ -65,6 +68,12 @@ class RunSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "parent": {"help_text": "The run this one was forked from (null if none)."},
+            "fork_step": {
+                "help_text": "The parent's tick this run continues from; its first is the next."
+            },
+        }
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -137,12 +146,26 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class StepSerializer(serializers.ModelSerializer):
-    """One committed tick: its metrics and the world's state snapshot."""
+    """One committed tick: its metrics and the world's state snapshot.
+
+    Snapshots are stored as keyframes and deltas; they are decoded through the
+    `snapshot_reader` in the context (one per run, so a page of consecutive steps decodes
+    each from the one before), or on their own without one.
+    """
+
+    snapshot = serializers.SerializerMethodField()
 
     class Meta:
         model = Step
         fields = ["id", "index", "metrics", "snapshot", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField())
+    def get_snapshot(self, step: Step) -> dict[str, Any]:
+        reader = self.context.get("snapshot_reader")
+        if reader is None:
+            reader = SnapshotReader(step.run_id)
+        return reader.of_step(step)
 
 
 class EventSerializer(serializers.ModelSerializer):

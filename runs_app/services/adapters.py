@@ -218,6 +218,29 @@ def agent_rows_for_new_runs(runs: Sequence[tuple[Run, ScenarioSpec]]) -> None:
     Agent.objects.bulk_create(rows, batch_size=1000)
 
 
+def agent_rows_for_simulation(run: Run, simulation: Simulation) -> dict[str, int]:
+    """Create a run's Agent rows from a simulation's agents as they stand (a fork's, at k).
+
+    Returns agent name -> Agent pk.
+    """
+    rows = []
+    for name, view in simulation.agents.items():
+        rows.append(
+            Agent(
+                run=run,
+                key=view.id,
+                name=name,
+                template_id=view.template_id,
+                kind=view.kind,
+                role=view.role,
+                persona=simulation.states[name].spec.persona,
+                **_agent_fields(view),
+            )
+        )
+    Agent.objects.bulk_create(rows, batch_size=1000)
+    return agent_ids(run.pk)
+
+
 def agent_rows_for_new_run(run: Run, spec: ScenarioSpec) -> None:
     """Create one new run's Agent rows (see `agent_rows_for_new_runs`)."""
     agent_rows_for_new_runs([(run, spec)])

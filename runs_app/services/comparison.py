@@ -110,7 +110,18 @@ def runs_comparison(*, runs: list[Run], best: BestOf = best_value) -> dict[str, 
         "dimensions": dimensions,
         "scores": scores,
         "ci_methods": interval_methods(row["summary"] for row in rows if row["summary"]),
+        "lineage": run_lineage(runs),
     }
+
+
+def run_lineage(runs: list[Run]) -> list[dict[str, int]]:
+    """Forks compared with their parent: each continues the parent's line from `step`."""
+    ids = {run.pk for run in runs}
+    return [
+        {"run": run.pk, "parent": run.parent_id, "step": run.fork_step}
+        for run in runs
+        if run.parent_id in ids and run.fork_step is not None
+    ]
 
 
 def _world_kind(runs: list[Run]) -> str | None:
@@ -179,7 +190,8 @@ def _numbers(metrics: Any) -> dict[str, float]:
 
 def _run_label(run: Run) -> str:
     cell = f" {cell_label(run.grid_cell)}" if run.grid_cell else ""
-    return f"#{run.pk} seed {run.seed}{cell}"
+    fork = f" (fork of #{run.parent_id} at {run.fork_step})" if run.parent_id else ""
+    return f"#{run.pk} seed {run.seed}{cell}{fork}"
 
 
 def batch_cell_tables(*, aggregates: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, connections
 from django.db import InterfaceError as DbInterfaceError
 from django.db import OperationalError as DbOperationalError
 
-from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus, Step
+from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_ids, control_from_row, memory_records
 from runs_app.services.config import run_spec
 from runs_app.services.decisions import decision_maker_for_run, embeddings_for_run
@@ -39,6 +39,7 @@ from runs_app.services.leases import (
 )
 from runs_app.services.lifecycle import run_fail, run_finish, run_halt
 from runs_app.services.sink import commit_tick
+from runs_app.services.snapshots import snapshot_latest
 from runs_app.services.watchdog import watchdog_ensure
 from simengine.core.simulation import Simulation
 
@@ -175,7 +176,7 @@ def _forget_connections() -> None:
 def _advance(run: Run, holder: str, tick_budget: int) -> str:
     spec = run_spec(run)
     override = run.overrides.get("model_override") or None
-    last = Step.objects.filter(run=run).order_by("-index").only("snapshot").first()
+    last = snapshot_latest(run.pk)
     if last is None:
         simulation = Simulation.create(
             spec, seed=run.seed, run_id=str(run.pk), model_override=override
@@ -183,11 +184,12 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
     else:
         simulation = Simulation.restore(
             spec,
-            last.snapshot,
+            last[1],
             run_id=str(run.pk),
             model_override=override,
-            memories=memory_records(run.pk, upto=last.index),
+            memories=memory_records(run.pk, upto=last[0]),
         )
+    previous = None if last is None else last[1]
     if simulation.finished:
         run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)
         return "finished"
@@ -196,7 +198,7 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
         embeddings = embeddings_for_run(a.model for a in simulation.agents.values())
         try:
             return _advance_ticks(
-                run, simulation, decision_maker, embeddings, runner, guard, tick_budget
+                run, simulation, previous, decision_maker, embeddings, runner, guard, tick_budget
             )
         except TickCancelled:
             if guard.lease_lost:
@@ -210,8 +212,9 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
 
 
 def _advance_ticks(
-    run, simulation, decision_maker, embeddings, runner, guard, tick_budget: int
+    run, simulation, previous, decision_maker, embeddings, runner, guard, tick_budget: int
 ) -> str:
+    """Step and commit ticks; `previous` is the last committed snapshot (None before tick 1)."""
     deadline = time.monotonic() + SLICE_SECONDS
     owners = agent_ids(run.pk)
     for _ in range(tick_budget):
@@ -229,11 +232,18 @@ def _advance_ticks(
         stepping = state.status == RunStatus.PAUSED
         try:
             commit_tick(
-                run.pk, result, rows, simulation.agents, consume_step=stepping, owners=owners
+                run.pk,
+                result,
+                rows,
+                simulation.agents,
+                consume_step=stepping,
+                owners=owners,
+                previous_snapshot=previous,
             )
         except IntegrityError:
             logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
             return "duplicate"
+        previous = result.snapshot
         if result.finished:
             run_finish(run.pk, reason=result.end_reason or "", detail=simulation.end_detail)
             return "finished"

@@ -1,4 +1,4 @@
-"""`simulate --runs` on the worker pool: the same batch path the console uses."""
+"""`simulate --runs` on the worker pool and `simulate --fork`: the paths the console uses."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from runs_app.models import Batch, Run
+from runs_app.models import FINAL_RUN_STATUSES, Batch, Run
 from runs_app.services.batches import batch_create, batch_progress
+from runs_app.services.errors import InvalidRunConfig
+from runs_app.services.forks import run_fork
 from scenarios_app.models import Scenario
 from scenarios_app.services import scenario_save_spec
 from simengine.core.runner import BatchSummary, RunSummary
@@ -22,6 +24,45 @@ def stored_scenario(name: str) -> ScenarioSpec | None:
     scenario = Scenario.objects.filter(name=name).first()
     version = scenario.latest_version if scenario else None
     return parse_spec(version.spec) if version else None
+
+
+def fork_and_wait(
+    *,
+    run_id: int,
+    step: int,
+    seed: int | None,
+    overrides: dict[str, Any],
+    on_progress: Callable[[int], object],
+    poll_seconds: float = 0.2,
+) -> tuple[Run, RunSummary]:
+    """`simulate --fork`: fork a stored run at `step`, let it run to its end, summarise it.
+
+    The fork executes where runs execute (the workers, or this process's thread pool).
+    """
+    parent = Run.objects.filter(pk=run_id).first()
+    if parent is None:
+        raise InvalidRunConfig([f"--fork: there is no run {run_id}"])
+    fork = run_fork(run=parent, step=step, seed=seed, overrides=overrides)
+    done = step
+    while True:
+        fork.refresh_from_db()
+        if fork.current_step > done:
+            on_progress(fork.current_step - done)
+            done = fork.current_step
+        if fork.status in FINAL_RUN_STATUSES:
+            break
+        time.sleep(poll_seconds)
+    summary = RunSummary(
+        run_id=str(fork.pk),
+        seed=fork.seed,
+        ticks=fork.current_step,
+        end_reason=fork.end_reason or fork.status,
+        end_detail=fork.end_detail or fork.error,
+        metrics=fork.metrics,
+        tokens_in=fork.tokens_in,
+        tokens_out=fork.tokens_out,
+    )
+    return fork, summary
 
 
 def batch_on_workers(

@@ -1,9 +1,9 @@
 """The sink: one transaction per tick, then a notification to the run's watchers.
 
 On PostgreSQL (psycopg 3) a tick is written with a handful of statements whatever its
-size: the step, then the messages, events, LLM calls and memory records each as one
-COPY, every agent in one UPDATE ... FROM unnest(...), and the run's counters in one
-UPDATE ... RETURNING.
+size: the step (its snapshot as a keyframe or a delta, `runs_app.services.snapshots`),
+then the messages, events, LLM calls and memory records each as one COPY, every agent in
+one UPDATE ... FROM unnest(...), and the run's counters in one UPDATE ... RETURNING.
 Other databases take the ORM path; both write the same values (see `adapters`).
 """
 
@@ -36,6 +36,7 @@ from runs_app.services.adapters import (
     message_fields,
     message_rows,
 )
+from runs_app.services.snapshots import snapshot_fields
 from simengine.core.simulation import AgentView, TickResult
 
 
@@ -47,11 +48,13 @@ def commit_tick(
     *,
     consume_step: bool,
     owners: Mapping[str, int] | None = None,
+    previous_snapshot: dict[str, Any] | None = None,
 ) -> None:
     """Persist a tick atomically; IntegrityError when this tick was already committed.
 
     `owners` maps agent names to Agent pks for the tick's memory rows (looked up when
-    not given).
+    not given). `previous_snapshot` is the snapshot committed for the tick before: the
+    step is then stored as a delta against it (else as a keyframe).
     """
     step = result.tick
     if result.memories and owners is None:
@@ -61,8 +64,11 @@ def commit_tick(
         sum(call.tokens_out for call in result.calls),
     )
     write = _write_bulk if _bulk_writes_supported() else _write_orm
+    stored = snapshot_fields(step, result.snapshot, previous_snapshot)
     with transaction.atomic():
-        status = write(run_id, result, agents, tokens, owners or {}, consume_step=consume_step)
+        status = write(
+            run_id, result, stored, agents, tokens, owners or {}, consume_step=consume_step
+        )
         if controls:
             PendingControl.objects.filter(pk__in=[c.pk for c in controls]).update(applied_step=step)
         payload = tick_committed_payload(
@@ -81,6 +87,7 @@ def commit_tick(
 def _write_orm(
     run_id: int,
     result: TickResult,
+    stored: dict[str, Any],
     agents: dict[str, AgentView],
     tokens: tuple[int, int],
     owners: Mapping[str, int],
@@ -89,7 +96,7 @@ def _write_orm(
 ) -> str:
     step = result.tick
     names = {view.id: name for name, view in agents.items()}
-    Step.objects.create(run_id=run_id, index=step, snapshot=result.snapshot, metrics=result.metrics)
+    Step.objects.create(run_id=run_id, index=step, metrics=result.metrics, **stored)
     AgentMemory.objects.bulk_create(memory_rows(run_id, result.memories, owners))
     Message.objects.bulk_create(message_rows(run_id, step, result.messages))
     Event.objects.bulk_create(event_rows(run_id, step, result.events))
@@ -122,6 +129,7 @@ def _bulk_writes_supported() -> bool:
 def _write_bulk(
     run_id: int,
     result: TickResult,
+    stored: dict[str, Any],
     agents: dict[str, AgentView],
     tokens: tuple[int, int],
     owners: Mapping[str, int],
@@ -134,7 +142,14 @@ def _write_bulk(
     with connection.cursor() as cursor:
         cursor.execute(
             _step_insert_sql(),
-            [run_id, step, json.dumps(result.snapshot), json.dumps(result.metrics), now],
+            [
+                run_id,
+                step,
+                stored["snapshot_data"],
+                stored["keyframe"],
+                json.dumps(result.metrics),
+                now,
+            ],
         )
         _copy(cursor, Message, [message_fields(run_id, step, m) for m in result.messages], now)
         _copy(cursor, Event, [event_fields(run_id, step, e) for e in result.events], now)
@@ -202,10 +217,10 @@ def _copy_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, f
 
 @cache
 def _step_insert_sql() -> str:
-    columns = ", ".join(_column(Step, f) for f in ("run", "index", "snapshot", "metrics"))
+    fields = ("run", "index", "snapshot_data", "keyframe", "metrics", "created_at")
+    columns = ", ".join(_column(Step, f) for f in fields)
     return (
-        f"INSERT INTO {_q(Step._meta.db_table)} ({columns}, {_column(Step, 'created_at')}) "
-        "VALUES (%s, %s, %s::jsonb, %s::jsonb, %s)"
+        f"INSERT INTO {_q(Step._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s::jsonb, %s)"
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from agents_app.models import Agent
 from runs_app.models import Event, Message, Run, Step
+from runs_app.services.snapshots import snapshots_at
 from simengine.core.evaluation import (
     AgentInfo,
     RunFacts,
@@ -52,8 +53,8 @@ def run_facts(run: Run, spec: ScenarioSpec) -> RunFacts:
 
 
 def _emotions(run: Run, ticks: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:
-    rows = Step.objects.filter(run=run, index__in=ticks).order_by("index")
-    for index, agents in rows.values_list("index", "snapshot__agents").iterator(chunk_size=50):
+    for index, snapshot in snapshots_at(run.pk, ticks):
+        agents = snapshot.get("agents")
         if isinstance(agents, dict):
             yield (
                 index,

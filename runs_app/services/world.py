@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runs_app.models import Run, Step
+from runs_app.models import Run
 from runs_app.services.config import run_spec
+from runs_app.services.snapshots import snapshot_latest
 from simengine.core.simulation import Simulation
 from simengine.core.worlds import WorldKind, get_world_kind
 from simengine.core.worlds.params import ParamDef
@@ -34,10 +35,10 @@ class RunWorld:
 
 def run_world(run: Run) -> RunWorld:
     """The run's world kind and current state."""
-    last = Step.objects.filter(run=run).order_by("-index").only("snapshot").first()
-    if last is not None and isinstance(last.snapshot.get("world"), dict):
-        kind = get_world_kind(str(last.snapshot.get("world_kind") or _kind_name(run)))
-        return RunWorld(kind=kind, state=last.snapshot["world"])
+    last = snapshot_latest(run.pk)
+    if last is not None and isinstance(last[1].get("world"), dict):
+        kind = get_world_kind(str(last[1].get("world_kind") or _kind_name(run)))
+        return RunWorld(kind=kind, state=last[1]["world"])
     spec = run_spec(run)
     simulation = Simulation.create(spec, seed=run.seed, run_id=str(run.pk))
     snapshot = simulation.snapshot()

@@ -194,6 +194,7 @@ _EVENT_CLASSES = {
     "BudgetExceeded": "text-bg-danger",
     "RunStarted": "text-bg-light",
     "RunEnded": "text-bg-light",
+    "RunForked": "text-bg-light",
     "control": "text-bg-warning",
     "run_ended": "text-bg-light",
 }
@@ -222,6 +223,7 @@ def event_label(event_type: str) -> str:
         "BudgetExceeded": "budget",
         "RunStarted": "started",
         "RunEnded": "ended",
+        "RunForked": "forked",
         "run_ended": "ended",
     }
     return words.get(event_type, event_type.replace("_", " "))
@@ -256,6 +258,10 @@ def event_summary(event: object) -> str:
     if kind == "RunStarted":
         agents = len(data.get("agents", []))
         return f"{data.get('scenario', '')}, seed {data.get('seed', '')}, {agents} agents"
+    if kind == "RunForked":
+        return f"continues run {data.get('parent', '')} from tick {data.get('step', '')}" + (
+            f", seed {data['seed']}" if "seed" in data else ""
+        )
     if kind in ("RunEnded", "run_ended"):
         return " ".join(str(data.get(k, "")) for k in ("status", "reason", "detail") if data.get(k))
     if kind == "control":

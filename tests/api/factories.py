@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from runs_app.models import Event, LLMCall, Message, Run, Step
 from runs_app.services.runs import run_create
+from runs_app.services.snapshots import snapshot_fields
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
 
@@ -103,7 +104,8 @@ def make_message(
 
 
 def make_step(run: Run, index: int, **metrics: float) -> Step:
-    return Step.objects.create(run=run, index=index, snapshot={"tick": index}, metrics=metrics)
+    stored = snapshot_fields(index, {"tick": index}, None)
+    return Step.objects.create(run=run, index=index, metrics=metrics, **stored)
 
 
 def make_event(run: Run, *, step: int, type: str = "action", agent: str = "", **data: Any) -> Event:

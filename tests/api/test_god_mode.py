@@ -7,6 +7,7 @@ queued (202), then applied at the next tick and seen in the timeline.
 import pytest
 
 from runs_app.models import Event, PendingControl, Run, RunStatus
+from runs_app.selectors import snapshot_at
 from runs_app.services.execution import execute_slice
 from runs_app.services.runs import run_step, run_stop
 from tests.api.factories import make_run
@@ -56,7 +57,8 @@ def test_firing_a_declared_event_with_its_parameters(api):
     run = step_once(run)
     applied = Event.objects.get(run=run, type="ControlApplied")
     assert applied.data["detail"] == "event rain_change triggered"
-    assert Run.objects.get(pk=run.pk).steps.get(index=1).snapshot["world"]["rain_intensity"] == 3.0
+    stored = snapshot_at(run, 1)
+    assert stored is not None and stored["world"]["rain_intensity"] == 3.0
 
 
 def test_setting_an_agents_emotion(api):

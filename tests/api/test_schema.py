@@ -17,6 +17,7 @@ def test_the_openapi_schema_lists_every_resource(api):
         "/api/scenarios/{scenario_id}/export/",
         "/api/runs/",
         "/api/runs/{run_id}/control/",
+        "/api/runs/{run_id}/fork/",
         "/api/runs/{run_id}/agents/",
         "/api/runs/{run_id}/agents/inject/",
         "/api/runs/{run_id}/messages/",

@@ -33,6 +33,7 @@ FIGURES = (
     "scaling",
     "batch",
     "memory",
+    "snapshots",
 )
 TABLE_ROWS = (
     "1 saturation",
@@ -42,6 +43,7 @@ TABLE_ROWS = (
     "5 calls",
     "6 scaling",
     "8 memory",
+    "9 snapshots",
 )
 
 pytestmark = pytest.mark.timeout(300)

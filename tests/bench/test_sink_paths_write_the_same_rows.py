@@ -64,9 +64,13 @@ def _commit_all(run: Run, ticks: list, *, bulk: bool, monkeypatch) -> dict:
     monkeypatch.setattr(sink, "_bulk_writes_supported", lambda: bulk)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.PAUSED, pending_steps=1)
     control = PendingControl.objects.create(run=run, kind="pause_agent", payload={"agent": "Mayor"})
+    previous = None
     for index, (result, agents) in enumerate(ticks):
         controls = [control] if index == 1 else []
-        sink.commit_tick(run.pk, result, controls, agents, consume_step=index == 0)
+        sink.commit_tick(
+            run.pk, result, controls, agents, consume_step=index == 0, previous_snapshot=previous
+        )
+        previous = result.snapshot
     return _written(run)
 
 
@@ -79,6 +83,7 @@ def test_the_bulk_path_writes_what_the_orm_path_writes(monkeypatch):
     orm = _commit_all(first, ticks, bulk=False, monkeypatch=monkeypatch)
     bulk = _commit_all(second, ticks, bulk=True, monkeypatch=monkeypatch)
     assert bulk == orm
+    assert [keyframe for *_, keyframe, _metrics in orm["steps"]] == [True, False, False, False]
     assert orm["run"][2] > 0  # tokens were added up
     assert LLMCall.objects.filter(run=second, parsed__isnull=True).count() == TICKS
     assert Agent.objects.filter(run=second, tokens_in__gt=0).exists()

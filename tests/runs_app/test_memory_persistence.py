@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from agents_app.models import AgentMemory
-from runs_app.models import Run, Step
+from runs_app.models import Run
+from runs_app.selectors import snapshot_at
 from runs_app.services.adapters import memory_records
 from runs_app.services.config import run_spec
 from runs_app.services.runs import run_create
@@ -53,7 +54,8 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
     assert vectors(run) == [vector(m).astype("<f4").tobytes() for m in engine]
     kinds = {row[3] for row in rows(run)}
     assert {"observation", "action", "message", "reflection"} <= kinds
-    last = Step.objects.get(run=run, index=15).snapshot
+    last = snapshot_at(run, 15)
+    assert last is not None
     assert last["agents"]["Mayor"]["store"]["count"] == sum(1 for r in engine if r.agent == "Mayor")
     restored = sorted(memory_records(run.pk, upto=15), key=lambda m: (m.agent, m.seq))
     assert [(m.agent, m.seq, vector(m).tobytes()) for m in restored] == [

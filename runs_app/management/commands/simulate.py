@@ -3,10 +3,14 @@
 A thin wrapper around `simengine.core.runner`: it resolves the scenario, picks the
 decision maker, shows a progress bar on stderr and prints a summary table. With
 `--runs N` it runs seeds seed..seed+N-1 and prints mean, std and 95% CI per metric.
+`--fork RUN_ID:STEP` instead continues a stored run from one of its ticks as a new run
+(`runs_app.services.forks`), with --seed, --max-ticks, --model-override, --param and
+--message as its changes.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -126,7 +130,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "scenario", help="a scenario file (YAML or JSON) or a stored scenario's name"
+            "scenario",
+            nargs="?",
+            help="a scenario file (YAML or JSON) or a stored scenario's name (not with --fork)",
         )
         parser.add_argument("--seed", type=int, default=None, help="seed (default: the spec's)")
         parser.add_argument("--max-ticks", type=int, default=None, help="stop after N ticks")
@@ -134,8 +140,35 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=1, help="run seeds seed..seed+N-1")
         parser.add_argument("--concurrency", type=int, default=1, help="runs at a time")
         parser.add_argument("--jsonl", default=None, metavar="FILE", help="write every event")
+        parser.add_argument(
+            "--fork",
+            default=None,
+            metavar="RUN_ID:STEP",
+            help="continue a stored run from its tick STEP as a new run (needs the database)",
+        )
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="with --fork: set a parameter (VALUE as JSON, else text); repeatable",
+        )
+        parser.add_argument(
+            "--message",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="with --fork: an operator message to all agents at the fork's first tick",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["fork"] is not None:
+            self._fork(options)
+            return
+        if options["param"] or options["message"]:
+            raise CommandError("--param and --message go with --fork")
+        if not options["scenario"]:
+            raise CommandError("give a scenario (file or stored name), or --fork RUN_ID:STEP")
         try:
             spec = resolve_scenario(options["scenario"])
         except SpecError as exc:
@@ -182,6 +215,39 @@ class Command(BaseCommand):
                     for run in batch.runs:
                         trace.writelines(trace_line(e, seed=run.seed) + "\n" for e in run.trace)
                 self._print_batch(spec, seed, batch)
+
+    def _fork(self, options: dict[str, Any]) -> None:
+        """`--fork RUN_ID:STEP`: a new run from a stored tick, run to its end, summarised."""
+        from runs_app.services.errors import InvalidRunConfig
+        from runs_app.services.headless import fork_and_wait
+        from runs_app.services.traces import run_trace
+        from simengine.errors import ConflictError, InvalidInputError
+
+        if options["scenario"] or options["runs"] != 1:
+            raise CommandError("--fork continues one stored run: no SCENARIO, no --runs")
+        run_id, step = _fork_point(options["fork"])
+        overrides = _fork_overrides(options, self._override(options["model_override"]))
+        try:
+            with tqdm(desc=f"fork of run {run_id}", unit="tick", file=self._progress()) as bar:
+                fork, summary = fork_and_wait(
+                    run_id=run_id,
+                    step=step,
+                    seed=options["seed"],
+                    overrides=overrides,
+                    on_progress=bar.update,
+                )
+        except (InvalidRunConfig, InvalidInputError, ConflictError) as exc:
+            lines = getattr(exc, "errors", None) or [str(exc)]
+            for line in lines:
+                self.stderr.write(line)
+            raise CommandError(f"--fork {options['fork']}: {lines[0]}") from None
+        for note in fork.notes:
+            self.stderr.write(note)
+        self.stdout.write(f"run {fork.pk}: forked from run {run_id} at tick {step}")
+        if options["jsonl"]:
+            with open(options["jsonl"], "w", encoding="utf-8", newline="\n") as trace:
+                trace.writelines(run_trace(fork))
+        self._print_run(fork.scenario_version.scenario, summary)
 
     def _override(self, value: str | None) -> str | None:
         if value is None:
@@ -282,7 +348,8 @@ class Command(BaseCommand):
     def _progress(self) -> IO[str]:
         return getattr(self.stderr, "_out", sys.stderr)
 
-    def _print_run(self, spec: ScenarioSpec, summary: RunSummary) -> None:
+    def _print_run(self, spec: Any, summary: RunSummary) -> None:
+        """The summary table; `spec` is anything with a `name` (a spec or a stored scenario)."""
         out = self.stdout
         out.write(f"{spec.name}, seed {summary.seed}")
         out.write(f"status: completed ({summary.end_reason}: {summary.end_detail})")
@@ -315,6 +382,37 @@ class Command(BaseCommand):
             out.write(
                 f"{name:<{width}}  {agg['n']:>5}  {agg['mean']:>10.3f}  {agg['std']:>10.3f}  {ci}"
             )
+
+
+def _fork_point(text: str) -> tuple[int, int]:
+    """RUN_ID:STEP as two numbers, or a CommandError naming the expected form."""
+    run, _, step = text.partition(":")
+    if not (run.isdigit() and step.isdigit()):
+        raise CommandError(f"--fork: expected RUN_ID:STEP (e.g. 12:30), got {text!r}")
+    return int(run), int(step)
+
+
+def _fork_overrides(options: dict[str, Any], model_override: str | None) -> dict[str, Any]:
+    """The fork's overrides from --param, --message, --max-ticks and --model-override."""
+    overrides: dict[str, Any] = {}
+    params = {}
+    for item in options["param"]:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--param: expected NAME=VALUE, got {item!r}")
+        try:
+            params[name.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name.strip()] = value
+    if params:
+        overrides["params"] = params
+    if options["message"]:
+        overrides["messages"] = [{"to": "all", "text": text} for text in options["message"]]
+    if options["max_ticks"] is not None:
+        overrides["max_ticks"] = options["max_ticks"]
+    if model_override:
+        overrides["model_override"] = model_override
+    return overrides
 
 
 def _number(value: Any) -> str:
