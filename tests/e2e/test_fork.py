@@ -1,4 +1,4 @@
-"""Forking in the browser: from a finished run's tick 3 to a new run whose first tick is 4."""
+"""Forking in the browser: scrub a finished run to tick 3, fork, land on a run starting at 4."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from runs_app.models import Event, Run
 from tests.console.conftest import finished_run
 from tests.e2e.conftest import login, shot
+from tests.e2e.test_world_view import scrub_to
 from tests.runs_app.factories import small_flood_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -22,7 +23,10 @@ def test_forking_at_tick_3_opens_a_run_that_starts_at_tick_4(browser_page, serve
     assert parent.status == "completed" and parent.current_step == 6
     page = browser_page
     login(page, server)
-    page.goto(f"{server}/runs/{parent.pk}/fork/?step=3")
+    page.goto(f"{server}/runs/{parent.pk}/")
+    scrub_to(page, 3)
+    page.click("#scrub-fork")
+    page.wait_for_url(f"{server}/runs/{parent.pk}/fork/?step=3")
     assert page.input_value("#id_step") == "3"
     assert "has stored ticks 1 to 6" in page.inner_text("#fork-range")
     page.check("#id_start")
