@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # "slice": a runs.run_slice task; "task": any other task (e.g. a finished run's evaluation)
 PHASES = ("slice", "task", "step", "decide", "commit", "notify")
+# the LLM path's synchronous parts (figure 9), each timed on its own inside "decide"
+LLM_PARTS = ("observe", "prompt", "parse", "record")
 # parts of a slice outside the engine and the commit, timed to explain "other"
 SLICE_PARTS = ("state", "spec", "load", "maker", "finish", "enqueue")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -62,6 +64,34 @@ def _timed_async(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+_open_decides: list[tuple[float, float]] = []  # (wall, cpu) when the first open one began
+_open_count = [0]
+
+
+def _decide_window(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Time the union of concurrent `decide` calls: from the first one open to the last shut.
+
+    A tick's decisions run concurrently on one event loop, so summing each call's own
+    window would count the others' CPU many times over.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        if _open_count[0] == 0:
+            _open_decides.append((time.perf_counter(), time.process_time()))
+        _open_count[0] += 1
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _open_count[0] -= 1
+            if _open_count[0] == 0:
+                _add("decide", *_open_decides.pop())
+                _counts["decide"] -= 1
+            _counts["decide"] += 1
+
+    return wrapper
+
+
 def _timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -97,7 +127,8 @@ def install(key: str, redis_url: str) -> None:
 
     client = redis.Redis.from_url(redis_url)
     _patch(Simulation, "step", functools.partial(_timed_async, "step"))
-    _patch(LLMDecisionMaker, "decide", functools.partial(_timed_async, "decide"))
+    _patch(LLMDecisionMaker, "decide", _decide_window)
+    _time_llm_parts()
     commit = execution.commit_tick
 
     def commit_tick(run_id: int, result: Any, *args: Any, **kwargs: Any) -> Any:
@@ -161,6 +192,19 @@ def install(key: str, redis_url: str) -> None:
         _cpu.clear()
         _counts.clear()
         _commits.clear()
+
+
+def _time_llm_parts() -> None:
+    """Wrap the LLM path's synchronous parts where the ask path looks them up."""
+    from simengine.core import simulation
+    from simengine.llm import asking, decider
+
+    _patch(simulation.Simulation, "_request", functools.partial(_timed, "observe"))
+    _patch(decider, "build_prompt", functools.partial(_timed, "prompt"))
+    for name in ("extract_json_object", "validate_decision"):
+        _patch(asking, name, functools.partial(_timed, "parse"))
+    _patch(decider, "decision_from_json", functools.partial(_timed, "parse"))
+    _patch(asking, "call_record", functools.partial(_timed, "record"))
 
 
 def _time_slot_holding() -> None:
