@@ -50,7 +50,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="run only these figures (results go to results-only.json unless --output "
         f"says otherwise): {', '.join(PARTS)}",
     )
+    parser.add_argument(
+        "--profile-workers",
+        metavar="DIR",
+        type=Path,
+        help="cProfile every task in the worker processes; one worker-<pid>.prof per process "
+        "in DIR (the profiler slows them: figures taken this way are not comparable)",
+    )
     args = parser.parse_args(argv)
+    if args.profile_workers:
+        args.profile_workers.mkdir(parents=True, exist_ok=True)
+        os.environ["BENCH_PROFILE_DIR"] = str(args.profile_workers.resolve())
     chosen = [p.strip() for p in (args.only or "").split(",") if p.strip()]
     unknown = [p for p in chosen if p not in PARTS]
     if unknown:

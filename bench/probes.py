@@ -165,12 +165,24 @@ def install(key: str, redis_url: str) -> None:
     _patch(sink, "broadcast_to_run", lambda _: broadcast_to_run)
     _time_slot_holding()
 
+    profile_dir = os.environ.get("BENCH_PROFILE_DIR")
+    profiler = None
+    if profile_dir:  # `python -m bench --profile-workers DIR`: cProfile of every task
+        import cProfile
+
+        profiler = cProfile.Profile()
+
     @task_prerun.connect(weak=False)
     def _started(**_: Any) -> None:
         _slice_started.append((time.perf_counter(), time.process_time()))
+        if profiler is not None:
+            profiler.enable()
 
     @task_postrun.connect(weak=False)
     def _finished(sender=None, args=None, **_: Any) -> None:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(profile_dir or ".", f"worker-{os.getpid()}.prof"))
         phase = "slice" if getattr(sender, "name", "") == "runs.run_slice" else "task"
         if _slice_started:
             _add(phase, *_slice_started.pop())
