@@ -26,7 +26,7 @@ PHASES = ("slice", "task", "step", "decide", "commit", "notify")
 # the LLM path's synchronous parts (figure 9), each timed on its own inside "decide"
 LLM_PARTS = ("observe", "prompt", "parse", "record")
 # parts of a slice outside the engine and the commit, timed to explain "other"
-SLICE_PARTS = ("state", "spec", "load", "maker", "finish", "enqueue")
+SLICE_PARTS = ("state", "spec", "load", "finish", "enqueue")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -143,7 +143,6 @@ def install(key: str, redis_url: str) -> None:
     for name, phase in (
         ("_state", "state"),
         ("run_spec", "spec"),
-        ("decision_maker_for_run", "maker"),
         ("run_finish", "finish"),
         ("slice_dispatch", "enqueue"),
     ):

@@ -16,6 +16,7 @@ whole answer `RemoteProtocolError`. Nothing is retried here (the provider's poli
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 from collections import deque
 from typing import Any
@@ -71,7 +72,7 @@ class StreamTransport(httpx.AsyncBaseTransport):
         while idle:
             connection = idle.pop()
             reader, writer = connection
-            if reader.at_eof() or writer.is_closing():
+            if reader.at_eof() or writer.is_closing() or _closed_by_peer(writer):
                 _close(connection)  # the server closed it while it was idle
                 continue
             return connection
@@ -184,6 +185,23 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             return b"".join(parts)
         parts.append(await reader.readexactly(size))
         await reader.readexactly(2)
+
+
+def _closed_by_peer(writer: asyncio.StreamWriter) -> bool:
+    """Whether the server closed (or wrote to) an idle connection the loop has not seen yet.
+
+    A kept connection may sit idle between a worker's slices while no loop runs; reusing
+    one the server has closed would fail the request (and cost a retry). An idle HTTP/1.1
+    connection has nothing to read, so a readable one is closed or out of step.
+    """
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _close(connection: Connection) -> None:
