@@ -116,7 +116,7 @@ def profile_llm_path(server, *, agents: int, ticks: int, top: int = 12) -> dict[
     environ.pop("REDIS_URL", None)  # this process's own limiter: no other process calls
     environ.pop("CELERY_BROKER_URL", None)
     maker = build_decision_maker(LLMSettings.from_env(environ))
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.thread_time)  # this thread's CPU, not wall time
     decisions = 0
     saved = server.latency
     server.latency = 0.0

@@ -290,7 +290,7 @@ def llm_cpu_rows(figures: dict[str, Any]) -> list[Row]:
         ),
         Row(
             "9 LLM-path profile (engine + LLM layer in one process, cProfile self time)",
-            f"{profile['cpu_ms_per_decision_profiled']:.3f} ms/decision unprofiled: {layers}",
+            f"{profile['cpu_ms_per_decision_unprofiled']:.3f} ms/decision unprofiled: {layers}",
             "",
             "",
             "",
