@@ -16,7 +16,7 @@ FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_ERRORS = 3
 MAX_STARTS = 50  # '{' positions tried per candidate text
-COMPILED_KEPT = 256  # compiled validators kept (one per action schema of recent runs)
+COMPILED_KEPT = 64  # schemas kept compiled (one per action set of recent runs)
 
 
 class InvalidOutput(ValueError):
@@ -70,31 +70,42 @@ def _short(message: str, limit: int = 240) -> str:
 
 
 class _Compiled:
-    """Compiled validators by schema object (a schema is not changed once it is used).
+    """Compiled validators, found by schema object first and by schema content second.
 
-    Each entry keeps its schema alive, so an `id` is never reused while it is cached.
+    A schema is not changed once it is used. Each run (and each restored slice of it)
+    makes its own schema objects: the object map finds one in a dict lookup, the content
+    map shares one compiled validator (about 65 KB) between equal schemas. Each
+    object-map entry keeps its schema alive, so an `id` is not reused while it is cached.
     """
 
     def __init__(self, kept: int) -> None:
         self.kept = kept
-        self._entries: OrderedDict[int, tuple[dict[str, Any], Any]] = OrderedDict()
+        self._by_object: OrderedDict[int, tuple[dict[str, Any], Any]] = OrderedDict()
+        self._by_content: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, schema: dict[str, Any]) -> Any:
         key = id(schema)
         with self._lock:
-            entry = self._entries.get(key)
+            entry = self._by_object.get(key)
             if entry is not None and entry[0] is schema:
-                self._entries.move_to_end(key)
+                self._by_object.move_to_end(key)
                 return entry[1]
-        try:
-            compiled = jsonschema_rs.validator_for(schema, validate_formats=False)
-        except Exception:  # a schema it cannot compile: jsonschema alone decides
-            compiled = None
+        content = json.dumps(schema, sort_keys=True)
         with self._lock:
-            self._entries[key] = (schema, compiled)
-            while len(self._entries) > self.kept:
-                self._entries.popitem(last=False)
+            compiled = self._by_content.get(content)
+        if compiled is None:
+            try:
+                compiled = jsonschema_rs.validator_for(schema, validate_formats=False)
+            except Exception:  # a schema it cannot compile: jsonschema alone decides
+                compiled = False
+        with self._lock:
+            self._by_content[content] = compiled
+            self._by_content.move_to_end(content)
+            self._by_object[key] = (schema, compiled)
+            for kept in (self._by_content, self._by_object):
+                while len(kept) > self.kept:
+                    kept.popitem(last=False)
         return compiled
 
 
@@ -108,7 +119,7 @@ def validate_decision(data: dict[str, Any], schema: dict[str, Any]) -> None:
     object it rejects is checked again by `jsonschema`, whose messages the model is shown.
     """
     compiled = _compiled.get(schema)
-    if compiled is not None and compiled.is_valid(data):
+    if compiled and compiled.is_valid(data):
         return
     validator = validator_for(schema)(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
