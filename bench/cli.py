@@ -162,9 +162,9 @@ def run_all(
             agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
         )["ms_per_decision"]
     if "batch" in parts:
-        engine_batch = engine_ms_per_decision(
-            agents=sizes.batch_agents, ticks=sizes.batch_ticks
-        )["ms_per_decision"]
+        engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
+            "ms_per_decision"
+        ]
     redis = env.redis()
     with ExitStack() as stack:
         server = stack.enter_context(

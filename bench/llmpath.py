@@ -106,7 +106,7 @@ def measure_llm_cpu(*, pool: WorkerPool, redis, server, agents: int, ticks: int)
 
 
 def profile_llm_path(server, *, agents: int, ticks: int, top: int = 12) -> dict[str, Any]:
-    """cProfile of the engine + LLM path in this process: CPU by layer and the top functions."""
+    """A cProfile of the engine + LLM path in this process: CPU by layer and the top functions."""
     from simengine.core.simulation import Simulation
     from simengine.llm import LLMSettings, build_decision_maker
 
@@ -207,7 +207,11 @@ async def _bare_client(url: str, *, calls: int, callers: int = 20) -> float:
 
 
 def _short(where: str) -> str:
-    for marker, shown in (("site-packages/", ""), ("/simengine/", "simengine/"), ("/python3.11/", "")):
+    for marker, shown in (
+        ("site-packages/", ""),
+        ("/simengine/", "simengine/"),
+        ("/python3.11/", ""),
+    ):
         at = where.find(marker)
         if at >= 0:
             return shown + where[at + len(marker) :]

@@ -117,7 +117,9 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         marks = list(tokens)
         prefix = growth["prefix"]
         if prefix["identical"]:
-            stable = f"prefix identical at every tick ({_n(prefix['stable_prefix_bytes_min'], 0)} B)"
+            stable = (
+                f"prefix identical at every tick ({_n(prefix['stable_prefix_bytes_min'], 0)} B)"
+            )
         else:
             ticks = ", ".join(str(t) for t in prefix["changed_at_ticks"][:5])
             stable = (
@@ -137,8 +139,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out.append(
             Row(
                 f"3 growth: worker RSS over {growth['ticks']} ticks",
-                f"{growth['rss_growth_mb']:+.1f} MB ({growth['rss_mb_at_warm_tick']:.0f} MB at tick "
-                f"{growth['warm_tick']} -> {growth['rss_mb_at_end']:.0f} MB)",
+                f"{growth['rss_growth_mb']:+.1f} MB ({growth['rss_mb_at_warm_tick']:.0f} MB "
+                f"at tick {growth['warm_tick']} -> {growth['rss_mb_at_end']:.0f} MB)",
                 "0 MB",
                 f"peak {growth['rss_mb_peak']:.0f} MB",
                 "<= 50 MB",
@@ -151,7 +153,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
             Row(
                 "4 live latency: commit -> WebSocket client (1 run)",
                 f"p50 {live['p50_ms']:.1f} ms, p95 {live['p95_ms']:.1f} ms ({live['ticks']} ticks)",
-                f"Redis channel layer alone p50 {floor['p50_ms']:.1f}, p95 {floor['p95_ms']:.1f} ms",
+                f"Redis channel layer alone p50 {floor['p50_ms']:.1f}, "
+                f"p95 {floor['p95_ms']:.1f} ms",
                 f"p95 {live['p95_ms'] / floor['p95_ms']:.1f} x floor",
                 "p95 <= 100 ms",
                 live["p95_ms"] <= 100,
@@ -175,7 +178,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         out.append(
             Row(
                 "5 calls per decision (scenario 1)",
-                f"{calls['per_decision']:.3f} ({calls['repair']} repairs, {calls['errors']} errors)",
+                f"{calls['per_decision']:.3f} ({calls['repair']} repairs, "
+                f"{calls['errors']} errors)",
                 "1",
                 f"{calls['per_decision']:.3f}",
                 "exactly 1",
@@ -213,8 +217,8 @@ def rows(figures: dict[str, Any]) -> list[Row]:
         batch = figures["batch"]
         out.append(
             Row(
-                f"7 batch: {batch['runs']} runs x {batch['agents']} agents x {batch['ticks']} ticks, "
-                f"{batch['workers']} workers",
+                f"7 batch: {batch['runs']} runs x {batch['agents']} agents x "
+                f"{batch['ticks']} ticks, {batch['workers']} workers",
                 f"{batch['runs_per_minute']:.1f} runs/min; 10,000 runs in "
                 f"{batch['projected_minutes_for_10000'] / 60:.1f} h",
                 f"engine alone {batch['ideal_runs_per_minute']:.1f} runs/min; product CPU on "

@@ -5,8 +5,9 @@ n-gram embedding; `ollama/<model>` asks the Ollama server at OLLAMA_HOST (one re
 all of a tick's texts). When the server or the model is missing it raises
 `EmbeddingUnavailable` with the same one-line advice as chats, and the engine moves the
 agent's memory to the local embedding. An embed request holds one of the server's slots,
-the same slot limiter its chats use (`SIMENGINE_OLLAMA_PARALLEL`, shared through Redis). `RecordedEmbeddings` serves vectors a run
-recorded (a replay reuses them instead of asking the server again).
+the same slot limiter its chats use (`SIMENGINE_OLLAMA_PARALLEL`, shared through Redis).
+`RecordedEmbeddings` serves vectors a run recorded (a replay reuses them instead of asking
+the server again).
 """
 
 from __future__ import annotations

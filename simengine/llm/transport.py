@@ -19,6 +19,7 @@ import asyncio
 import select
 import ssl
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -51,7 +52,8 @@ class StreamTransport(httpx.AsyncBaseTransport):
                 status, headers, body, keep = await _exchange(connection, head + content)
         except TimeoutError:
             _close(connection)
-            raise httpx.ReadTimeout(f"no answer from {_name(origin)} in time", request=request)
+            message = f"no answer from {_name(origin)} in time"
+            raise httpx.ReadTimeout(message, request=request) from None
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             _close(connection)
             raise httpx.RemoteProtocolError(
@@ -106,10 +108,8 @@ class StreamTransport(httpx.AsyncBaseTransport):
             while idle:
                 reader, writer = idle.pop()
                 writer.close()
-                try:
+                with suppress(OSError):
                     await writer.wait_closed()
-                except OSError:
-                    pass
         self._idle.clear()
 
 

@@ -1,5 +1,7 @@
-"""A run restored from a snapshot stored in PostgreSQL's jsonb (which re-orders object keys)
-builds byte-identical prompts to the uninterrupted run: places and agents keep their order."""
+"""A run restored from a jsonb snapshot builds byte-identical prompts to the uninterrupted run.
+
+PostgreSQL's jsonb re-orders object keys; places, agents and trust must keep their order.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The lean transport under the SDK clients: keep-alive, chunked and close-delimited bodies,
-idle connections the server closed, and httpx's errors for refused and slow servers."""
+"""The lean transport under the SDK clients speaks HTTP/1.1 as the servers do.
+
+Keep-alive, chunked and close-delimited bodies, idle connections the server closed, and
+httpx's errors for refused and slow servers.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,10 @@ ANSWERS = {
     "/length": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
     b'{"ok":true}',
     "/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-    b"5\r\n{\"a\":\r\n4;ext=1\r\n 12}\r\n0\r\n\r\n",
+    b'5\r\n{"a":\r\n4;ext=1\r\n 12}\r\n0\r\n\r\n',
     "/close": b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
     "/until-eof": b"HTTP/1.0 200 OK\r\n\r\nread to the end",
-    "/error": b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 18\r\n\r\n"
-    b'{"error": "boom!"}',
+    "/error": b'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 18\r\n\r\n{"error": "boom!"}',
 }
 
 
