@@ -223,12 +223,12 @@ def _time_slot_holding() -> None:
     from simengine.llm.limits.redis import RedisSlotLimiter
 
     granted: dict[str, float] = {}
-    acquire, release = RedisSlotLimiter._acquire_shared, RedisSlotLimiter._release_shared
+    wait, release = RedisSlotLimiter._wait_shared, RedisSlotLimiter._release_shared
 
-    async def _acquire_shared(self: RedisSlotLimiter) -> str:
-        token = await acquire(self)
+    async def _wait_shared(self: RedisSlotLimiter) -> tuple[bool, str]:
+        handed, token = await wait(self)
         granted[token] = time.perf_counter()
-        return token
+        return handed, token
 
     async def _release_shared(self: RedisSlotLimiter, token: str) -> Any:
         started = granted.pop(token, None)
@@ -237,7 +237,7 @@ def _time_slot_holding() -> None:
             _counts["slot_held"] += 1
         return await release(self, token)
 
-    _patch(RedisSlotLimiter, "_acquire_shared", lambda _: _acquire_shared)
+    _patch(RedisSlotLimiter, "_wait_shared", lambda _: _wait_shared)
     _patch(RedisSlotLimiter, "_release_shared", lambda _: _release_shared)
 
 
