@@ -27,8 +27,8 @@ def test_the_next_waiter_holds_the_slot_with_a_full_lease_and_never_two_at_once(
             most = max(most, inside)
             await asyncio.sleep(seconds)
             client = aioredis.Redis.from_url(redis_url)
-            seconds_now, micros = await client.time()
-            now_ms = seconds_now * 1000 + micros // 1000
+            clock = await client.time()
+            now_ms = int(clock[0]) * 1000 + int(clock[1]) // 1000
             scores = await client.zrange(limiter.keys[0], 0, -1, withscores=True)
             leases.extend((score - now_ms) / 1000 for _member, score in scores)
             await client.aclose()
