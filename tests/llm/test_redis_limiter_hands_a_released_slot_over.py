@@ -30,7 +30,7 @@ def test_the_next_waiter_holds_the_slot_with_a_full_lease_and_never_two_at_once(
             clock = await client.time()
             now_ms = int(clock[0]) * 1000 + int(clock[1]) // 1000
             scores = await client.zrange(limiter.keys[0], 0, -1, withscores=True)
-            leases.extend((score - now_ms) / 1000 for _member, score in scores)
+            leases.extend((float(entry[1]) - now_ms) / 1000 for entry in scores)
             await client.aclose()
             inside -= 1
 
