@@ -16,7 +16,23 @@ from bench.environment import ROOT, BenchEnvironment, machine_facts
 from bench.sizes import FULL, QUICK, Sizes
 
 RESULTS = ROOT / "bench" / "results.json"
+# the figures `--only` can pick, in the order they run
+PARTS = (
+    "memory",
+    "snapshots",
+    "scaling",
+    "overhead",
+    "live",
+    "saturation",
+    "single",
+    "openai",
+    "fast",
+    "llm-cpu",
+    "growth",
+    "batch",
+)
 QUICK_RESULTS = ROOT / "bench" / "results-quick.json"
+ONLY_RESULTS = ROOT / "bench" / "results-only.json"
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -29,14 +45,38 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help=f"where to write the JSON (default {RESULTS.name}, "
         f"or {QUICK_RESULTS.name} with --quick)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        metavar="PART[,PART...]",
+        help="run only these figures (results go to results-only.json unless --output "
+        f"says otherwise): {', '.join(PARTS)}",
+    )
+    parser.add_argument(
+        "--profile-workers",
+        metavar="DIR",
+        type=Path,
+        help="cProfile every task in the worker processes; one worker-<pid>.prof per process "
+        "in DIR (the profiler slows them: figures taken this way are not comparable)",
+    )
+    args = parser.parse_args(argv)
+    if args.profile_workers:
+        args.profile_workers.mkdir(parents=True, exist_ok=True)
+        os.environ["BENCH_PROFILE_DIR"] = str(args.profile_workers.resolve())
+    chosen = [p.strip() for p in (args.only or "").split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PARTS]
+    if unknown:
+        parser.error(f"--only: unknown part {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    args.parts = frozenset(chosen or PARTS)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, write the JSON results and print the table; the exit status."""
     args = parse(argv)
     sizes = QUICK if args.quick else FULL
-    output = args.output or (QUICK_RESULTS if args.quick else RESULTS)
+    output = args.output or (
+        QUICK_RESULTS if args.quick else ONLY_RESULTS if args.only else RESULTS
+    )
     env = BenchEnvironment()
     started = time.monotonic()
     log(
@@ -46,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     env.open()
     try:
         machine = machine_facts(env)
-        figures = run_all(env, sizes)
+        figures = run_all(env, sizes, args.parts)
         machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         env.close()
@@ -88,8 +128,10 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
-    """Measure every figure in turn on one bench environment; the figures by name."""
+def run_all(
+    env: BenchEnvironment, sizes: Sizes, parts: frozenset[str] = frozenset(PARTS)
+) -> dict[str, Any]:
+    """Measure the chosen figures in turn on one bench environment; the figures by name."""
     from bench.batch import measure_batch
     from bench.engine import engine_ms_per_decision
     from bench.growth import measure_growth
@@ -106,24 +148,29 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     figures: dict[str, Any] = {}
-    log("8 memory: prompt size over a long run, retrieval at 5,000 memories")
-    from bench.memory import measure_memory
+    if "memory" in parts:
+        log("8 memory: prompt size over a long run, retrieval at 5,000 memories")
+        from bench.memory import measure_memory
 
-    figures["memory"] = measure_memory(
-        agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
-    )
-    log("9 snapshots: stored bytes per tick")
-    from bench.snapshots import measure_snapshot_bytes
+        figures["memory"] = measure_memory(
+            agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
+        )
+    if "snapshots" in parts:
+        log("10 snapshots: stored bytes per tick")
+        from bench.snapshots import measure_snapshot_bytes
 
-    figures["snapshots"] = measure_snapshot_bytes(ticks=sizes.snapshot_ticks)
-    log("6 scaling: engine alone")
-    figures["scaling"] = scaling(sizes)
-    engine_overhead = engine_ms_per_decision(
-        agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
-    )["ms_per_decision"]
-    engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
-        "ms_per_decision"
-    ]
+        figures["snapshots"] = measure_snapshot_bytes(ticks=sizes.snapshot_ticks)
+    if "scaling" in parts:
+        log("6 scaling: engine alone")
+        figures["scaling"] = scaling(sizes)
+    if "overhead" in parts:
+        engine_overhead = engine_ms_per_decision(
+            agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
+        )["ms_per_decision"]
+    if "batch" in parts:
+        engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
+            "ms_per_decision"
+        ]
     redis = env.redis()
     with ExitStack() as stack:
         server = stack.enter_context(
@@ -151,97 +198,128 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
             ),
             "growth": WorkerPool("growth", f"{env.tag}-growth", 1, 1, llm_env, env.redis_url),
         }
+        needed = {
+            "cpu": {"overhead", "live", "batch"},
+            "llm": {"saturation", "single", "openai", "fast"},
+            "growth": {"growth", "llm-cpu"},
+        }
+        pools = {name: pool for name, pool in pools.items() if needed[name] & parts}
         for pool in pools.values():
             stack.callback(pool.stop)
             pool.launch()
         log("starting workers and Daphne")
-        daphne = stack.enter_context(daphne_server())
+        live = {"overhead", "live"} & parts
+        daphne = stack.enter_context(daphne_server()) if live else ""
         for pool in pools.values():
             pool.wait_ready()
-        cookie = session_cookie()
-        cpu = pools["cpu"]
-        cpu.use()
-        log("2 overhead (with 4 live latency under load)")
-        figures["overhead"] = measure_overhead(
-            pool=cpu,
-            redis=redis,
-            runs=sizes.overhead_runs,
-            agents=sizes.overhead_agents,
-            ticks=sizes.overhead_ticks,
-            engine_ms=engine_overhead,
-            server=daphne,
-            cookie=cookie,
-        )
-        log("4 live latency")
-        figures["live_latency"] = measure_live_latency(
-            pool=cpu,
-            redis=redis,
-            agents=sizes.overhead_agents,
-            ticks=sizes.live_ticks,
-            server=daphne,
-            cookie=cookie,
-        )
-        figures["live_latency"]["channel_layer_floor"] = channel_layer_floor()
-        pools["llm"].use()
-        log("1 saturation and 5 calls")
-        figures["saturation"] = measure_runs(
-            pool=pools["llm"],
-            redis=redis,
-            server=server,
-            runs=sizes.saturation_runs,
-            agents=sizes.saturation_agents,
-            ticks=sizes.saturation_ticks,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        figures["calls"] = figures["saturation"]["calls"]
-        log("1 saturation, one run")
-        figures["saturation_single"] = measure_runs(
-            pool=pools["llm"],
-            redis=redis,
-            server=server,
-            runs=1,
-            agents=sizes.single_agents,
-            ticks=sizes.single_ticks,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        log("1 the ideal: a bare asyncio loop")
-        figures["minimal_loop"] = measure_minimal_loop(
-            server=server,
-            calls=sizes.minimal_loop_calls,
-            agents=sizes.saturation_runs * sizes.saturation_agents,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        log("1 saturation on the OpenAI-compatible stand-in")
-        figures["saturation_openai"] = measure_openai_saturation(
-            pool=pools["llm"], redis=redis, server=openai_server, sizes=sizes
-        )
-        for protocol, stand_in in (("ollama", server), ("openai", openai_server)):
-            log(f"1 fast server ({protocol})")
-            figures[f"fast_{protocol}"] = measure_fast_server(
-                pool=pools["llm"], redis=redis, server=stand_in, protocol=protocol, sizes=sizes
+        cookie = session_cookie() if live else ""
+        if "overhead" in parts:
+            pools["cpu"].use()
+            log("2 overhead (with 4 live latency under load)")
+            figures["overhead"] = measure_overhead(
+                pool=pools["cpu"],
+                redis=redis,
+                runs=sizes.overhead_runs,
+                agents=sizes.overhead_agents,
+                ticks=sizes.overhead_ticks,
+                engine_ms=engine_overhead,
+                server=daphne,
+                cookie=cookie,
             )
-        log("3 growth")
-        server.latency = 0.0
-        pools["growth"].use()
-        figures["growth"] = measure_growth(
-            pool=pools["growth"],
-            redis=redis,
-            agents=sizes.growth_agents,
-            ticks=sizes.growth_ticks,
-            sample_ticks=sizes.growth_sample_ticks,
-        )
-        log("7 batch")
-        cpu.use()
-        figures["batch"] = measure_batch(
-            pool=cpu,
-            runs=sizes.batch_runs,
-            agents=sizes.batch_agents,
-            ticks=sizes.batch_ticks,
-            engine_ms=engine_batch,
-        )
+        if "live" in parts:
+            pools["cpu"].use()
+            log("4 live latency")
+            figures["live_latency"] = measure_live_latency(
+                pool=pools["cpu"],
+                redis=redis,
+                agents=sizes.overhead_agents,
+                ticks=sizes.live_ticks,
+                server=daphne,
+                cookie=cookie,
+            )
+            figures["live_latency"]["channel_layer_floor"] = channel_layer_floor()
+        if "saturation" in parts:
+            pools["llm"].use()
+            log("1 saturation and 5 calls")
+            figures["saturation"] = measure_runs(
+                pool=pools["llm"],
+                redis=redis,
+                server=server,
+                runs=sizes.saturation_runs,
+                agents=sizes.saturation_agents,
+                ticks=sizes.saturation_ticks,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+            figures["calls"] = figures["saturation"]["calls"]
+        if "single" in parts:
+            pools["llm"].use()
+            log("1 saturation, one run")
+            figures["saturation_single"] = measure_runs(
+                pool=pools["llm"],
+                redis=redis,
+                server=server,
+                runs=1,
+                agents=sizes.single_agents,
+                ticks=sizes.single_ticks,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+        if {"saturation", "single"} & parts:
+            log("1 the ideal: a bare asyncio loop")
+            figures["minimal_loop"] = measure_minimal_loop(
+                server=server,
+                calls=sizes.minimal_loop_calls,
+                agents=sizes.saturation_runs * sizes.saturation_agents,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+        if "openai" in parts:
+            pools["llm"].use()
+            log("1 saturation on the OpenAI-compatible stand-in")
+            figures["saturation_openai"] = measure_openai_saturation(
+                pool=pools["llm"], redis=redis, server=openai_server, sizes=sizes
+            )
+        if "fast" in parts:
+            pools["llm"].use()
+            for protocol, stand_in in (("ollama", server), ("openai", openai_server)):
+                log(f"1 fast server ({protocol})")
+                figures[f"fast_{protocol}"] = measure_fast_server(
+                    pool=pools["llm"], redis=redis, server=stand_in, protocol=protocol, sizes=sizes
+                )
+        if "llm-cpu" in parts:
+            from bench.llmpath import measure_llm_cpu
+
+            log("9 LLM-path CPU: one worker, stand-in at zero latency")
+            pools["growth"].use()
+            figures["llm_cpu"] = measure_llm_cpu(
+                pool=pools["growth"],
+                redis=redis,
+                server=server,
+                agents=sizes.llm_cpu_agents,
+                ticks=sizes.llm_cpu_ticks,
+            )
+        if "growth" in parts:
+            log("3 growth")
+            server.latency = 0.0
+            pools["growth"].use()
+            figures["growth"] = measure_growth(
+                pool=pools["growth"],
+                redis=redis,
+                agents=sizes.growth_agents,
+                ticks=sizes.growth_ticks,
+                sample_ticks=sizes.growth_sample_ticks,
+            )
+        if "batch" in parts:
+            log("7 batch")
+            pools["cpu"].use()
+            figures["batch"] = measure_batch(
+                pool=pools["cpu"],
+                runs=sizes.batch_runs,
+                agents=sizes.batch_agents,
+                ticks=sizes.batch_ticks,
+                engine_ms=engine_batch,
+            )
     redis.close()
     return figures
 

@@ -126,7 +126,11 @@ def channel_layer_floor(samples: int = 50) -> dict[str, float]:
                 values.append((time.perf_counter() - started) * 1000)
         finally:
             await layer.group_discard(group, channel)
-            await layer.close_pools()  # type: ignore[attr-defined]  # the Redis layer's
+            # close this loop's connections only: the process's broadcast sender loop
+            # (runs_app.broadcast) keeps its own on the same layer
+            mine = layer._layers.pop(asyncio.get_running_loop(), None)  # type: ignore[attr-defined]
+            if mine is not None:
+                await mine.flush()
         return values
 
     values = asyncio.run(measure())

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 # "slice": a runs.run_slice task; "task": any other task (e.g. a finished run's evaluation)
 PHASES = ("slice", "task", "step", "decide", "commit", "notify")
+# the LLM path's synchronous parts (figure 9), each timed on its own inside "decide"
+LLM_PARTS = ("observe", "prompt", "parse", "record")
 # parts of a slice outside the engine and the commit, timed to explain "other"
-SLICE_PARTS = ("state", "spec", "load", "maker", "finish", "enqueue")
+SLICE_PARTS = ("state", "spec", "load", "finish", "enqueue")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -58,6 +60,34 @@ def _timed_async(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             return await fn(*args, **kwargs)
         finally:
             _add(phase, wall, cpu)
+
+    return wrapper
+
+
+_open_decides: list[tuple[float, float]] = []  # (wall, cpu) when the first open one began
+_open_count = [0]
+
+
+def _decide_window(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Time the union of concurrent `decide` calls: from the first one open to the last shut.
+
+    A tick's decisions run concurrently on one event loop, so summing each call's own
+    window would count the others' CPU many times over.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        if _open_count[0] == 0:
+            _open_decides.append((time.perf_counter(), time.process_time()))
+        _open_count[0] += 1
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _open_count[0] -= 1
+            if _open_count[0] == 0:
+                _add("decide", *_open_decides.pop())
+                _counts["decide"] -= 1
+            _counts["decide"] += 1
 
     return wrapper
 
@@ -97,7 +127,8 @@ def install(key: str, redis_url: str) -> None:
 
     client = redis.Redis.from_url(redis_url)
     _patch(Simulation, "step", functools.partial(_timed_async, "step"))
-    _patch(LLMDecisionMaker, "decide", functools.partial(_timed_async, "decide"))
+    _patch(LLMDecisionMaker, "decide", _decide_window)
+    _time_llm_parts()
     commit = execution.commit_tick
 
     def commit_tick(run_id: int, result: Any, *args: Any, **kwargs: Any) -> Any:
@@ -112,7 +143,6 @@ def install(key: str, redis_url: str) -> None:
     for name, phase in (
         ("_state", "state"),
         ("run_spec", "spec"),
-        ("decision_maker_for_run", "maker"),
         ("run_finish", "finish"),
         ("slice_dispatch", "enqueue"),
     ):
@@ -134,12 +164,24 @@ def install(key: str, redis_url: str) -> None:
     _patch(sink, "broadcast_to_run", lambda _: broadcast_to_run)
     _time_slot_holding()
 
+    profile_dir = os.environ.get("BENCH_PROFILE_DIR")
+    profiler = None
+    if profile_dir:  # `python -m bench --profile-workers DIR`: cProfile of every task
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU, not wall time
+
     @task_prerun.connect(weak=False)
     def _started(**_: Any) -> None:
         _slice_started.append((time.perf_counter(), time.process_time()))
+        if profiler is not None:
+            profiler.enable()
 
     @task_postrun.connect(weak=False)
     def _finished(sender=None, args=None, **_: Any) -> None:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(os.path.join(profile_dir or ".", f"worker-{os.getpid()}.prof"))
         phase = "slice" if getattr(sender, "name", "") == "runs.run_slice" else "task"
         if _slice_started:
             _add(phase, *_slice_started.pop())
@@ -163,17 +205,30 @@ def install(key: str, redis_url: str) -> None:
         _commits.clear()
 
 
+def _time_llm_parts() -> None:
+    """Wrap the LLM path's synchronous parts where the ask path looks them up."""
+    from simengine.core import simulation
+    from simengine.llm import asking, decider
+
+    _patch(simulation.Simulation, "_request", functools.partial(_timed, "observe"))
+    _patch(decider, "build_prompt", functools.partial(_timed, "prompt"))
+    for name in ("extract_json_object", "validate_decision"):
+        _patch(asking, name, functools.partial(_timed, "parse"))
+    _patch(decider, "decision_from_json", functools.partial(_timed, "parse"))
+    _patch(asking, "call_record", functools.partial(_timed, "record"))
+
+
 def _time_slot_holding() -> None:
     """How long a worker holds a shared LLM slot per call (from granted to given back)."""
     from simengine.llm.limits.redis import RedisSlotLimiter
 
     granted: dict[str, float] = {}
-    acquire, release = RedisSlotLimiter._acquire_shared, RedisSlotLimiter._release_shared
+    wait, release = RedisSlotLimiter._wait_shared, RedisSlotLimiter._release_shared
 
-    async def _acquire_shared(self: RedisSlotLimiter) -> str:
-        token = await acquire(self)
+    async def _wait_shared(self: RedisSlotLimiter) -> tuple[bool, str]:
+        handed, token = await wait(self)
         granted[token] = time.perf_counter()
-        return token
+        return handed, token
 
     async def _release_shared(self: RedisSlotLimiter, token: str) -> Any:
         started = granted.pop(token, None)
@@ -182,7 +237,7 @@ def _time_slot_holding() -> None:
             _counts["slot_held"] += 1
         return await release(self, token)
 
-    _patch(RedisSlotLimiter, "_acquire_shared", lambda _: _acquire_shared)
+    _patch(RedisSlotLimiter, "_wait_shared", lambda _: _wait_shared)
     _patch(RedisSlotLimiter, "_release_shared", lambda _: _release_shared)
 
 

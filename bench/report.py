@@ -32,187 +32,202 @@ def _n(value: float, digits: int = 2) -> str:
 def rows(figures: dict[str, Any]) -> list[Row]:
     """The table's rows from the measured figures."""
     out: list[Row] = []
-    sat, single = figures["saturation"], figures["saturation_single"]
-    loop = figures["minimal_loop"]
-    out.append(
-        Row(
-            f"1 saturation: {sat['runs']} runs x {sat['agents']} agents, "
-            f"P={sat['slots']}, L={sat['latency_s'] * 1000:.0f} ms",
-            f"{_n(sat['decisions_per_second'], 1)} decisions/s, "
-            f"server busy {sat['busy_fraction']:.3f}, a slot idles "
-            f"{sat['idle_slot_ms_per_call']:.0f} ms per call (worker holds it "
-            f"{sat['slot_held_beyond_latency_ms']:.0f} ms beyond L)",
-            f"P/L {_n(sat['ideal_p_over_l'], 1)}/s; bare asyncio loop "
-            f"{_n(loop['calls_per_second'], 1)}/s ({loop['ratio_to_p_over_l']:.3f})",
-            f"{sat['ratio_to_p_over_l']:.3f} of P/L",
-            ">= 0.95 of P/L",
-            sat["ratio_to_p_over_l"] >= 0.95,
-        )
-    )
-    out.append(
-        Row(
-            f"1 saturation: 1 run x {single['agents']} agents",
-            f"{_n(single['decisions_per_second'], 1)} decisions/s, "
-            f"server busy {single['busy_fraction']:.3f}, a slot idles "
-            f"{single['idle_slot_ms_per_call']:.0f} ms per call",
-            f"P/L {_n(single['ideal_p_over_l'], 1)}/s; one tick's slot rounds "
-            f"{_n(single['one_run_tick_barrier_ideal'], 1)}/s",
-            f"{single['ratio_to_p_over_l']:.3f} of P/L; "
-            f"{single['decisions_per_second'] / single['one_run_tick_barrier_ideal']:.3f} "
-            "of rounds",
-            ">= 0.95 of P/L",
-            single["ratio_to_p_over_l"] >= 0.95,
-        )
-    )
-    out += protocol_rows(figures)
-    over = figures["overhead"]
-    out.append(
-        Row(
-            f"2 overhead: {over['runs']} runs x {over['agents']} agents x {over['ticks']} "
-            f"ticks, offline, PostgreSQL, {over['workers']} workers",
-            f"{_n(over['decisions_per_second'], 0)} decisions/s = "
-            f"{over['ms_per_decision_wall']:.3f} ms/decision",
-            f"engine alone {over['ideal_engine_ms_per_decision']:.3f} ms/decision = "
-            f"{_n(over['ideal_decisions_per_second'], 0)}/s on {over['workers']} workers",
-            f"{over['ratio_to_ideal']:.2f} of ideal",
-            ">= 1,000 decisions/s (<= 1 ms)",
-            over["decisions_per_second"] >= 1000,
-        )
-    )
-    cpu = over["worker_cpu_ms_per_decision"]
-    out.append(
-        Row(
-            "2 overhead split: worker CPU ms per decision",
-            f"decide {cpu['decide']:.3f} + apply {cpu['apply']:.3f} + persist "
-            f"{cpu['persist']:.3f} + notify {cpu['notify']:.3f} + other "
-            f"{cpu['other']:.3f} = {cpu['slice']:.3f}",
-            f"engine alone {over['ideal_engine_ms_per_decision']:.3f}",
-            f"{cpu['slice'] / over['ideal_engine_ms_per_decision']:.2f} x engine",
-            "",
-            None,
-        )
-    )
-    machine = over["machine_cpu_ms_per_decision"]
-    product = sum(machine[name] for name in PRODUCT)
-    parts = ", ".join(f"{name} {machine[name]:.3f}" for name in PRODUCT)
-    out.append(
-        Row(
-            "2 overhead: CPU ms per decision, whole machine",
-            f"product {product:.3f} ({parts}); other tenants {machine['other tenants']:.3f}; "
-            f"bench {machine['bench']:.3f}",
-            f"product alone on idle cores: "
-            f"{_n(over['idle_machine_decisions_per_second'], 0)} decisions/s",
-            f"{over['idle_machine_decisions_per_second'] / 1000:.2f} of target",
-            "",
-            None,
-        )
-    )
-    growth = figures["growth"]
-    tokens = growth["prompt_tokens_per_decision"]
-    marks = list(tokens)
-    prefix = growth["prefix"]
-    if prefix["identical"]:
-        stable = f"prefix identical at every tick ({_n(prefix['stable_prefix_bytes_min'], 0)} B)"
-    else:
-        ticks = ", ".join(str(t) for t in prefix["changed_at_ticks"][:5])
-        stable = (
-            f"prefix NOT identical: {prefix['most_distinct_prefixes_per_agent']} versions per "
-            f"agent, changed at tick {ticks}"
-        )
-    out.append(
-        Row(
-            f"3 growth: prompt tokens/decision at ticks {', '.join(marks)}",
-            " / ".join(_n(tokens[m], 0) for m in marks) + f"; {stable}",
-            f"flat (tick {marks[2]} = tick {marks[1]}), one prefix",
-            f"{growth['token_ratio_last_to_middle']:.3f}",
-            "<= 1.2, prefix identical",
-            growth["token_ratio_last_to_middle"] <= 1.2 and prefix["identical"],
-        )
-    )
-    out.append(
-        Row(
-            f"3 growth: worker RSS over {growth['ticks']} ticks",
-            f"{growth['rss_growth_mb']:+.1f} MB ({growth['rss_mb_at_warm_tick']:.0f} MB at tick "
-            f"{growth['warm_tick']} -> {growth['rss_mb_at_end']:.0f} MB)",
-            "0 MB",
-            f"peak {growth['rss_mb_peak']:.0f} MB",
-            "<= 50 MB",
-            growth["rss_growth_mb"] <= 50,
-        )
-    )
-    live, floor = figures["live_latency"], figures["live_latency"]["channel_layer_floor"]
-    out.append(
-        Row(
-            "4 live latency: commit -> WebSocket client (1 run)",
-            f"p50 {live['p50_ms']:.1f} ms, p95 {live['p95_ms']:.1f} ms ({live['ticks']} ticks)",
-            f"Redis channel layer alone p50 {floor['p50_ms']:.1f}, p95 {floor['p95_ms']:.1f} ms",
-            f"p95 {live['p95_ms'] / floor['p95_ms']:.1f} x floor",
-            "p95 <= 100 ms",
-            live["p95_ms"] <= 100,
-        )
-    )
-    loaded = figures["overhead"]["live_latency_under_load"]
-    if loaded.get("ticks"):
+    sat = figures.get("saturation")
+    loop = figures.get("minimal_loop")
+    if sat and loop:
         out.append(
             Row(
-                "4 live latency under the overhead load",
-                f"p50 {loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms",
-                "",
-                "",
+                f"1 saturation: {sat['runs']} runs x {sat['agents']} agents, "
+                f"P={sat['slots']}, L={sat['latency_s'] * 1000:.0f} ms",
+                f"{_n(sat['decisions_per_second'], 1)} decisions/s, "
+                f"server busy {sat['busy_fraction']:.3f}, a slot idles "
+                f"{sat['idle_slot_ms_per_call']:.0f} ms per call (worker holds it "
+                f"{sat['slot_held_beyond_latency_ms']:.0f} ms beyond L)",
+                f"P/L {_n(sat['ideal_p_over_l'], 1)}/s; bare asyncio loop "
+                f"{_n(loop['calls_per_second'], 1)}/s ({loop['ratio_to_p_over_l']:.3f})",
+                f"{sat['ratio_to_p_over_l']:.3f} of P/L",
+                ">= 0.95 of P/L",
+                sat["ratio_to_p_over_l"] >= 0.95,
+            )
+        )
+    single = figures.get("saturation_single")
+    if single:
+        out.append(
+            Row(
+                f"1 saturation: 1 run x {single['agents']} agents",
+                f"{_n(single['decisions_per_second'], 1)} decisions/s, "
+                f"server busy {single['busy_fraction']:.3f}, a slot idles "
+                f"{single['idle_slot_ms_per_call']:.0f} ms per call",
+                f"P/L {_n(single['ideal_p_over_l'], 1)}/s; one tick's slot rounds "
+                f"{_n(single['one_run_tick_barrier_ideal'], 1)}/s",
+                f"{single['ratio_to_p_over_l']:.3f} of P/L; "
+                f"{single['decisions_per_second'] / single['one_run_tick_barrier_ideal']:.3f} "
+                "of rounds",
+                ">= 0.95 of P/L",
+                single["ratio_to_p_over_l"] >= 0.95,
+            )
+        )
+    out += protocol_rows(figures)
+    if "overhead" in figures:
+        over = figures["overhead"]
+        out.append(
+            Row(
+                f"2 overhead: {over['runs']} runs x {over['agents']} agents x {over['ticks']} "
+                f"ticks, offline, PostgreSQL, {over['workers']} workers",
+                f"{_n(over['decisions_per_second'], 0)} decisions/s = "
+                f"{over['ms_per_decision_wall']:.3f} ms/decision",
+                f"engine alone {over['ideal_engine_ms_per_decision']:.3f} ms/decision = "
+                f"{_n(over['ideal_decisions_per_second'], 0)}/s on {over['workers']} workers",
+                f"{over['ratio_to_ideal']:.2f} of ideal",
+                ">= 1,000 decisions/s (<= 1 ms)",
+                over["decisions_per_second"] >= 1000,
+            )
+        )
+        cpu = over["worker_cpu_ms_per_decision"]
+        out.append(
+            Row(
+                "2 overhead split: worker CPU ms per decision",
+                f"decide {cpu['decide']:.3f} + apply {cpu['apply']:.3f} + persist "
+                f"{cpu['persist']:.3f} + notify {cpu['notify']:.3f} + other "
+                f"{cpu['other']:.3f} = {cpu['slice']:.3f}",
+                f"engine alone {over['ideal_engine_ms_per_decision']:.3f}",
+                f"{cpu['slice'] / over['ideal_engine_ms_per_decision']:.2f} x engine",
                 "",
                 None,
             )
         )
-    calls = sat["calls"]
-    out.append(
-        Row(
-            "5 calls per decision (scenario 1)",
-            f"{calls['per_decision']:.3f} ({calls['repair']} repairs, {calls['errors']} errors)",
-            "1",
-            f"{calls['per_decision']:.3f}",
-            "exactly 1",
-            calls["per_decision"] == 1 and calls["repair"] == 0,
+        machine = over["machine_cpu_ms_per_decision"]
+        product = sum(machine[name] for name in PRODUCT)
+        parts = ", ".join(f"{name} {machine[name]:.3f}" for name in PRODUCT)
+        out.append(
+            Row(
+                "2 overhead: CPU ms per decision, whole machine",
+                f"product {product:.3f} ({parts}); other tenants {machine['other tenants']:.3f}; "
+                f"bench {machine['bench']:.3f}",
+                f"product alone on idle cores: "
+                f"{_n(over['idle_machine_decisions_per_second'], 0)} decisions/s",
+                f"{over['idle_machine_decisions_per_second'] / 1000:.2f} of target",
+                "",
+                None,
+            )
         )
-    )
-    out.append(
-        Row(
-            "5 stand-in: most in flight / queued; 503s / timeouts",
-            f"{calls['max_in_flight']} / {calls['max_queued']}; "
-            f"{calls['rejected_503']} / {calls['timeouts']}",
-            f"P = {sat['slots']} / 0; 0 / 0",
-            f"{calls['max_in_flight'] / sat['slots']:.2f} of P",
-            "<= P in flight, no 503, no timeout",
-            calls["max_in_flight"] <= sat["slots"]
-            and calls["rejected_503"] == 0
-            and calls["timeouts"] == 0,
+    if "growth" in figures:
+        growth = figures["growth"]
+        tokens = growth["prompt_tokens_per_decision"]
+        marks = list(tokens)
+        prefix = growth["prefix"]
+        if prefix["identical"]:
+            stable = (
+                f"prefix identical at every tick ({_n(prefix['stable_prefix_bytes_min'], 0)} B)"
+            )
+        else:
+            ticks = ", ".join(str(t) for t in prefix["changed_at_ticks"][:5])
+            stable = (
+                f"prefix NOT identical: {prefix['most_distinct_prefixes_per_agent']} versions per "
+                f"agent, changed at tick {ticks}"
+            )
+        out.append(
+            Row(
+                f"3 growth: prompt tokens/decision at ticks {', '.join(marks)}",
+                " / ".join(_n(tokens[m], 0) for m in marks) + f"; {stable}",
+                f"flat (tick {marks[2]} = tick {marks[1]}), one prefix",
+                f"{growth['token_ratio_last_to_middle']:.3f}",
+                "<= 1.2, prefix identical",
+                growth["token_ratio_last_to_middle"] <= 1.2 and prefix["identical"],
+            )
         )
-    )
-    scaling = figures["scaling"]
-    sizes = list(scaling["ms_per_decision"])
-    out.append(
-        Row(
-            f"6 scaling: engine ms/decision at {', '.join(sizes)} agents",
-            " / ".join(f"{scaling['ms_per_decision'][s]:.3f}" for s in sizes),
-            f"flat ({sizes[-1]} = {sizes[0]})",
-            f"{scaling['ratio_largest_to_smallest']:.2f}",
-            "<= 1.5",
-            scaling["ratio_largest_to_smallest"] <= 1.5,
+        out.append(
+            Row(
+                f"3 growth: worker RSS over {growth['ticks']} ticks",
+                f"{growth['rss_growth_mb']:+.1f} MB ({growth['rss_mb_at_warm_tick']:.0f} MB "
+                f"at tick {growth['warm_tick']} -> {growth['rss_mb_at_end']:.0f} MB)",
+                "0 MB",
+                f"peak {growth['rss_mb_peak']:.0f} MB",
+                "<= 50 MB",
+                growth["rss_growth_mb"] <= 50,
+            )
         )
-    )
-    batch = figures["batch"]
-    out.append(
-        Row(
-            f"7 batch: {batch['runs']} runs x {batch['agents']} agents x {batch['ticks']} ticks, "
-            f"{batch['workers']} workers",
-            f"{batch['runs_per_minute']:.1f} runs/min; 10,000 runs in "
-            f"{batch['projected_minutes_for_10000'] / 60:.1f} h",
-            f"engine alone {batch['ideal_runs_per_minute']:.1f} runs/min; product CPU on "
-            f"idle cores {batch['idle_machine_runs_per_minute']:.1f} runs/min",
-            f"{batch['ratio_to_ideal']:.2f} of ideal",
-            ">= 60 runs/min",
-            batch["runs_per_minute"] >= 60,
+    if "live_latency" in figures:
+        live, floor = figures["live_latency"], figures["live_latency"]["channel_layer_floor"]
+        out.append(
+            Row(
+                "4 live latency: commit -> WebSocket client (1 run)",
+                f"p50 {live['p50_ms']:.1f} ms, p95 {live['p95_ms']:.1f} ms ({live['ticks']} ticks)",
+                f"Redis channel layer alone p50 {floor['p50_ms']:.1f}, "
+                f"p95 {floor['p95_ms']:.1f} ms",
+                f"p95 {live['p95_ms'] / floor['p95_ms']:.1f} x floor",
+                "p95 <= 100 ms",
+                live["p95_ms"] <= 100,
+            )
         )
-    )
+    if "overhead" in figures:
+        loaded = figures["overhead"]["live_latency_under_load"]
+        if loaded.get("ticks"):
+            out.append(
+                Row(
+                    "4 live latency under the overhead load",
+                    f"p50 {loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms",
+                    "",
+                    "",
+                    "",
+                    None,
+                )
+            )
+    if sat:
+        calls = sat["calls"]
+        out.append(
+            Row(
+                "5 calls per decision (scenario 1)",
+                f"{calls['per_decision']:.3f} ({calls['repair']} repairs, "
+                f"{calls['errors']} errors)",
+                "1",
+                f"{calls['per_decision']:.3f}",
+                "exactly 1",
+                calls["per_decision"] == 1 and calls["repair"] == 0,
+            )
+        )
+        out.append(
+            Row(
+                "5 stand-in: most in flight / queued; 503s / timeouts",
+                f"{calls['max_in_flight']} / {calls['max_queued']}; "
+                f"{calls['rejected_503']} / {calls['timeouts']}",
+                f"P = {sat['slots']} / 0; 0 / 0",
+                f"{calls['max_in_flight'] / sat['slots']:.2f} of P",
+                "<= P in flight, no 503, no timeout",
+                calls["max_in_flight"] <= sat["slots"]
+                and calls["rejected_503"] == 0
+                and calls["timeouts"] == 0,
+            )
+        )
+    out += llm_cpu_rows(figures)
+    if "scaling" in figures:
+        scaling = figures["scaling"]
+        sizes = list(scaling["ms_per_decision"])
+        out.append(
+            Row(
+                f"6 scaling: engine ms/decision at {', '.join(sizes)} agents",
+                " / ".join(f"{scaling['ms_per_decision'][s]:.3f}" for s in sizes),
+                f"flat ({sizes[-1]} = {sizes[0]})",
+                f"{scaling['ratio_largest_to_smallest']:.2f}",
+                "<= 1.5",
+                scaling["ratio_largest_to_smallest"] <= 1.5,
+            )
+        )
+    if "batch" in figures:
+        batch = figures["batch"]
+        out.append(
+            Row(
+                f"7 batch: {batch['runs']} runs x {batch['agents']} agents x "
+                f"{batch['ticks']} ticks, {batch['workers']} workers",
+                f"{batch['runs_per_minute']:.1f} runs/min; 10,000 runs in "
+                f"{batch['projected_minutes_for_10000'] / 60:.1f} h",
+                f"engine alone {batch['ideal_runs_per_minute']:.1f} runs/min; product CPU on "
+                f"idle cores {batch['idle_machine_runs_per_minute']:.1f} runs/min",
+                f"{batch['ratio_to_ideal']:.2f} of ideal",
+                ">= 60 runs/min",
+                batch["runs_per_minute"] >= 60,
+            )
+        )
     memory = figures.get("memory")
     if memory:
         prompt, retrieval = memory["prompt"], memory["retrieval"]
@@ -247,10 +262,10 @@ def rows(figures: dict[str, Any]) -> list[Row]:
 
 
 def snapshot_row(snaps: dict[str, Any]) -> Row:
-    """Figure 9: stored snapshot bytes per tick, before (full JSON) and after."""
+    """Figure 10: stored snapshot bytes per tick, before (full JSON) and after."""
     sample, long = snaps["sample"], snaps["long"]
     return Row(
-        f"9 snapshots: stored bytes per tick, flood sample ({sample['ticks']} ticks to "
+        f"10 snapshots: stored bytes per tick, flood sample ({sample['ticks']} ticks to "
         f"its end; {long['ticks']} ticks without end conditions)",
         f"{_n(sample['after_bytes_per_tick'], 0)} B / {_n(long['after_bytes_per_tick'], 0)}"
         f" B (keyframe every {snaps['keyframe_every']} + deltas); encode "
@@ -262,6 +277,50 @@ def snapshot_row(snaps: dict[str, Any]) -> Row:
         "<= 0.1 of full JSON, exact",
         long["ratio"] <= 0.1 and sample["exact"] and long["exact"],
     )
+
+
+def llm_cpu_rows(figures: dict[str, Any]) -> list[Row]:
+    """Figure 9: worker CPU per LLM decision, split, against the bare client's CPU per call."""
+    llm = figures.get("llm_cpu")
+    if not llm:
+        return []
+    split, profile = llm["split_ms"], llm["profile"]
+    bare = profile["bare_client_cpu_ms_per_call"]
+    parts = " + ".join(
+        f"{label} {split[key]:.3f}"
+        for key, label in (
+            ("prompt", "prompt"),
+            ("request_response", "request/response"),
+            ("parse_validate", "parse + validate"),
+            ("record", "record"),
+            ("apply", "apply"),
+            ("notify", "notify"),
+            ("slice_other", "slice other"),
+        )
+    )
+    total = llm["worker_cpu_ms_per_decision"]
+    layers = ", ".join(
+        f"{name} {share * 100:.0f} %" for name, share in list(profile["share_by_layer"].items())[:7]
+    )
+    return [
+        Row(
+            f"9 LLM-path CPU: worker CPU per LLM decision, 1 run x {llm['agents']} agents x "
+            f"{llm['ticks']} ticks, stand-in at L=0",
+            f"{total:.3f} ms = {parts}",
+            f"bare asyncio loop (ollama client) {bare:.3f} ms CPU per call",
+            f"{total / llm['target_ms']:.2f} of target; {total / bare:.1f} x bare client",
+            f"<= {llm['target_ms']} ms",
+            total <= llm["target_ms"],
+        ),
+        Row(
+            "9 LLM-path profile (engine + LLM layer in one process, cProfile self time)",
+            f"{profile['cpu_ms_per_decision_unprofiled']:.3f} ms/decision unprofiled: {layers}",
+            "",
+            "",
+            "",
+            None,
+        ),
+    ]
 
 
 HEADER = ("Figure", "Measured", "Ideal (same run)", "Ratio", "Target", "Verdict")

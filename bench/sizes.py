@@ -50,6 +50,9 @@ class Sizes:
     fast_agents: int = 20
     fast_ticks: int = 10
     fast_latency: float = 0.05
+    # 9 LLM-path CPU: one run on a one-process worker, stand-in at zero latency
+    llm_cpu_agents: int = 20
+    llm_cpu_ticks: int = 30
 
 
 FULL = Sizes(
@@ -105,4 +108,5 @@ QUICK = Sizes(
     memory_ticks=60,
     memory_early_tick=20,
     snapshot_ticks=40,
+    llm_cpu_ticks=4,
 )

@@ -1,4 +1,4 @@
-"""Figure 9: bytes per tick of the stored state snapshots, before and after compact storage.
+"""Figure 10: bytes per tick of the stored state snapshots, before and after compact storage.
 
 The flood sample runs on the offline policy in this process (the engine alone; no
 database needed): "before" is each tick's snapshot as the JSON text the former `jsonb`

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,12 @@ class DatabaseReplaySource:
         self._names: dict[int, dict[str, str]] = {}
         self._calls: dict[tuple[int, int | None, str | None], list[_Recorded]] = {}
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every loaded call (a new slice sees what is recorded now)."""
+        with self._lock:
+            self._names.clear()
+            self._calls.clear()
 
     def lookup(
         self, run_id: str, agent_id: str | None, tick: int | None, purpose: str
@@ -92,18 +100,90 @@ def decision_maker_for_run() -> LLMDecisionMaker:
     return build_decision_maker(llm_settings(), replay_source=DatabaseReplaySource())
 
 
-def embeddings_for_run(models: Iterable[str]) -> EmbeddingRouter | RecordedEmbeddings:
+def embeddings_for_run(
+    models: Iterable[str], router: EmbeddingRouter | None = None
+) -> EmbeddingRouter | RecordedEmbeddings:
     """The embedding models a run's memory uses; a replay reuses its source runs' vectors.
 
     `models` are the run's agents' model ids: each `replay/<run-id>` names a source run.
+    `router` is the one to use for the models' own servers (a new one by default).
     """
-    router = EmbeddingRouter(llm_settings())
+    router = router or EmbeddingRouter(llm_settings())
     sources = sorted(
         {int(m.split("/", 1)[1]) for m in models if m.startswith("replay/") and m[7:].isdigit()}
     )
     if not sources:
         return router
     return RecordedEmbeddings(_recorded_vectors(sources), fallback=router)
+
+
+SliceTools = tuple[asyncio.Runner, LLMDecisionMaker, EmbeddingRouter | RecordedEmbeddings]
+
+
+class _Kept(threading.local):
+    """What one thread keeps between slices: its event loop and the LLM clients on it."""
+
+    settings: LLMSettings | None = None
+    runner: asyncio.Runner | None = None
+    maker: LLMDecisionMaker | None = None
+    router: EmbeddingRouter | None = None
+    replay: DatabaseReplaySource | None = None
+
+    def open(self, settings: LLMSettings) -> None:
+        if self.runner is not None and self.settings == settings:
+            return
+        self.close()
+        self.replay = DatabaseReplaySource()
+        self.runner = asyncio.Runner()
+        self.maker = build_decision_maker(settings, replay_source=self.replay)
+        self.router = EmbeddingRouter(settings)
+        self.settings = settings
+
+    def close(self) -> None:
+        runner, self.runner, self.settings = self.runner, None, None
+        if runner is None:
+            return
+        try:
+            for closable in (self.maker, self.router):
+                if closable is not None:
+                    runner.run(closable.aclose())
+        finally:
+            self.maker = self.router = self.replay = None
+            runner.close()
+
+
+_kept = _Kept()
+
+
+@contextmanager
+def slice_tools(models: Iterable[str], *, keep: bool) -> Iterator[SliceTools]:
+    """An event loop, the decision maker and the embeddings for one slice of a run.
+
+    With `keep` (a Celery worker process, one slice at a time) the thread keeps its loop
+    and LLM clients from slice to slice, so HTTP keep-alive connections to the model
+    servers and the slot limiter's Redis connections are opened once, not per slice;
+    recorded replays are loaded afresh each slice. After a failure they are closed and
+    the next slice starts clean. Without `keep`, everything is made and closed here.
+    """
+    models = list(models)
+    if not keep:
+        with asyncio.Runner() as runner:
+            maker = decision_maker_for_run()
+            embeddings = embeddings_for_run(models)
+            try:
+                yield runner, maker, embeddings
+            finally:
+                runner.run(maker.aclose())
+                runner.run(embeddings.aclose())
+        return
+    _kept.open(llm_settings())
+    assert _kept.runner and _kept.maker and _kept.router and _kept.replay
+    _kept.replay.clear()
+    try:
+        yield _kept.runner, _kept.maker, embeddings_for_run(models, _kept.router)
+    except BaseException:
+        _kept.close()
+        raise
 
 
 def _recorded_vectors(sources: list[int]):

@@ -14,7 +14,6 @@ itself fail a run (which can be resumed). A stop cancels the tick in flight.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import time
@@ -29,7 +28,7 @@ from django.db import OperationalError as DbOperationalError
 from runs_app.models import EXECUTING_RUN_STATUSES, PendingControl, Run, RunStatus
 from runs_app.services.adapters import agent_ids, control_from_row, memory_records
 from runs_app.services.config import run_spec
-from runs_app.services.decisions import decision_maker_for_run, embeddings_for_run
+from runs_app.services.decisions import slice_tools
 from runs_app.services.guard import SliceGuard, TickCancelled
 from runs_app.services.leases import (
     BROKER_ERRORS,
@@ -193,9 +192,10 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
     if simulation.finished:
         run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)
         return "finished"
-    with asyncio.Runner() as runner, SliceGuard(run.pk, holder) as guard:
-        decision_maker = decision_maker_for_run()
-        embeddings = embeddings_for_run(a.model for a in simulation.agents.values())
+    models = [a.model for a in simulation.agents.values()]
+    keep = settings.SIMENGINE_EXECUTOR == "celery"  # a worker process: one slice at a time
+    with slice_tools(models, keep=keep) as tools, SliceGuard(run.pk, holder) as guard:
+        runner, decision_maker, embeddings = tools
         try:
             return _advance_ticks(
                 run, simulation, previous, decision_maker, embeddings, runner, guard, tick_budget
@@ -206,9 +206,6 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
                 return "lost"
             run_halt(run.pk)  # the stop cancelled the tick in flight; it is not committed
             return "stopped"
-        finally:
-            runner.run(decision_maker.aclose())
-            runner.run(embeddings.aclose())
 
 
 def _advance_ticks(

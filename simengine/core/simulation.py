@@ -290,7 +290,8 @@ class Simulation:
             **perceived,
             "your_actions": list(allowed),
             "rooms": run.bus.rooms_of(name),
-            "trust": dict(agent.emotion.trust),
+            # sorted: a snapshot restored from jsonb has its trust keys in another order
+            "trust": dict(sorted(agent.emotion.trust.items())),
         }
         window = agent.memory.window_seqs()
         since = len(agent.memory.store) if agent.memory.store is not None else 0

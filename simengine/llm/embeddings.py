@@ -4,8 +4,10 @@
 n-gram embedding; `ollama/<model>` asks the Ollama server at OLLAMA_HOST (one request for
 all of a tick's texts). When the server or the model is missing it raises
 `EmbeddingUnavailable` with the same one-line advice as chats, and the engine moves the
-agent's memory to the local embedding. `RecordedEmbeddings` serves vectors a run
-recorded (a replay reuses them instead of asking the server again).
+agent's memory to the local embedding. An embed request holds one of the server's slots,
+the same slot limiter its chats use (`SIMENGINE_OLLAMA_PARALLEL`, shared through Redis).
+`RecordedEmbeddings` serves vectors a run recorded (a replay reuses them instead of asking
+the server again).
 """
 
 from __future__ import annotations
@@ -19,18 +21,33 @@ import ollama
 
 from simengine.core.memory import LOCAL_MODEL, Embeddings, EmbeddingUnavailable, embed_local
 
+from .limits import SlotLimiter, slot_limiter
+from .loops import PerLoop
 from .messages import not_pulled_message, unreachable_message
+from .providers.ollama import OllamaProvider
 from .settings import LLMSettings
+from .transport import StreamTransport
 
 OLLAMA_PREFIX = "ollama/"
 
 
 class OllamaEmbeddings:
-    """`/api/embed` on one Ollama server, through the official client."""
+    """`/api/embed` on one Ollama server, through the official client, within its slots."""
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LLMSettings, *, limiter: SlotLimiter | None = None) -> None:
         self.settings = settings
-        self._client: ollama.AsyncClient | None = None
+        ((name, slots),) = OllamaProvider.server_slots(settings)
+        self.limiter = limiter or slot_limiter(
+            name, slots, redis_url=settings.redis_url, lease_seconds=settings.slot_lease_seconds
+        )
+        self._clients: PerLoop[ollama.AsyncClient] = PerLoop(self._make_client)
+
+    def _make_client(self) -> ollama.AsyncClient:
+        timeout = httpx.Timeout(
+            self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout
+        )
+        transport = StreamTransport(max_idle=self.settings.ollama_parallel)
+        return ollama.AsyncClient(host=self.host, timeout=timeout, transport=transport)
 
     @property
     def host(self) -> str:
@@ -40,13 +57,10 @@ class OllamaEmbeddings:
     async def embed(self, model: str, texts: Sequence[str]) -> list[np.ndarray]:
         """One vector per text from the Ollama model `ollama/<name>`."""
         name = model.removeprefix(OLLAMA_PREFIX)
-        if self._client is None:
-            timeout = httpx.Timeout(
-                self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout
-            )
-            self._client = ollama.AsyncClient(host=self.host, timeout=timeout)
+        client = self._clients.get()
         try:
-            response = await self._client.embed(model=name, input=list(texts))
+            async with self.limiter.slot():
+                response = await client.embed(model=name, input=list(texts))
         except ollama.ResponseError as exc:
             if exc.status_code == 404:
                 raise EmbeddingUnavailable(not_pulled_message(self.host, name)) from exc
@@ -67,10 +81,13 @@ class OllamaEmbeddings:
         return vectors
 
     async def aclose(self) -> None:
-        """Close the client's connections (bound to the running event loop)."""
-        if self._client is not None:
-            client, self._client = self._client, None
+        """Close the running loop's client connections (and the limiter's, if any)."""
+        client = self._clients.pop()
+        if client is not None:
             await client.close()
+        close = getattr(self.limiter, "aclose", None)
+        if close is not None:
+            await close()
 
 
 class EmbeddingRouter:

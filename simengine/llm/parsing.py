@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import exceptions as schema_errors
 from jsonschema.validators import validator_for
 
@@ -13,6 +16,7 @@ FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_ERRORS = 3
 MAX_STARTS = 50  # '{' positions tried per candidate text
+COMPILED_KEPT = 64  # schemas kept compiled (one per action set of recent runs)
 
 
 class InvalidOutput(ValueError):
@@ -65,8 +69,58 @@ def _short(message: str, limit: int = 240) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
+class _Compiled:
+    """Compiled validators, found by schema object first and by schema content second.
+
+    A schema is not changed once it is used. Each run (and each restored slice of it)
+    makes its own schema objects: the object map finds one in a dict lookup, the content
+    map shares one compiled validator (about 65 KB) between equal schemas. Each
+    object-map entry keeps its schema alive, so an `id` is not reused while it is cached.
+    """
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._by_object: OrderedDict[int, tuple[dict[str, Any], Any]] = OrderedDict()
+        self._by_content: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, schema: dict[str, Any]) -> Any:
+        key = id(schema)
+        with self._lock:
+            entry = self._by_object.get(key)
+            if entry is not None and entry[0] is schema:
+                self._by_object.move_to_end(key)
+                return entry[1]
+        content = json.dumps(schema, sort_keys=True)
+        with self._lock:
+            compiled = self._by_content.get(content)
+        if compiled is None:
+            try:
+                compiled = jsonschema_rs.validator_for(schema, validate_formats=False)
+            except Exception:  # a schema it cannot compile: jsonschema alone decides
+                compiled = False
+        with self._lock:
+            self._by_content[content] = compiled
+            self._by_content.move_to_end(content)
+            self._by_object[key] = (schema, compiled)
+            for kept in (self._by_content, self._by_object):
+                while len(kept) > self.kept:
+                    kept.popitem(last=False)
+        return compiled
+
+
+_compiled = _Compiled(COMPILED_KEPT)
+
+
 def validate_decision(data: dict[str, Any], schema: dict[str, Any]) -> None:
-    """Raise `InvalidOutput` listing (up to three) schema violations with their paths."""
+    """Raise `InvalidOutput` listing (up to three) schema violations with their paths.
+
+    A compiled validator (cached per schema) accepts a valid object in microseconds; an
+    object it rejects is checked again by `jsonschema`, whose messages the model is shown.
+    """
+    compiled = _compiled.get(schema)
+    if compiled and compiled.is_valid(data):
+        return
     validator = validator_for(schema)(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

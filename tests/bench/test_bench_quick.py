@@ -33,6 +33,7 @@ FIGURES = (
     "scaling",
     "batch",
     "memory",
+    "llm_cpu",
     "snapshots",
 )
 TABLE_ROWS = (
@@ -43,7 +44,8 @@ TABLE_ROWS = (
     "5 calls",
     "6 scaling",
     "8 memory",
-    "9 snapshots",
+    "9 LLM-path CPU",
+    "10 snapshots",
 )
 
 pytestmark = pytest.mark.timeout(300)

@@ -12,5 +12,5 @@ def test_the_snapshot_figure_reports_before_and_after_bytes_per_tick():
     assert long["ticks"] == 30 and long["exact"] and figure["sample"]["exact"]
     assert long["after_bytes_per_tick"] * 5 < long["before_bytes_per_tick"]
     row = snapshot_row(figure)
-    assert row.figure.startswith("9 snapshots: stored bytes per tick, flood sample")
+    assert row.figure.startswith("10 snapshots: stored bytes per tick, flood sample")
     assert "before: full JSON" in row.ideal

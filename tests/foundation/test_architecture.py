@@ -90,6 +90,7 @@ LLM_DEPENDENCIES = CORE_DEPENDENCIES | {
     "redis",
     "tenacity",
     "jsonschema",
+    "jsonschema_rs",
 }
 
 

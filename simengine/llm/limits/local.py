@@ -72,11 +72,18 @@ class LocalSlotLimiter:
 
     def release(self) -> None:
         """Give a slot back, handing it to the oldest live waiter if there is one."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
         with self._lock:
             while self._waiters:
                 waiter = self._waiters.popleft()
                 try:
-                    waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+                    if waiter.loop is running:  # same loop: no wake-up write to its self-pipe
+                        waiter.loop.call_soon(_wake, waiter.future)
+                    else:
+                        waiter.loop.call_soon_threadsafe(_wake, waiter.future)
                 except RuntimeError:  # its loop is closed: that waiter is gone
                     continue
                 waiter.granted = True

@@ -4,9 +4,11 @@ Holders live in a sorted set scored by lease expiry (Redis server time), so a pr
 dies while holding a slot loses it when its lease runs out; live holders renew their lease
 in the background. Waiters take a ticket from a counter and queue in ticket order; a slot
 goes to the waiters at the head of the queue, so waiting is first come, first served across
-processes. A release pushes a wake-up onto the personal list of each waiter now in line,
-which blocks on it (BLPOP) instead of sleeping; waiters also re-check every `poll` seconds,
-which is how they notice leases that expired. Waiters heartbeat on every check, and one
+processes. A release hands each free slot straight to the waiter at the head of the queue (a short
+lease, renewed by the new holder at once) and pushes "granted" onto that waiter's personal
+list, which it blocks on (BLPOP) instead of sleeping: the hand-over costs one round trip,
+not a wake-up and then an acquire. Waiters also re-check every `poll` seconds, which is
+how they notice leases that expired. Waiters heartbeat on every check, and one
 that stops (killed) is dropped from the queue. Every step is one Lua script, so atomic.
 
 In front of Redis sits a process-local stage of the same size: a process never has more
@@ -50,11 +52,18 @@ end
 local function touch(key_ttl)
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], key_ttl) end
 end
-local function wake(slots, prefix)
+local function wake(slots, prefix, grant_ms)
   local free = slots - redis.call('ZCARD', holders)
   if free <= 0 then return end
   for _, next_token in ipairs(redis.call('ZRANGE', queue, 0, free - 1)) do
-    redis.call('RPUSH', prefix .. next_token, 1)
+    if grant_ms then
+      redis.call('ZADD', holders, now + grant_ms, next_token)
+      redis.call('ZREM', queue, next_token)
+      redis.call('ZREM', waiting, next_token)
+      redis.call('RPUSH', prefix .. next_token, 'granted')
+    else
+      redis.call('RPUSH', prefix .. next_token, 1)
+    end
     redis.call('PEXPIRE', prefix .. next_token, 10000)
   end
 end
@@ -86,17 +95,18 @@ return 0
 """
 )
 
-# ARGV: token, slots, wake_prefix. Leaves the holders and the queue, wakes who is next.
+# ARGV: token, slots, wake_prefix, grant_ms. Leaves the holders and the queue and grants the
+# free slots to who is next (for grant_ms, until they renew).
 RELEASE = (
     _COMMON
     + """
-local token, slots, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local token, slots, prefix, grant_ms = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
 redis.call('ZREM', queue, token)
 redis.call('ZREM', waiting, token)
 redis.call('DEL', prefix .. token)
 local held = redis.call('ZREM', holders, token)
 purge()
-wake(slots, prefix)
+wake(slots, prefix, grant_ms)
 return held
 """
 )
@@ -114,6 +124,7 @@ return 0
 """
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+GRANTED = b"granted"
 DEFAULT_PREFIX = "simengine:slots"
 
 
@@ -222,7 +233,19 @@ class RedisSlotLimiter:
             self.local.release()
             raise
 
-    async def _acquire_shared(self) -> str:
+    async def _acquire_shared(self, *, renew_grant: bool = True) -> str:
+        """Queue for a slot in Redis; the token once it is held.
+
+        A slot handed over by a release comes with a short lease: it is renewed here, or,
+        with `renew_grant=False`, by the caller's renewer at once (in the background).
+        """
+        granted, token = await self._wait_shared()
+        if granted and renew_grant:
+            await self.renew(token)
+        return token
+
+    async def _wait_shared(self) -> tuple[bool, str]:
+        """Wait for a slot: (whether a release granted it, the token)."""
         conn = self._conns.get()
         token = uuid.uuid4().hex
         args = [token, self.slots, self.lease_ms, self.wait_ttl_ms, self.key_ttl_ms]
@@ -233,9 +256,11 @@ class RedisSlotLimiter:
                 taken = await conn.acquire(keys=self.keys, args=args)
                 _raise_if_cancel_was_lost(task, cancels)
                 if taken:
-                    return token
-                await conn.client.blpop([self.wake_prefix + token], timeout=self.poll)
+                    return False, token
+                woken = await conn.client.blpop([self.wake_prefix + token], timeout=self.poll)
                 _raise_if_cancel_was_lost(task, cancels)
+                if woken is not None and woken[1] == GRANTED:
+                    return True, token
         except BaseException:
             with suppress(*REDIS_DOWN):
                 await self._release_shared(token)
@@ -250,7 +275,8 @@ class RedisSlotLimiter:
 
     async def _release_shared(self, token: str) -> None:
         conn = self._conns.get()
-        await conn.release(keys=self.keys, args=[token, self.slots, self.wake_prefix])
+        args = [token, self.slots, self.wake_prefix, self.wait_ttl_ms]
+        await conn.release(keys=self.keys, args=args)
 
     async def renew(self, token: str) -> bool:
         """Extend the lease; False when it had already expired and the slot was lost."""
@@ -265,11 +291,13 @@ class RedisSlotLimiter:
         now_ms = seconds * 1000 + micros // 1000
         return int(await conn.client.zcount(self.keys[0], f"({now_ms}", "+inf"))
 
-    async def _keep_renewed(self, token: str) -> None:
+    async def _keep_renewed(self, token: str, *, now: bool = False) -> None:
         task = asyncio.current_task()
         cancels = task.cancelling() if task is not None else 0
         while True:
-            await asyncio.sleep(self.lease_ms / 3000)
+            if not now:
+                await asyncio.sleep(self.lease_ms / 3000)
+            now = False
             try:
                 renewed = await self.renew(token)
             except REDIS_DOWN as exc:
@@ -285,11 +313,12 @@ class RedisSlotLimiter:
         """Hold one slot for the block; if Redis is down, warn and hold only the local one."""
         async with self.local.slot():
             token: str | None = None
+            granted = False
             try:
-                token = await self._acquire_shared()
+                granted, token = await self._wait_shared()
             except REDIS_DOWN as exc:
                 self._warn_down(exc)
-            renewer = asyncio.create_task(self._keep_renewed(token)) if token else None
+            renewer = asyncio.create_task(self._keep_renewed(token, now=granted)) if token else None
             try:
                 yield
             finally:

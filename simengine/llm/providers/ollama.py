@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..messages import not_pulled_message, unreachable_message
 from ..settings import LLMSettings
+from ..transport import StreamTransport
 from ..types import LLMCall, ProviderAnswer
 from .base import Memo, ProviderStatus, Readiness, ServedProvider
 from .ollama_health import OllamaHealth, check_ollama_sync
@@ -85,7 +86,8 @@ class OllamaProvider(ServedProvider[ollama.AsyncClient, ollama.ChatResponse]):
         timeout = httpx.Timeout(
             self.settings.ollama_timeout, connect=self.settings.ollama_connect_timeout
         )
-        return ollama.AsyncClient(host=self.host, timeout=timeout)
+        transport = StreamTransport(max_idle=self.slot_count())
+        return ollama.AsyncClient(host=self.host, timeout=timeout, transport=transport)
 
     def build_request(self, call: LLMCall) -> dict[str, Any]:
         """`chat()` arguments: system first, the schema as `format`, seed and temperature."""

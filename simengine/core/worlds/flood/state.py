@@ -62,6 +62,20 @@ class FloodAgent:
     medkits: int = 0
 
 
+LOCATION_ORDER = "location_order"
+AGENT_ORDER = "agent_order"
+
+
+def _in_order(items: Mapping[str, Any], order: list[str] | None) -> dict[str, Any]:
+    """`items` in the order a live run had them (places as in the spec, agents as rostered).
+
+    Snapshots stored before the orders were kept have none: their stored order is used.
+    """
+    if not order or set(order) != set(items):
+        return dict(items)
+    return {key: items[key] for key in order}
+
+
 def _agent_json(agent: FloodAgent) -> dict[str, Any]:
     data = dict(agent.__dict__)
     if agent.transit is not None:
@@ -99,15 +113,19 @@ class FloodState:
         data["routes"] = [list(r) for r in self.routes]
         data["agents"] = {k: _agent_json(v) for k, v in self.agents.items()}
         data["extra"] = copy.deepcopy(self.extra)
+        # a jsonb column re-orders object keys: the orders travel as lists (see from_json)
+        data[LOCATION_ORDER] = list(self.locations)
+        data[AGENT_ORDER] = list(self.agents)
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FloodState:
         """Rebuild the state from `to_json()` output, nested places and agents included."""
         data = dict(data)
-        data["locations"] = {k: Location(**v) for k, v in data["locations"].items()}
+        places = _in_order(data["locations"], data.pop(LOCATION_ORDER, None))
+        data["locations"] = {k: Location(**v) for k, v in places.items()}
         agents = {}
-        for name, raw in data["agents"].items():
+        for name, raw in _in_order(data["agents"], data.pop(AGENT_ORDER, None)).items():
             raw = dict(raw)
             if raw.get("transit") is not None:
                 raw["transit"] = Transit(**raw["transit"])
