@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F
 
 from simengine.core import call_outcomes
+from simengine.web.access import Owned, Share
 
 
 class RunStatus(models.TextChoices):
@@ -46,7 +47,7 @@ class BatchStatus(models.TextChoices):
     STOPPED = "stopped"
 
 
-class Batch(models.Model):
+class Batch(Owned):
     """Many seeded runs of one scenario version over a parameter grid."""
 
     scenario_version = models.ForeignKey(
@@ -77,8 +78,11 @@ class Batch(models.Model):
         return self.name or f"Batch {self.pk}"
 
 
-class Run(models.Model):
+class Run(Owned):
     """One execution of a scenario version with a seed and overrides."""
+
+    # Whoever may read (edit) a run's batch may read (edit) its runs.
+    access_via = ("batch",)
 
     scenario_version = models.ForeignKey(
         "scenarios_app.ScenarioVersion", related_name="runs", on_delete=models.PROTECT
@@ -126,6 +130,26 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.scenario_version})"
+
+
+class BatchShare(Share):
+    """A group's read or edit access to a batch and its runs (`simengine.web.access`)."""
+
+    batch = models.ForeignKey(Batch, related_name="shares", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "group"], name="unique_batch_share")
+        ]
+
+
+class RunShare(Share):
+    """A group's read or edit access to a run (`simengine.web.access`)."""
+
+    run = models.ForeignKey(Run, related_name="shares", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "group"], name="unique_run_share")]
 
 
 class ControlKind(models.TextChoices):

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
 from runs_app.services.config import run_spec
+from simengine.web.access import visible
 
 
 def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
@@ -337,9 +338,16 @@ def chat_messages(
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
 
-def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None = None) -> list[Run]:
-    """The runs to compare side by side: the given ids, or every run of a batch."""
+def runs_for_comparison(
+    *, run_ids: list[int] | None = None, batch: int | None = None, user: Any = None
+) -> list[Run]:
+    """The runs to compare side by side: the given ids, or every run of a batch.
+
+    With `user`, only the runs that user may read (`simengine.web.access.visible`).
+    """
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
+    if user is not None:
+        runs = visible(runs, user)
     runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))
 

@@ -5,27 +5,27 @@ The fragments are rendered by `runs_app.services.live`, as for the WebSocket.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from runs_app.models import Event, Run
-from runs_app.selectors import chat_messages, decision_calls, run_exists, timeline_list
+from runs_app.selectors import chat_messages, decision_calls, timeline_list
 from runs_app.services.live import LiveCursor, live_update
 from runs_app.views.context import chat_accept
+from simengine.web.access import fetch
 from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def run_since(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
     """Everything after `step` as out-of-band fragments (the socket-less catch-up)."""
-    if not run_exists(pk=pk):
-        raise Http404(f"no run {pk}")
+    fetch(Run, request.user, pk=pk)
     html, _ = live_update(pk, LiveCursor(step=step))
     return HttpResponse(html)
 
 
 def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The timeline's rows for the chosen agent and event type."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     agent, kind = request.GET.get("agent", ""), request.GET.get("type", "")
     events = timeline_list(run=run, agent=agent or None, type=kind or None)
     return render(
@@ -35,7 +35,7 @@ def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The chat log of everyone, an agent or a room, searched by text and sender."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     target = request.GET.get("chat", "all")
     text = request.GET.get("text", "").strip()[:200]
     sender = request.GET.get("sender", "").strip()[:200]
@@ -55,8 +55,8 @@ def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_event_detail(request: AuthenticatedHttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """An event in full; a decision with its thought and the raw model calls behind it."""
-    event = get_object_or_404(Event, pk=event_pk, run_id=pk)
-    run = event.run
+    run = fetch(Run, request.user, pk=pk)
+    event = get_object_or_404(Event, pk=event_pk, run=run)
     calls = []
     if event.type in ("AgentDecided", "DecisionFailed"):
         calls = decision_calls(event=event, agent_ids=[])
