@@ -174,12 +174,16 @@ def llm_call_search(
     outcome: str | None = None,
     from_step: int | None = None,
     to_step: int | None = None,
+    user: Any = None,
 ) -> QuerySet[LLMCall]:
     """Model calls across runs (the call explorer), narrowed by each filter given.
 
-    Unordered: the explorer's keyset pagination orders by the chosen sort key and id.
+    With `user`, only calls of runs that user may read. Unordered: the explorer's keyset
+    pagination orders by the chosen sort key and id.
     """
     calls = LLMCall.objects.all()
+    if user is not None:
+        calls = calls.filter(run__in=visible(Run.objects.all(), user).values("pk"))
     if run is not None:
         calls = calls.filter(run_id=run)
     if agent is not None:
@@ -211,9 +215,15 @@ def llm_call_neighbours(*, call: LLMCall) -> tuple[LLMCall | None, LLMCall | Non
     return before, after
 
 
-def llm_call_get(*, pk: int) -> LLMCall:
-    """One recorded call with its run (LLMCall.DoesNotExist when there is none)."""
-    return LLMCall.objects.select_related("run__scenario_version__scenario").get(pk=pk)
+def llm_call_get(*, pk: int, user: Any = None) -> LLMCall:
+    """One recorded call with its run (LLMCall.DoesNotExist when there is none).
+
+    With `user`, a call of a run that user may not read does not exist either.
+    """
+    calls = LLMCall.objects.select_related("run__scenario_version__scenario")
+    if user is not None:
+        calls = calls.filter(run__in=visible(Run.objects.all(), user).values("pk"))
+    return calls.get(pk=pk)
 
 
 def llm_call_prompt_at(*, run: int, agent: str, step: int, purpose: str = "decide") -> LLMCall:
@@ -244,9 +254,10 @@ def _step_range(queryset: QuerySet, field: str, low: int | None, high: int | Non
 # -- console reads: live updates, the timeline, decisions, comparisons --
 
 
-def run_exists(*, pk: int) -> bool:
-    """Whether a run with this id exists (a watcher of an unknown run is refused)."""
-    return Run.objects.filter(pk=pk).exists()
+def run_exists(*, pk: int, user: Any = None) -> bool:
+    """Whether a run with this id exists (for `user`: one that user may read)."""
+    runs = Run.objects.filter(pk=pk)
+    return (runs if user is None else visible(runs, user)).exists()
 
 
 def run_get(*, pk: int) -> Run:

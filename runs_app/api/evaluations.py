@@ -23,6 +23,7 @@ from simengine.api.base import ApiListView, ApiView, request_user, validated_bod
 from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.fields import model_id_value
 from simengine.api.pagination import LimitOffsetPagination
+from simengine.web.access import Level, require, visible
 
 TAGS = ["evaluations"]
 
@@ -48,7 +49,8 @@ class EvaluationCreateSerializer(serializers.Serializer):
         return model_id_value(value)
 
     def validate_run(self, value: int) -> Run:
-        run = Run.objects.select_related("scenario_version").filter(pk=value).first()
+        runs = visible(Run.objects.select_related("scenario_version"), self.context["user"])
+        run = runs.filter(pk=value).first()
         if run is None:
             raise serializers.ValidationError(f"no run with id {value}")
         if run.current_step == 0:
@@ -70,7 +72,8 @@ class EvaluationListApi(ApiListView):
     may_conflict = True
 
     def get_queryset(self):
-        return evaluation_list(**self.get_filters())
+        runs = visible(Run.objects.all(), self.request.user).values("pk")
+        return evaluation_list(**self.get_filters()).filter(run__in=runs)
 
     @extend_schema(tags=TAGS, summary="List evaluations, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -93,8 +96,9 @@ class EvaluationListApi(ApiListView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = validated_body(request, EvaluationCreateSerializer)
+        data = validated_body(request, EvaluationCreateSerializer, context={"user": request.user})
         run = data["run"]
+        require(run, request.user, Level.EDIT)
         try:
             evaluation = evaluation_create(
                 run=run, model=data.get("model") or _scenario_model(run), user=request_user(request)
@@ -114,5 +118,12 @@ class EvaluationDetailApi(ApiView):
     @extend_schema(tags=TAGS, summary="One evaluation", responses=EvaluationSerializer)
     def get(self, request: Request, evaluation_id: int) -> Response:
         return Response(
-            EvaluationSerializer(get_object_or_404(evaluation_list(), pk=evaluation_id)).data
+            EvaluationSerializer(
+                get_object_or_404(
+                    evaluation_list().filter(
+                        run__in=visible(Run.objects.all(), request.user).values("pk")
+                    ),
+                    pk=evaluation_id,
+                )
+            ).data
         )

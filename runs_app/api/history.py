@@ -79,7 +79,7 @@ class _RunHistoryApi(ApiListView):
     selector: Any = None
 
     def get_queryset(self):
-        run = get_run(self.kwargs["run_id"])
+        run = get_run(self.kwargs["run_id"], self.request.user)
         return type(self).selector(run=run, **self.get_filters())
 
 
@@ -118,7 +118,7 @@ class StepDetailApi(ApiView):
 
     @extend_schema(tags=TAGS, summary="One committed step", responses=StepSerializer)
     def get(self, request: Request, run_id: int, index: int) -> Response:
-        step = get_object_or_404(step_list(run=get_run(run_id)), index=index)
+        step = get_object_or_404(step_list(run=get_run(run_id, request.user)), index=index)
         return Response(StepSerializer(step).data)
 
 

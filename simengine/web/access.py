@@ -184,7 +184,7 @@ def may_share(obj: models.Model, user: Any) -> bool:
 
 def shares_of(obj: models.Model) -> list[dict[str, Any]]:
     """The object's shares as `{"group": name, "level": level}`, by group name."""
-    rows = obj.shares.select_related("group").order_by("group__name")  # type: ignore[attr-defined]
+    rows = sorted(obj.shares.all(), key=lambda row: row.group.name)  # type: ignore[attr-defined]
     return [{"group": row.group.name, "level": row.level} for row in rows]
 
 
