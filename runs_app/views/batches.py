@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from runs_app.forms import BatchCreateForm
 from runs_app.models import Batch, BatchStatus
@@ -17,6 +19,7 @@ from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
 from simengine.web.access import fetch, visible
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_context, sharing_post
 
 
 def batch_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -73,6 +76,8 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     aggregates = batch.aggregates or batch_aggregates(batch)
     context = {
         "batch": batch,
+        "share_url": reverse("runs:batch_shares", args=[batch.pk]),
+        **sharing_context(batch, request.user),
         "progress": progress,
         "running": batch.status == BatchStatus.RUNNING,
         **batch_cell_tables(aggregates=aggregates),
@@ -84,6 +89,13 @@ def batch_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "batch-progress":
         return render(request, "runs_app/batch_detail.html#progress", context)
     return render(request, "runs_app/batch_detail.html", context)
+
+
+@require_POST
+def batch_shares(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save who the batch (and so its runs) is shared with (owner and staff only)."""
+    batch = fetch(Batch, request.user, pk=pk)
+    return sharing_post(request, batch, reverse("runs:batch_detail", args=[pk]))
 
 
 def _readable_scenario(request: AuthenticatedHttpRequest, value: Any) -> Scenario | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from runs_app.forms import InjectForm
 from runs_app.models import Run
 from runs_app.selectors import (
@@ -19,6 +21,7 @@ from runs_app.services.live import LIVE_STATUSES, agents_with_pending, header_co
 from runs_app.services.world import run_world
 from runs_app.templatetags.console import EMOTION_COLOURS
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_context
 
 
 def run_rooms(run: Run) -> list[str]:
@@ -100,4 +103,6 @@ def console_context(
         "inject_form": inject_form or InjectForm(targets=inject_targets(run)),
         "inject_sent": inject_sent,
         "live": run.status in LIVE_STATUSES,
+        "share_url": reverse("runs:shares", args=[run.pk]),
+        **sharing_context(run, request.user),
     }

@@ -33,6 +33,7 @@ from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
 from simengine.web.access import Level, require, visible
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_post
 
 CONTROLS = {
     "start": run_start,
@@ -225,6 +226,13 @@ def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("runs:console", pk=pk)
     context = console_context(request, run, inject_form=form, inject_sent=sent)
     return render(request, "runs_app/run_console.html#inject", context)
+
+
+@require_POST
+def run_shares(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save who the run is shared with (owner and staff only)."""
+    run = _run_or_404(request, pk)
+    return sharing_post(request, run, reverse("runs:console", args=[pk]))
 
 
 def run_duplicate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
