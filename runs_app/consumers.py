@@ -41,13 +41,14 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     """One browser watching one run (`/ws/runs/<run_id>/`)."""
 
     async def connect(self) -> None:
-        """Refuse anonymous users and unknown runs; join the run's group."""
+        """Refuse anonymous users and runs they may not read; join the run's group."""
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
-        if not await database_sync_to_async(run_exists)(pk=self.run_id):
+        # A run the user may not read is refused exactly like a missing one.
+        if not await database_sync_to_async(run_exists)(pk=self.run_id, user=user):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         register_consumer_loop(asyncio.get_running_loop())

@@ -17,9 +17,10 @@ from runs_app.services.config import run_spec
 from simengine.web.access import visible
 
 
-def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
-    """The newest runs, for the home page's table."""
-    return Run.objects.select_related("scenario_version__scenario", "batch")[:limit]
+def run_list_recent(*, limit: int | None = 50) -> QuerySet[Run]:
+    """The newest runs, for the home page's table (all of them with `limit` None)."""
+    runs = Run.objects.select_related("scenario_version__scenario", "batch")
+    return runs if limit is None else runs[:limit]
 
 
 def run_list(

@@ -151,7 +151,7 @@ def can(obj: models.Model, user: Any, level: str = Level.READ) -> bool:
 def require(obj: models.Model, user: Any, level: str = Level.READ) -> None:
     """Raise `Http404` if the user cannot see `obj`, `PermissionDenied` if it cannot `level`."""
     held = level_of(obj, user)
-    name = obj._meta.verbose_name
+    name = obj._meta.object_name
     if held is None:
         raise Http404(f"No {name} matches the given query.")
     if level == Level.EDIT and held != Level.EDIT:
@@ -169,7 +169,7 @@ def fetch(
         queryset = queryset._default_manager.all()
     obj = visible(queryset, user).filter(**lookup).first()
     if obj is None:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
+        raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
     if level == Level.EDIT:
         require(obj, user, level)
     return obj
