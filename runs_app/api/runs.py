@@ -33,7 +33,7 @@ from runs_app.services.runs import (
 from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
-from simengine.web.access import Level, fetch, visible
+from simengine.web.access import Level, fetch, require, visible
 
 TAGS = ["runs"]
 
@@ -250,11 +250,12 @@ class RunControlApi(ApiView):
         },
     )
     def post(self, request: Request, run_id: int) -> Response:
+        run = get_run(run_id, request.user)
         data = validated_body(request, RunControlSerializer)
         action = data["action"]
         # duplicate and reset make a new run of the caller's: reading this one is enough.
-        needed = Level.READ if action in ("duplicate", "reset") else Level.EDIT
-        run = get_run(run_id, request.user, needed)
+        if action not in ("duplicate", "reset"):
+            require(run, request.user, Level.EDIT)
         if action in GOD_MODE_ACTIONS:
             control = _god_mode(run, data, request.user)
             return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)
