@@ -45,14 +45,15 @@ def in_memory_layer(settings):
 
 
 @pytest.fixture
-def run(transactional_db):
-    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
-    return finished_run(version, ticks=4)
+def user(transactional_db, django_user_model):
+    return django_user_model.objects.create_user("watcher", password="pw")
 
 
 @pytest.fixture
-def user(transactional_db, django_user_model):
-    return django_user_model.objects.create_user("watcher", password="pw")
+def run(user):
+    """A finished run of the watcher's own."""
+    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8"), user=user).version
+    return finished_run(version, ticks=4, user=user)
 
 
 def watching(run_id: int, user: Any) -> WebsocketCommunicator:
