@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,14 @@ def user(transactional_db, django_user_model):
 def run(user):
     """A finished run of the watcher's own."""
     version = scenario_import(text=SAMPLE.read_text(encoding="utf-8"), user=user).version
-    return finished_run(version, ticks=4, user=user)
+    run = finished_run(version, ticks=4, user=user)
+    # Its automatic evaluation runs on a thread and announces itself to the run's group:
+    # let it finish first, so that no test receives its payload among the ones it sends.
+    deadline = time.monotonic() + 20
+    while not run.evaluations.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return run
 
 
 def watching(run_id: int, user: Any) -> WebsocketCommunicator:
