@@ -53,6 +53,7 @@ class EvaluationCreateSerializer(serializers.Serializer):
         run = runs.filter(pk=value).first()
         if run is None:
             raise serializers.ValidationError(f"no run with id {value}")
+        require(run, self.context["user"], Level.EDIT)  # a read-only share: 403
         if run.current_step == 0:
             raise serializers.ValidationError(f"run {value} has no ticks yet: nothing to evaluate")
         return run
@@ -98,7 +99,6 @@ class EvaluationListApi(ApiListView):
     def post(self, request: Request) -> Response:
         data = validated_body(request, EvaluationCreateSerializer, context={"user": request.user})
         run = data["run"]
-        require(run, request.user, Level.EDIT)
         try:
             evaluation = evaluation_create(
                 run=run, model=data.get("model") or _scenario_model(run), user=request_user(request)
