@@ -34,6 +34,7 @@ from runs_app.models import Event
 from runs_app.routing import websocket_urlpatterns
 from scenarios_app.services import scenario_import
 from tests.console.conftest import finished_run
+from tests.personas import make_world
 
 SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "riverside_flood.yaml"
 
@@ -266,3 +267,19 @@ def test_a_socket_closes_once_its_session_has_expired(run, user, monkeypatch):
         return closed
 
     assert async_to_sync(go)() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+def test_only_people_who_may_read_the_run_can_watch_its_socket(transactional_db):
+    world = make_world()
+
+    async def connect(user: Any) -> tuple[bool, int | str | None]:
+        communicator = watching(world.run.pk, user)
+        answer = await communicator.connect()
+        if answer[0]:
+            await communicator.disconnect()
+        return answer
+
+    for who in ("owner", "reader", "editor", "staff"):
+        assert async_to_sync(connect)(world.people()[who]) == (True, None), who
+    # A stranger is refused exactly as for a run that does not exist: nothing is revealed.
+    assert async_to_sync(connect)(world.stranger) == (False, CLOSE_NOT_FOUND)
