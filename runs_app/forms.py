@@ -50,6 +50,8 @@ def limit_choices_to_user(form: forms.Form, user: Any) -> None:
         if not isinstance(field, forms.ModelChoiceField):
             continue
         queryset = field.queryset
+        if queryset is None:
+            continue
         if queryset.model is ScenarioVersion:
             scenarios = visible(Scenario.objects.all(), user).values("pk")
             field.queryset = queryset.filter(scenario__in=scenarios)
@@ -61,7 +63,7 @@ class UserChoicesMixin:
     """A form whose model choices are narrowed to what the `user` keyword may read."""
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         if user is not None:
             limit_choices_to_user(cast(forms.Form, self), user)
 

@@ -18,8 +18,8 @@ from simengine.web.requests import AuthenticatedHttpRequest
 def run_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Runs picked by id (or a whole batch) compared side by side."""
     ids = _ids(request.GET.getlist("runs"))
-    batch = visible(Batch.objects.all(), request.user).filter(pk=_int(request.GET.get("batch")))
-    batch = batch.first()
+    batches = visible(Batch.objects.all(), request.user)
+    batch = batches.filter(pk=_int(request.GET.get("batch"))).first()
     runs = runs_for_comparison(run_ids=ids, batch=batch.pk if batch else None, user=request.user)
     context: dict[str, Any] = {"runs": runs, "batch": batch, "ids": ids}
     if runs:

@@ -97,9 +97,7 @@ def _share_relation(model: type[models.Model]) -> tuple[type[models.Model], str]
 def _granted(queryset: QuerySet[ModelT], user: Any, levels: tuple[str, ...]) -> QuerySet[ModelT]:
     model = queryset.model
     share_model, key = _share_relation(model)
-    granted = share_model._default_manager.filter(  # type: ignore[attr-defined]
-        group__user=user, level__in=levels
-    ).values(key)
+    granted = share_model._default_manager.filter(group__user=user, level__in=levels).values(key)
     condition = Q(owner_id=user.pk) | Q(pk__in=granted)
     for parent in getattr(model, "access_via", ()):
         parent_model = model._meta.get_field(parent).related_model
@@ -208,7 +206,7 @@ def replace_shares(obj: models.Model, user: Any, shares: Iterable[tuple[Group, s
             raise ValueError(f"unknown level {level!r} (use read or edit)")
     share_model, key = _share_relation(type(obj))
     with transaction.atomic():
-        share_model._default_manager.filter(**{key: obj}).delete()  # type: ignore[attr-defined]
-        share_model._default_manager.bulk_create(  # type: ignore[attr-defined]
+        share_model._default_manager.filter(**{key: obj}).delete()
+        share_model._default_manager.bulk_create(
             [share_model(**{key: obj, "group": group, "level": level}) for group, level in pairs]
         )

@@ -12,7 +12,7 @@ from tests.personas import World, make_world
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_a_reader_sees_a_read_only_console_and_gets_403_on_every_change(world):
         (reverse("scenarios:delete", args=[scenario.pk]), {}),
         (reverse("scenarios:shares", args=[scenario.pk]), {}),
     ]:
-        assert reader.post(url, data, **HTMX).status_code == 403, url
+        assert reader.post(url, data, headers=HTMX).status_code == 403, url
     assert reader.get(reverse("scenarios:edit", args=[scenario.pk])).status_code == 403
     detail = reader.get(reverse("scenarios:detail", args=[scenario.pk])).content.decode()
     assert 'id="edit-scenario"' not in detail and "Delete…" not in detail
@@ -112,11 +112,11 @@ def test_an_editor_controls_the_run_from_its_console(world):
     run = world.run
     page = editor.get(reverse("runs:console", args=[run.pk])).content.decode()
     assert 'class="read-only"' not in page and 'id="inject-form"' in page
-    step = editor.post(reverse("runs:control", args=[run.pk, "step"]), **HTMX)
+    step = editor.post(reverse("runs:control", args=[run.pk, "step"]), headers=HTMX)
     assert step.status_code == 200
     assert Run.objects.get(pk=run.pk).pending_steps == 1
     data = {"kind": "message", "to": "all", "text": "Everyone to the hilltop"}
-    assert editor.post(reverse("runs:inject", args=[run.pk]), data, **HTMX).status_code == 200
+    assert editor.post(reverse("runs:inject", args=[run.pk]), data, headers=HTMX).status_code == 200
     assert PendingControl.objects.filter(run=run, kind="inject_message").exists()
     assert editor.get(reverse("scenarios:edit", args=[world.scenario.pk])).status_code == 200
     # Edit rights are not the right to re-share: that stays with the owner and staff.
