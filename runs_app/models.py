@@ -116,6 +116,10 @@ class Run(Owned):
     lease_holder = models.CharField(max_length=32, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notes = models.JSONField(default=list, blank=True)
+    # A completed run's automatic evaluation (runs_app.services.leases.evaluation_send): when
+    # its message may be sent (again); null once the evaluation ran or none is wanted. So an
+    # evaluation whose message could not be sent (broker down) or was lost is not lost.
+    evaluation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
