@@ -108,7 +108,7 @@ def no_slices(monkeypatch):
         leases, "enqueue_slice", lambda run_id, token=None: sent.append(("slice", run_id))
     )
     monkeypatch.setattr(
-        lifecycle, "enqueue_evaluation", lambda run_id: sent.append(("evaluate", run_id))
+        leases, "enqueue_evaluation", lambda run_id: sent.append(("evaluate", run_id))
     )
     return sent
 
