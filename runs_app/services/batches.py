@@ -76,7 +76,7 @@ def batch_create(
         )
     overrides = overrides or {}
     specs = [build_run_spec(version, grid_cell=c, overrides=overrides) for c in cells]
-    check_replay_sources(specs[0], overrides)
+    check_replay_sources(specs[0], overrides, user=user)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(specs[0], overrides)

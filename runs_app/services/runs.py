@@ -70,7 +70,7 @@ def run_create(
         require(version.scenario, user, Level.READ)
     overrides = overrides or {}
     spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
-    check_replay_sources(spec, overrides)
+    check_replay_sources(spec, overrides, user=user)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(spec, overrides)

@@ -11,7 +11,7 @@ import yaml
 
 from runs_app.models import PendingControl, Run, RunShare
 from scenarios_app.models import Scenario, ScenarioShare
-from tests.api.factories import scenario_yaml, token_client
+from tests.api.factories import make_llm_call, make_version, scenario_yaml, token_client
 from tests.personas import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +186,21 @@ def test_staff_see_and_change_everything_even_unshared_and_ownerless(world):
     assert as_(world.owner).get(f"/api/scenarios/{world.scenario.pk}/").status_code == 404
     answer = staff.post(f"/api/runs/{world.run.pk}/control/", {"action": "stop"}, format="json")
     assert answer.status_code == 200
+
+
+def test_a_stranger_cannot_replay_anothers_recorded_run(world):
+    make_llm_call(world.run, step=1)
+    version = make_version("Stranger's flood", user=world.stranger)
+    body = {
+        "version": version.pk,
+        "start": False,
+        "overrides": {"model_override": f"replay/{world.run.pk}"},
+    }
+    refused = as_(world.stranger).post("/api/runs/", body, format="json")
+    assert refused.status_code == 400
+    assert refused.data["errors"] == [
+        {
+            "path": "overrides.model_override",
+            "message": f"replay/{world.run.pk}: there is no run {world.run.pk} to replay",
+        }
+    ]

@@ -15,9 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 import websockets
-from channels_redis.core import RedisChannelLayer
+from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 from django.test import Client
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from runs_app.broadcast import run_group_name, status_changed_payload
 from runs_app.consumers import CLOSE_TRY_AGAIN_LATER
@@ -42,7 +43,9 @@ async def watch_and_hear(server: str, run_id: int, cookie: str, redis_url: str) 
     layer = RedisChannelLayer(hosts=[redis_url], prefix=PREFIX)
     try:
         async with asyncio.timeout(20):
-            async with websockets.connect(url, origin=server, additional_headers=headers) as ws:
+            async with websockets.connect(
+                url, origin=Origin(server), additional_headers=headers
+            ) as ws:
                 payload = status_changed_payload(run_id=run_id, status="paused", step=0)
                 # The consumer joins the group just before it accepts: send until it hears.
                 while True:
@@ -61,7 +64,7 @@ async def closed_with(server: str, run_id: int, cookie: str) -> int | None:
     url = f"ws://{urlparse(server).netloc}/ws/runs/{run_id}/"
     headers = {"Cookie": f"sessionid={cookie}"}
     async with asyncio.timeout(30):
-        async with websockets.connect(url, origin=server, additional_headers=headers) as ws:
+        async with websockets.connect(url, origin=Origin(server), additional_headers=headers) as ws:
             with pytest.raises(ConnectionClosed) as closed:
                 await ws.recv()
     return closed.value.rcvd.code if closed.value.rcvd else None
