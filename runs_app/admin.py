@@ -12,12 +12,14 @@ from django.contrib import admin
 
 from runs_app.models import (
     Batch,
+    BatchShare,
     Evaluation,
     Event,
     LLMCall,
     Message,
     PendingControl,
     Run,
+    RunShare,
     SchedulerLock,
     Step,
 )
@@ -139,3 +141,19 @@ class SchedulerLockAdmin(ReadOnlyAdmin):
     """The scheduler's lock row."""
 
     list_display = ("name",)
+
+
+@admin.register(RunShare)
+class RunShareAdmin(admin.ModelAdmin):
+    """Which group may read or edit which run (`simengine.web.access`); staff may change it."""
+
+    list_display = ("run", "group", "level")
+    list_filter = ("level", "group")
+
+
+@admin.register(BatchShare)
+class BatchShareAdmin(admin.ModelAdmin):
+    """Which group may read or edit which batch and its runs; staff may change it."""
+
+    list_display = ("batch", "group", "level")
+    list_filter = ("level", "group")

@@ -10,6 +10,7 @@ from runs_app.models import Batch, CallOutcome, RunOutcome, RunStatus
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.spec import SpecError, read_document
 from simengine.core.spec.limits import OversizedNumber
+from simengine.web.access import visible
 
 _SM = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
@@ -41,6 +42,30 @@ def _clean_mapping(text: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise forms.ValidationError(f"{what} must be a mapping such as `rain_intensity: 0.8`")
     return value
+
+
+def limit_choices_to_user(form: forms.Form, user: Any) -> None:
+    """Narrow the form's scenario, version and batch choices to what `user` may read."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        queryset = field.queryset
+        if queryset is None:
+            continue
+        if queryset.model is ScenarioVersion:
+            scenarios = visible(Scenario.objects.all(), user).values("pk")
+            field.queryset = queryset.filter(scenario__in=scenarios)
+        elif name in ("scenario", "batch"):
+            field.queryset = visible(queryset, user)
+
+
+class UserChoicesMixin:
+    """A form whose model choices are narrowed to what the `user` keyword may read."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            limit_choices_to_user(cast(forms.Form, self), user)
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -86,7 +111,7 @@ class RunSettingsForm(forms.Form):
         return overrides
 
 
-class RunCreateForm(RunSettingsForm):
+class RunCreateForm(UserChoicesMixin, RunSettingsForm):
     """Start a run: a scenario version, the run settings, and whether to queue it now."""
 
     version = VersionChoiceField(
@@ -173,7 +198,7 @@ class ForkForm(RunSettingsForm):
         return overrides
 
 
-class BatchCreateForm(RunSettingsForm):
+class BatchCreateForm(UserChoicesMixin, RunSettingsForm):
     """Start a batch: a version, a parameter grid (YAML), seeds per cell and concurrency."""
 
     version = VersionChoiceField(
@@ -248,7 +273,7 @@ class InjectForm(forms.Form):
         return data
 
 
-class RunFilterForm(forms.Form):
+class RunFilterForm(UserChoicesMixin, forms.Form):
     """The run explorer's filters: scenario, status, batch, one `name=value` parameter, seed."""
 
     scenario = forms.ModelChoiceField(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F
 
 from simengine.core import call_outcomes
+from simengine.web.access import Owned, Share
 
 
 class RunStatus(models.TextChoices):
@@ -46,7 +47,7 @@ class BatchStatus(models.TextChoices):
     STOPPED = "stopped"
 
 
-class Batch(models.Model):
+class Batch(Owned):
     """Many seeded runs of one scenario version over a parameter grid."""
 
     scenario_version = models.ForeignKey(
@@ -77,8 +78,11 @@ class Batch(models.Model):
         return self.name or f"Batch {self.pk}"
 
 
-class Run(models.Model):
+class Run(Owned):
     """One execution of a scenario version with a seed and overrides."""
+
+    # Whoever may read (edit) a run's batch may read (edit) its runs.
+    access_via = ("batch",)
 
     scenario_version = models.ForeignKey(
         "scenarios_app.ScenarioVersion", related_name="runs", on_delete=models.PROTECT
@@ -117,6 +121,10 @@ class Run(models.Model):
         "self", related_name="forks", null=True, blank=True, on_delete=models.SET_NULL
     )
     fork_step = models.PositiveIntegerField(null=True, blank=True)
+    # A completed run's automatic evaluation (runs_app.services.leases.evaluation_send): when
+    # its message may be sent (again); null once the evaluation ran or none is wanted. So an
+    # evaluation whose message could not be sent (broker down) or was lost is not lost.
+    evaluation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -131,6 +139,26 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.scenario_version})"
+
+
+class BatchShare(Share):
+    """A group's read or edit access to a batch and its runs (`simengine.web.access`)."""
+
+    batch = models.ForeignKey(Batch, related_name="shares", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "group"], name="unique_batch_share")
+        ]
+
+
+class RunShare(Share):
+    """A group's read or edit access to a run (`simengine.web.access`)."""
+
+    run = models.ForeignKey(Run, related_name="shares", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "group"], name="unique_run_share")]
 
 
 class ControlKind(models.TextChoices):

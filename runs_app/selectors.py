@@ -16,11 +16,13 @@ from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, Run
 from runs_app.services.config import run_spec
 from runs_app.services.snapshots import snapshot_at as stored_snapshot_at
 from runs_app.services.snapshots import snapshot_latest
+from simengine.web.access import visible
 
 
-def run_list_recent(*, limit: int = 50) -> QuerySet[Run]:
-    """The newest runs, for the home page's table."""
-    return Run.objects.select_related("scenario_version__scenario", "batch")[:limit]
+def run_list_recent(*, limit: int | None = 50) -> QuerySet[Run]:
+    """The newest runs, for the home page's table (all of them with `limit` None)."""
+    runs = Run.objects.select_related("scenario_version__scenario", "batch")
+    return runs if limit is None else runs[:limit]
 
 
 def run_list(
@@ -179,12 +181,16 @@ def llm_call_search(
     outcome: str | None = None,
     from_step: int | None = None,
     to_step: int | None = None,
+    user: Any = None,
 ) -> QuerySet[LLMCall]:
     """Model calls across runs (the call explorer), narrowed by each filter given.
 
-    Unordered: the explorer's keyset pagination orders by the chosen sort key and id.
+    With `user`, only calls of runs that user may read. Unordered: the explorer's keyset
+    pagination orders by the chosen sort key and id.
     """
     calls = LLMCall.objects.all()
+    if user is not None:
+        calls = calls.filter(run__in=visible(Run.objects.all(), user).values("pk"))
     if run is not None:
         calls = calls.filter(run_id=run)
     if agent is not None:
@@ -216,9 +222,15 @@ def llm_call_neighbours(*, call: LLMCall) -> tuple[LLMCall | None, LLMCall | Non
     return before, after
 
 
-def llm_call_get(*, pk: int) -> LLMCall:
-    """One recorded call with its run (LLMCall.DoesNotExist when there is none)."""
-    return LLMCall.objects.select_related("run__scenario_version__scenario").get(pk=pk)
+def llm_call_get(*, pk: int, user: Any = None) -> LLMCall:
+    """One recorded call with its run (LLMCall.DoesNotExist when there is none).
+
+    With `user`, a call of a run that user may not read does not exist either.
+    """
+    calls = LLMCall.objects.select_related("run__scenario_version__scenario")
+    if user is not None:
+        calls = calls.filter(run__in=visible(Run.objects.all(), user).values("pk"))
+    return calls.get(pk=pk)
 
 
 def llm_call_prompt_at(*, run: int, agent: str, step: int, purpose: str = "decide") -> LLMCall:
@@ -249,9 +261,10 @@ def _step_range(queryset: QuerySet, field: str, low: int | None, high: int | Non
 # -- console reads: live updates, the timeline, decisions, comparisons --
 
 
-def run_exists(*, pk: int) -> bool:
-    """Whether a run with this id exists (a watcher of an unknown run is refused)."""
-    return Run.objects.filter(pk=pk).exists()
+def run_exists(*, pk: int, user: Any = None) -> bool:
+    """Whether a run with this id exists (for `user`: one that user may read)."""
+    runs = Run.objects.filter(pk=pk)
+    return (runs if user is None else visible(runs, user)).exists()
 
 
 def run_get(*, pk: int) -> Run:
@@ -384,9 +397,16 @@ def chat_messages(
     return list(messages.order_by("-step", "-id")[:limit])[::-1]
 
 
-def runs_for_comparison(*, run_ids: list[int] | None = None, batch: int | None = None) -> list[Run]:
-    """The runs to compare side by side: the given ids, or every run of a batch."""
+def runs_for_comparison(
+    *, run_ids: list[int] | None = None, batch: int | None = None, user: Any = None
+) -> list[Run]:
+    """The runs to compare side by side: the given ids, or every run of a batch.
+
+    With `user`, only the runs that user may read (`simengine.web.access.visible`).
+    """
     runs = Run.objects.select_related("scenario_version__scenario", "batch")
+    if user is not None:
+        runs = visible(runs, user)
     runs = runs.filter(batch_id=batch) if batch is not None else runs.filter(pk__in=run_ids or [])
     return list(runs.prefetch_related("evaluations").order_by("batch_id", "cell_key", "seed", "id"))
 

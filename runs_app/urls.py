@@ -44,6 +44,7 @@ urlpatterns = [
     path("runs/<int:pk>/god/<str:action>/", god_mode.run_god_mode, name="god_mode"),
     path("runs/<int:pk>/duplicate/", runs.run_duplicate_view, name="duplicate"),
     path("runs/<int:pk>/fork/", forks.run_fork_page, name="fork"),
+    path("runs/<int:pk>/shares/", runs.run_shares, name="shares"),
     path("runs/<int:pk>/since/<int:step>/", live.run_since, name="since"),
     path("runs/<int:pk>/at/<int:step>/", live.run_at, name="at"),
     path("runs/<int:pk>/now/", live.run_now, name="now"),
@@ -59,6 +60,7 @@ urlpatterns = [
     path("batches/", batches.batch_list_page, name="batches"),
     path("batches/new/", batches.batch_new, name="batch_new"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/shares/", batches.batch_shares, name="batch_shares"),
     path("batches/<int:pk>/analysis/", analysis.batch_analysis_fragment, name="batch_analysis"),
     path("batches/<int:pk>/sweep/", analysis.batch_sweep_propose, name="batch_sweep"),
     path(

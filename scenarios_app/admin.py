@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from scenarios_app.models import Scenario, ScenarioVersion
+from scenarios_app.models import Scenario, ScenarioShare, ScenarioVersion
 
 
 class ScenarioVersionInline(admin.TabularInline):
@@ -20,10 +20,18 @@ class ScenarioVersionInline(admin.TabularInline):
 class ScenarioAdmin(admin.ModelAdmin):
     """Scenarios with their versions inline."""
 
-    list_display = ("name", "is_draft", "created_by", "created_at", "updated_at")
+    list_display = ("name", "is_draft", "owner", "created_by", "created_at", "updated_at")
     list_filter = ("is_draft", "created_at")
     search_fields = ("name", "description")
     inlines = [ScenarioVersionInline]
+
+
+@admin.register(ScenarioShare)
+class ScenarioShareAdmin(admin.ModelAdmin):
+    """Which group may read or edit which scenario (`simengine.web.access`)."""
+
+    list_display = ("scenario", "group", "level")
+    list_filter = ("level", "group")
 
 
 @admin.register(ScenarioVersion)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from simengine.web.access import Owned, Share
 
-class Scenario(models.Model):
-    """A named scenario; its content lives in immutable versions."""
+
+class Scenario(Owned):
+    """A named scenario; its content lives in immutable versions (owned, shared with groups)."""
 
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -58,3 +60,14 @@ class ScenarioVersion(models.Model):
         if self.pk is not None and ScenarioVersion.objects.filter(pk=self.pk).exists():
             raise ValueError("a scenario version is immutable: save a new version instead")
         super().save(*args, **kwargs)
+
+
+class ScenarioShare(Share):
+    """A group's read or edit access to a scenario (`simengine.web.access`)."""
+
+    scenario = models.ForeignKey(Scenario, related_name="shares", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "group"], name="unique_scenario_share")
+        ]

@@ -21,6 +21,7 @@ from simengine.core.spec import ScenarioSpec, SpecError, load_spec, parse_spec
 from simengine.core.text import problem_lines
 from simengine.errors import ConflictError
 from simengine.llm import ModelAsker, model_problem
+from simengine.web.access import Level, require, visible
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,12 @@ def scenario_save_spec(
     note: str = "",
     is_draft: bool = False,
 ) -> ImportResult:
-    """Save a validated spec as the next version of the scenario of the same name."""
+    """Save a validated spec as the next version of the scenario of the same name.
+
+    A new scenario is owned by `user`. Publishing onto an existing one needs edit rights
+    on it (`simengine.web.access`): a name the user cannot see is taken (SpecError), a
+    read-only share is refused (PermissionDenied). `user` None (the CLI) is trusted.
+    """
     data = spec.to_dict()
     problems = storage_errors(data)
     if problems:
@@ -75,8 +81,17 @@ def scenario_save_spec(
     with transaction.atomic():
         scenario, created = Scenario.objects.select_for_update().get_or_create(
             name=spec.name,
-            defaults={"description": spec.description, "created_by": user, "is_draft": is_draft},
+            defaults={
+                "description": spec.description,
+                "created_by": user,
+                "owner": user,
+                "is_draft": is_draft,
+            },
         )
+        if not created and user is not None:
+            if not visible(Scenario.objects.filter(pk=scenario.pk), user).exists():
+                raise SpecError([f"name: a scenario named {spec.name!r} already exists"])
+            require(scenario, user, Level.EDIT)
         latest = scenario.versions.order_by("-number").first()
         if latest is not None and latest.spec == data:
             return ImportResult(version=latest, created=False)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/diff/", views.scenario_diff, name="diff"),
     path("<int:pk>/clone/", views.scenario_clone_view, name="clone"),
     path("<int:pk>/delete/", views.scenario_delete, name="delete"),
+    path("<int:pk>/shares/", views.scenario_shares, name="shares"),
     path("<int:pk>/versions/<int:number>/", views.scenario_version_page, name="version"),
     path("<int:pk>/versions/<int:number>/export/", views.scenario_export_view, name="export"),
 ]

@@ -34,29 +34,44 @@ from scenarios_app.services import (
 from scenarios_app.services import scenario_delete as delete_scenario
 from simengine.core.spec import decode_document, parse_spec, read_document, spec_limits
 from simengine.core.worlds import starter_scenario
+from simengine.web.access import Level, fetch, visible
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_context, sharing_post
 
 
 def scenario_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every scenario with its version and run counts."""
-    scenarios = scenario_list().annotate(run_count=Count("versions__runs", distinct=True))
+    scenarios = visible(scenario_list(), request.user).annotate(
+        run_count=Count("versions__runs", distinct=True)
+    )
     return render(request, "scenarios_app/scenario_list.html", {"scenarios": scenarios})
 
 
 def scenario_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A scenario's versions, newest first, with the runs and templates using each."""
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = fetch(Scenario, request.user, pk=pk)
     versions = list(scenario_versions_with_usage(scenario=scenario))
     latest = versions[0] if versions else None
-    return render(
-        request,
-        "scenarios_app/scenario_detail.html",
-        {"scenario": scenario, "versions": versions, "latest": latest},
-    )
+    context = {
+        "scenario": scenario,
+        "versions": versions,
+        "latest": latest,
+        "share_url": reverse("scenarios:shares", args=[scenario.pk]),
+        **sharing_context(scenario, request.user),
+    }
+    return render(request, "scenarios_app/scenario_detail.html", context)
+
+
+@require_POST
+def scenario_shares(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save who the scenario is shared with (owner and staff only)."""
+    scenario = fetch(Scenario, request.user, pk=pk)
+    return sharing_post(request, scenario, reverse("scenarios:detail", args=[pk]))
 
 
 def scenario_version_page(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     """One version's spec as YAML, linked to the version before it."""
+    fetch(Scenario, request.user, pk=pk)
     version = get_object_or_404(
         ScenarioVersion.objects.select_related("scenario", "created_by"),
         scenario_id=pk,
@@ -78,7 +93,7 @@ def scenario_version_page(request: AuthenticatedHttpRequest, pk: int, number: in
 
 def scenario_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A diff of two versions (`?a=&b=`; default: the latest against the one before)."""
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = fetch(Scenario, request.user, pk=pk)
     versions = list(scenario.versions.order_by("-number"))
     numbers = [version.number for version in versions]
     new_number = _int(request.GET.get("b"), numbers[0] if numbers else 0)
@@ -103,7 +118,7 @@ def scenario_diff(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def scenario_designer(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """Create (no pk) or edit a scenario; every button posts here with an `op`."""
-    scenario = get_object_or_404(Scenario, pk=pk) if pk is not None else None
+    scenario = fetch(Scenario, request.user, Level.EDIT, pk=pk) if pk is not None else None
     if request.method != "POST":
         designer = ScenarioDesigner.from_document(_starting_document(request, scenario))
         return _render_designer(request, scenario, designer, full=True)
@@ -129,7 +144,9 @@ def _starting_document(
         versions = scenario.versions.order_by("-number")
         source = versions.filter(number=number).first() if number else versions.first()
     elif request.GET.get("from"):
-        source = ScenarioVersion.objects.filter(pk=_int(request.GET["from"], 0)).first()
+        readable = visible(Scenario.objects.all(), request.user).values("pk")
+        versions = ScenarioVersion.objects.filter(scenario__in=readable)
+        source = versions.filter(pk=_int(request.GET["from"], 0)).first()
     if source is None:
         if scenario is not None:
             return {"name": scenario.name}
@@ -220,7 +237,7 @@ def _summary(spec) -> str:
 @require_POST
 def scenario_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Copy the scenario's latest version into a new scenario and open it in the designer."""
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = fetch(Scenario, request.user, pk=pk)
     try:
         result = scenario_clone(
             scenario=scenario, name=request.POST.get("name", "").strip(), user=request.user
@@ -234,7 +251,7 @@ def scenario_clone_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 def scenario_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm, then delete; a scenario whose versions runs use is kept (runs keep versions)."""
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = fetch(Scenario, request.user, Level.EDIT, pk=pk)
     run_count, batch_count = scenario_usage(scenario=scenario)
     if request.method == "POST":
         try:
@@ -262,6 +279,7 @@ def scenario_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def scenario_export_view(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
     """Download a version's spec as a YAML (default) or JSON file."""
+    fetch(Scenario, request.user, pk=pk)
     version = get_object_or_404(ScenarioVersion, scenario_id=pk, number=number)
     fmt = "json" if request.GET.get("format") == "json" else "yaml"
     response = HttpResponse(

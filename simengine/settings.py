@@ -222,10 +222,30 @@ CACHES: dict[str, dict[str, Any]] = {
 }
 
 if REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    # redis-py's asyncio connections retry nothing by default, so after a Redis restart the
+    # first command on each pooled (now dead) connection failed: the first WebSocket got a
+    # 500. Retrying a failed command on a fresh connection, and pinging connections idle
+    # for a while before use, makes a restart invisible to the sockets.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": SIMENGINE_CHANNEL_PREFIX},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "retry": Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+                        "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+                        "health_check_interval": 10,
+                        "socket_connect_timeout": 2,
+                    }
+                ],
+                "prefix": SIMENGINE_CHANNEL_PREFIX,
+            },
         }
     }
 else:

@@ -7,15 +7,14 @@ from django.templatetags.static import static
 
 from runs_app.selectors import run_list_recent
 from scenarios_app.selectors import scenario_list
+from simengine.web.access import visible
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Scenarios and the 15 most recent runs."""
-    return render(
-        request,
-        "home.html",
-        {"scenarios": scenario_list(), "recent_runs": run_list_recent(limit=15)},
-    )
+    """The scenarios and the 15 most recent runs the user may read."""
+    runs = visible(run_list_recent(limit=None), request.user)[:15]
+    context = {"scenarios": visible(scenario_list(), request.user), "recent_runs": runs}
+    return render(request, "home.html", context)
 
 
 @login_not_required

@@ -18,6 +18,7 @@ from runs_app.models import Run
 from runs_app.services.runs import agent_set_status, run_inject_command, run_inject_message
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
+from simengine.web.access import Level
 
 TAGS = ["agents"]
 MAX_TEXT = 20_000
@@ -131,7 +132,9 @@ class AgentListApi(ApiListView):
     pagination_class = LimitOffsetPagination
 
     def get_queryset(self):
-        return agent_list(run=get_run(self.kwargs["run_id"]), **self.get_filters())
+        return agent_list(
+            run=get_run(self.kwargs["run_id"], self.request.user), **self.get_filters()
+        )
 
     @extend_schema(tags=TAGS, summary="A run's agents", description="A run's agents, paginated.")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -150,7 +153,7 @@ class AgentDetailApi(ApiView):
         responses=AgentSerializer,
     )
     def get(self, request: Request, run_id: int, agent_id: int) -> Response:
-        return Response(AgentSerializer(_get_agent(get_run(run_id), agent_id)).data)
+        return Response(AgentSerializer(_get_agent(get_run(run_id, request.user), agent_id)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -161,7 +164,7 @@ class AgentDetailApi(ApiView):
         responses={202: AgentControlSerializer},
     )
     def patch(self, request: Request, run_id: int, agent_id: int) -> Response:
-        run = get_run(run_id)
+        run = get_run(run_id, request.user, Level.EDIT)
         agent = _get_agent(run, agent_id)
         data = validated_body(request, AgentStatusSerializer)
         control = agent_set_status(
@@ -188,7 +191,7 @@ class AgentInjectApi(ApiView):
         responses={202: PendingControlSerializer},
     )
     def post(self, request: Request, run_id: int) -> Response:
-        run = get_run(run_id)
+        run = get_run(run_id, request.user, Level.EDIT)
         data = validated_body(request, InjectSerializer, context={"run": run})
         if data["kind"] == "message":
             control = run_inject_message(

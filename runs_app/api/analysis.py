@@ -6,7 +6,6 @@ by POSTing its grid to /api/batches/.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -23,6 +22,7 @@ from runs_app.services.analysis import (
 from simengine.api.base import ApiView, validated_body, validated_query
 from simengine.api.errors import Conflict, InvalidInput
 from simengine.api.fields import model_id_value
+from simengine.web.access import fetch
 
 TAGS = ["batches"]
 CONDITION_HELP = (
@@ -59,8 +59,8 @@ class SweepRequestSerializer(serializers.Serializer):
         return model_id_value(value)
 
 
-def _batch(batch_id: int) -> Batch:
-    return get_object_or_404(Batch.objects.select_related("scenario_version"), pk=batch_id)
+def _batch(request: Request, batch_id: int) -> Batch:
+    return fetch(Batch.objects.select_related("scenario_version"), request.user, pk=batch_id)
 
 
 class BatchAnalysisApi(ApiView):
@@ -81,9 +81,12 @@ class BatchAnalysisApi(ApiView):
     )
     def get(self, request: Request, batch_id: int) -> Response:
         params = validated_query(request, AnalysisParamsSerializer)
-        batch = _batch(batch_id)
+        batch = _batch(request, batch_id)
         try:
-            return Response(batch_analysis(batch=batch, a=params.get("a"), b=params.get("b")))
+            analysis = batch_analysis(
+                batch=batch, a=params.get("a"), b=params.get("b"), user=request.user
+            )
+            return Response(analysis)
         except InvalidCondition as exc:
             raise InvalidInput([str(exc)]) from None
 
@@ -104,7 +107,7 @@ class BatchSweepProposalApi(ApiView):
     )
     def post(self, request: Request, batch_id: int) -> Response:
         data = validated_body(request, SweepRequestSerializer)
-        batch = _batch(batch_id)
+        batch = _batch(request, batch_id)
         try:
             proposal = batch_sweep_proposal(batch=batch, model=data["model"])
         except SweepUnavailable as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -20,8 +19,10 @@ from runs_app.api.serializers import (
 from runs_app.models import Batch, BatchStatus
 from runs_app.selectors import batch_list
 from runs_app.services.batches import MAX_BATCH_RUNS, batch_aggregates, batch_create, batch_progress
+from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
+from simengine.web.access import Level, fetch, visible
 
 TAGS = ["batches"]
 MAX_CELL_KEY = 300  # Run.cell_key holds a grid cell as JSON
@@ -70,8 +71,8 @@ class BatchFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BatchStatus.choices, required=False)
 
 
-def _get_batch(batch_id: int) -> Batch:
-    return get_object_or_404(batch_list(), pk=batch_id)
+def _get_batch(batch_id: int, user: Any, level: str = Level.READ) -> Batch:
+    return fetch(batch_list().prefetch_related("shares__group"), user, level, pk=batch_id)
 
 
 def _detail(batch: Batch) -> dict[str, Any]:
@@ -86,7 +87,8 @@ class BatchListApi(ApiListView):
     pagination_class = LimitOffsetPagination
 
     def get_queryset(self):
-        return batch_list(**self.get_filters())
+        batches = visible(batch_list(**self.get_filters()), self.request.user)
+        return batches.prefetch_related("shares__group")
 
     @extend_schema(tags=TAGS, summary="List batches, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -101,7 +103,7 @@ class BatchListApi(ApiListView):
         responses={201: BatchDetailSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = validated_body(request, BatchCreateSerializer)
+        data = validated_body(request, BatchCreateSerializer, context={"request": request})
         batch = batch_create(
             version=data["scenario_version"],
             grid=data["grid"],
@@ -112,7 +114,7 @@ class BatchListApi(ApiListView):
             name=data["name"],
             user=request_user(request),
         )
-        return Response(_detail(_get_batch(batch.pk)), status=status.HTTP_201_CREATED)
+        return Response(_detail(_get_batch(batch.pk, request.user)), status=status.HTTP_201_CREATED)
 
 
 class BatchDetailApi(ApiView):
@@ -120,7 +122,21 @@ class BatchDetailApi(ApiView):
 
     @extend_schema(tags=TAGS, summary="A batch with its progress", responses=BatchDetailSerializer)
     def get(self, request: Request, batch_id: int) -> Response:
-        return Response(_detail(_get_batch(batch_id)))
+        return Response(_detail(_get_batch(batch_id, request.user)))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Share it with groups: replace its shares (owner and staff only)",
+        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
+        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
+        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        request=SharesWriteSerializer,
+        responses=BatchDetailSerializer,
+    )
+    def patch(self, request: Request, batch_id: int) -> Response:
+        obj = _get_batch(batch_id, request.user)
+        set_shares(obj, request.user, request.data)
+        return Response(_detail(_get_batch(batch_id, request.user)))
 
 
 class BatchAggregatesApi(ApiView):
@@ -132,7 +148,7 @@ class BatchAggregatesApi(ApiView):
         responses=BatchAggregatesSerializer,
     )
     def get(self, request: Request, batch_id: int) -> Response:
-        batch = _get_batch(batch_id)
+        batch = _get_batch(batch_id, request.user)
         cells = (
             batch.aggregates if batch.status == BatchStatus.COMPLETED else batch_aggregates(batch)
         )

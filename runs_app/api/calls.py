@@ -86,9 +86,9 @@ class CallListFilterSerializer(CallFilterSerializer):
     )
 
 
-def _check_run(filters: dict[str, Any]) -> None:
+def _check_run(filters: dict[str, Any], user: Any) -> None:
     run = filters.get("run")
-    if run is not None and not run_exists(pk=run):
+    if run is not None and not run_exists(pk=run, user=user):
         raise NotFound(f"No run {run}.")
 
 
@@ -143,8 +143,8 @@ class LLMCallListApi(ApiListView):
     def get_queryset(self):
         filters = self.get_filters()
         self.keyset_ordering = SORTS[filters.pop("sort", "id")]
-        _check_run(filters)
-        return llm_call_search(**filters)
+        _check_run(filters, self.request.user)
+        return llm_call_search(**filters, user=self.request.user)
 
     @extend_schema(
         tags=TAGS,
@@ -213,8 +213,8 @@ class LLMCallStatsApi(ApiView):
     def get(self, request: Request) -> Response:
         filters = validated_query(request, CallFilterSerializer)
         filters = {k: v for k, v in filters.items() if v is not None}
-        _check_run(filters)
-        return Response(call_stats(llm_call_search(**filters)))
+        _check_run(filters, request.user)
+        return Response(call_stats(llm_call_search(**filters, user=request.user)))
 
 
 class LLMCallDetailApi(ApiView):
@@ -227,7 +227,7 @@ class LLMCallDetailApi(ApiView):
     )
     def get(self, request: Request, call_id: int) -> Response:
         try:
-            call = llm_call_get(pk=call_id)
+            call = llm_call_get(pk=call_id, user=request.user)
         except LLMCall.DoesNotExist:
             raise NotFound(f"No LLM call {call_id}.") from None
         return Response(LLMCallDetailSerializer(call).data)
@@ -272,7 +272,7 @@ class PromptDiffApi(ApiView):
     )
     def get(self, request: Request) -> Response:
         query = validated_query(request, PromptDiffQuerySerializer)
-        _check_run(query)
+        _check_run(query, request.user)
         try:
             calls = [
                 llm_call_prompt_at(

@@ -23,6 +23,7 @@ from simengine.api.base import ApiListView, ApiView, request_user, validated_bod
 from simengine.api.errors import Conflict, ErrorSerializer
 from simengine.api.fields import model_id_value
 from simengine.api.pagination import LimitOffsetPagination
+from simengine.web.access import Level, require, visible
 
 TAGS = ["evaluations"]
 
@@ -48,9 +49,11 @@ class EvaluationCreateSerializer(serializers.Serializer):
         return model_id_value(value)
 
     def validate_run(self, value: int) -> Run:
-        run = Run.objects.select_related("scenario_version").filter(pk=value).first()
+        runs = visible(Run.objects.select_related("scenario_version"), self.context["user"])
+        run = runs.filter(pk=value).first()
         if run is None:
             raise serializers.ValidationError(f"no run with id {value}")
+        require(run, self.context["user"], Level.EDIT)  # a read-only share: 403
         if run.current_step == 0:
             raise serializers.ValidationError(f"run {value} has no ticks yet: nothing to evaluate")
         return run
@@ -71,7 +74,8 @@ class EvaluationListApi(ApiListView):
     may_conflict = True
 
     def get_queryset(self):
-        return evaluation_list(**self.get_filters())
+        runs = visible(Run.objects.all(), self.request.user).values("pk")
+        return evaluation_list(**self.get_filters()).filter(run__in=runs)
 
     @extend_schema(tags=TAGS, summary="List evaluations, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -94,7 +98,7 @@ class EvaluationListApi(ApiListView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = validated_body(request, EvaluationCreateSerializer)
+        data = validated_body(request, EvaluationCreateSerializer, context={"user": request.user})
         run = data["run"]
         try:
             evaluation = evaluation_create(
@@ -117,5 +121,12 @@ class EvaluationDetailApi(ApiView):
     @extend_schema(tags=TAGS, summary="One evaluation", responses=EvaluationSerializer)
     def get(self, request: Request, evaluation_id: int) -> Response:
         return Response(
-            EvaluationSerializer(get_object_or_404(evaluation_list(), pk=evaluation_id)).data
+            EvaluationSerializer(
+                get_object_or_404(
+                    evaluation_list().filter(
+                        run__in=visible(Run.objects.all(), request.user).values("pk")
+                    ),
+                    pk=evaluation_id,
+                )
+            ).data
         )

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from scenarios_app.models import Scenario, ScenarioVersion
 from simengine.core.spec.fields import ModelId
+from simengine.web.access import visible
 
 MAX_ID = 10**18
 MAX_SEED = 2**31 - 1
@@ -64,18 +65,23 @@ class VersionChoiceSerializer(serializers.Serializer):
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         data = super().validate(data)
+        request = self.context.get("request")
+        scenarios = Scenario.objects.all()
+        if request is not None:  # only scenarios the caller may read can be run
+            scenarios = visible(scenarios, request.user)
         if ("scenario" in data) == ("version" in data):
             raise serializers.ValidationError(
                 {"scenario": ["give either a scenario id or a version id"]}
             )
         if "version" in data:
-            version = ScenarioVersion.objects.filter(pk=data["version"]).first()
+            versions = ScenarioVersion.objects.filter(scenario__in=scenarios.values("pk"))
+            version = versions.filter(pk=data["version"]).first()
             if version is None:
                 raise serializers.ValidationError(
                     {"version": [f"no scenario version with id {data['version']}"]}
                 )
         else:
-            scenario = Scenario.objects.filter(pk=data["scenario"]).first()
+            scenario = scenarios.filter(pk=data["scenario"]).first()
             if scenario is None:
                 raise serializers.ValidationError(
                     {"scenario": [f"no scenario with id {data['scenario']}"]}

@@ -81,7 +81,7 @@ class _RunHistoryApi(ApiListView):
     selector: Any = None
 
     def get_queryset(self):
-        run = get_run(self.kwargs["run_id"])
+        run = get_run(self.kwargs["run_id"], self.request.user)
         return type(self).selector(run=run, **self.get_filters())
 
 
@@ -162,7 +162,7 @@ class StepDetailApi(ApiView):
     )
     def get(self, request: Request, run_id: int, index: int) -> Response:
         try:
-            at = run_at_tick(get_run(run_id), index)
+            at = run_at_tick(get_run(run_id, request.user), index)
         except TickNotStored as exc:
             raise NotFound(f"{exc}.") from None
         return Response(

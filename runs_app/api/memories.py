@@ -91,7 +91,7 @@ class MemoryListApi(ApiListView):
 
     def _agent(self) -> Agent:
         if not hasattr(self, "_owner"):
-            run = get_run(self.kwargs["run_id"])
+            run = get_run(self.kwargs["run_id"], self.request.user)
             self._owner = get_object_or_404(Agent, run=run, pk=self.kwargs["agent_id"])
         return self._owner
 

@@ -22,6 +22,7 @@ from simengine.api.renderers import (
     HtmlDocumentRenderer,
     JsonLinesRenderer,
 )
+from simengine.web.access import require
 
 TAGS = ["reports"]
 DOWNLOAD = OpenApiParameter(
@@ -32,11 +33,13 @@ DOWNLOAD = OpenApiParameter(
 )
 
 
-def _run(run_id: int) -> Run:
+def _run(run_id: int, user: Any) -> Run:
     try:
-        return run_get(pk=run_id)
+        run = run_get(pk=run_id)
     except Run.DoesNotExist:
         raise NotFound(f"No run {run_id}.") from None
+    require(run, user)
+    return run
 
 
 def _disposition(request: Request, filename: str, *, default_download: bool) -> str:
@@ -62,7 +65,7 @@ class RunReportApi(ApiView):
         responses={(200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="HTML")},
     )
     def get(self, request: Request, run_id: int) -> Response:
-        run = _run(run_id)
+        run = _run(run_id, request.user)
         disposition = _disposition(request, f"run-{run.pk}-report.html", default_download=False)
         response = Response(run_report_html(run))
         response["Content-Disposition"] = disposition
@@ -88,7 +91,7 @@ class RunTraceApi(ApiView):
         },
     )
     def get(self, request: Request, run_id: int) -> Any:
-        run = _run(run_id)
+        run = _run(run_id, request.user)
         disposition = _disposition(request, f"run-{run.pk}-trace.jsonl", default_download=True)
         response = StreamingHttpResponse(run_trace(run), content_type="application/x-ndjson")
         response["Content-Disposition"] = disposition

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,15 +37,20 @@ from runs_app.services.runs import (
     run_stop,
     run_trigger_event,
 )
+from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
+from simengine.web.access import Level, fetch, require, visible
 
 TAGS = ["runs"]
 
 
-def get_run(run_id: int) -> Run:
-    """The run with this id (scenario, batch and creator loaded), or a 404."""
-    return get_object_or_404(run_list(), pk=run_id)
+def get_run(run_id: int, user: Any, level: str = Level.READ) -> Run:
+    """The run with this id (scenario, batch and creator loaded), checked for `user`.
+
+    404 when the user cannot see it, 403 when it lacks `level` on it.
+    """
+    return fetch(run_list().prefetch_related("shares__group"), user, level, pk=run_id)
 
 
 class RunCreateSerializer(VersionChoiceSerializer):
@@ -94,7 +98,8 @@ class RunListApi(ApiListView):
     pagination_class = LimitOffsetPagination
 
     def get_queryset(self):
-        return run_list(**self.get_filters())
+        runs = visible(run_list(**self.get_filters()), self.request.user)
+        return runs.prefetch_related("shares__group")
 
     @extend_schema(tags=TAGS, summary="List runs, newest first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -107,7 +112,7 @@ class RunListApi(ApiListView):
         responses={201: RunDetailSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = validated_body(request, RunCreateSerializer)
+        data = validated_body(request, RunCreateSerializer, context={"request": request})
         run = run_create(
             version=data["scenario_version"],
             seed=data.get("seed"),
@@ -115,7 +120,8 @@ class RunListApi(ApiListView):
             user=request_user(request),
             start=data["start"],
         )
-        return Response(RunDetailSerializer(get_run(run.pk)).data, status=status.HTTP_201_CREATED)
+        body = RunDetailSerializer(get_run(run.pk, request.user), context={"request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
 
 
 class RunDetailApi(ApiView):
@@ -125,7 +131,23 @@ class RunDetailApi(ApiView):
         tags=TAGS, summary="A run with its metrics and end reason", responses=RunDetailSerializer
     )
     def get(self, request: Request, run_id: int) -> Response:
-        return Response(RunDetailSerializer(get_run(run_id)).data)
+        return Response(
+            RunDetailSerializer(get_run(run_id, request.user), context={"request": request}).data
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Share it with groups: replace its shares (owner and staff only)",
+        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
+        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
+        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        request=SharesWriteSerializer,
+        responses=RunDetailSerializer,
+    )
+    def patch(self, request: Request, run_id: int) -> Response:
+        obj = get_run(run_id, request.user)
+        set_shares(obj, request.user, request.data)
+        return Response(RunDetailSerializer(get_run(run_id, request.user)).data)
 
 
 CONTROL_ACTIONS = ["start", "pause", "resume", "step", "stop", "duplicate", "reset"]
@@ -242,9 +264,12 @@ class RunControlApi(ApiView):
         },
     )
     def post(self, request: Request, run_id: int) -> Response:
-        run = get_run(run_id)
+        run = get_run(run_id, request.user)
         data = validated_body(request, RunControlSerializer)
         action = data["action"]
+        # duplicate and reset make a new run of the caller's: reading this one is enough.
+        if action not in ("duplicate", "reset"):
+            require(run, request.user, Level.EDIT)
         if action in GOD_MODE_ACTIONS:
             control = _god_mode(run, data, request.user)
             return Response(PendingControlSerializer(control).data, status=status.HTTP_202_ACCEPTED)
@@ -260,8 +285,10 @@ class RunControlApi(ApiView):
             new = run_reset(run=run, user=request_user(request))
         else:
             _SIMPLE_CONTROLS[action](run=run, user=request_user(request))
-            return Response(RunDetailSerializer(get_run(run_id)).data)
-        return Response(RunDetailSerializer(get_run(new.pk)).data, status=status.HTTP_201_CREATED)
+            return Response(RunDetailSerializer(get_run(run_id, request.user)).data)
+        return Response(
+            RunDetailSerializer(get_run(new.pk, request.user)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ForkOverridesSerializer(OverridesSerializer):
@@ -320,7 +347,7 @@ class RunForkApi(ApiView):
         responses={201: RunDetailSerializer},
     )
     def post(self, request: Request, run_id: int) -> Response:
-        run = get_run(run_id)
+        run = get_run(run_id, request.user)
         data = validated_body(request, RunForkSerializer)
         fork = run_fork(
             run=run,
@@ -330,7 +357,9 @@ class RunForkApi(ApiView):
             user=request_user(request),
             start=data["start"],
         )
-        return Response(RunDetailSerializer(get_run(fork.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RunDetailSerializer(get_run(fork.pk, request.user)).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _god_mode(run: Run, data: dict[str, Any], user: Any) -> PendingControl:

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunOutcome, Step
 from runs_app.services.snapshots import SnapshotReader
+from scenarios_app.api.serializers import OwnedFieldsMixin
 
 
 class _VersionRefSerializer(serializers.Serializer):
@@ -19,7 +20,7 @@ class _VersionRefSerializer(serializers.Serializer):
     scenario_name = serializers.CharField(source="scenario.name")
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(OwnedFieldsMixin, serializers.ModelSerializer):
     """A run as listed: its version, status, seed, overrides, latest metrics, tokens and times."""
 
     scenario_version = _VersionRefSerializer(read_only=True)
@@ -61,6 +62,8 @@ class RunSerializer(serializers.ModelSerializer):
             "error",
             "tokens_in",
             "tokens_out",
+            "owner",
+            "shares",
             "created_by",
             "created_at",
             "started_at",
@@ -205,7 +208,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(OwnedFieldsMixin, serializers.ModelSerializer):
     """A batch as listed: its version, grid, seeds per cell, concurrency and status."""
 
     scenario_version = _VersionRefSerializer(read_only=True)
@@ -226,6 +229,8 @@ class BatchSerializer(serializers.ModelSerializer):
             "concurrency",
             "status",
             "total_runs",
+            "owner",
+            "shares",
             "created_by",
             "created_at",
             "finished_at",

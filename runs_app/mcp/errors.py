@@ -15,7 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from mcp.server.mcpserver.exceptions import ToolError
 from rest_framework import serializers
 
-from runs_app.mcp.lookup import NotFound
+from runs_app.mcp.lookup import Forbidden, NotFound
 from simengine.api.errors import INVALID_INPUT, flatten_errors
 from simengine.core.spec import SpecError
 from simengine.errors import ConflictError, InvalidInputError
@@ -43,6 +43,8 @@ def api_errors(*, spec_prefix: str = "") -> Iterator[None]:
         raise
     except NotFound as exc:
         raise ToolError(f"Not found: {exc}") from None
+    except Forbidden as exc:
+        raise ToolError(f"Forbidden: {exc}") from None
     except ObjectDoesNotExist as exc:
         raise ToolError(f"Not found: {exc or 'no such object'}") from None
     except serializers.ValidationError as exc:

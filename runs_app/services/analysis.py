@@ -42,6 +42,7 @@ from simengine.core.stats import summarize
 from simengine.core.text import problem_lines
 from simengine.core.worlds import get_world_kind
 from simengine.llm import model_problem
+from simengine.web.access import visible
 
 MAX_BEHAVIOUR_RUNS = 500
 BEHAVIOUR_TYPES = ("ActionRejected", "MessageSent", "AgentDecided")
@@ -90,8 +91,11 @@ def batch_conditions(batch: Batch) -> list[Condition]:
     return [*cells, Condition(f"batch:{batch.pk}", f"{batch} (all)", _completed(batch.runs))]
 
 
-def resolve_condition(batch: Batch, key: str) -> Condition:
-    """The condition a key names (`cell:`, `batch:` or `model:`); `InvalidCondition` otherwise."""
+def resolve_condition(batch: Batch, key: str, user: Any = None) -> Condition:
+    """The condition a key names (`cell:`, `batch:` or `model:`); `InvalidCondition` otherwise.
+
+    With `user`, other batches and runs count only when that user may read them.
+    """
     kind, _, value = key.partition(":")
     if kind == "cell":
         runs = batch.runs.filter(cell_key=value)
@@ -100,7 +104,8 @@ def resolve_condition(batch: Batch, key: str) -> Condition:
             raise InvalidCondition(f"{key}: batch {batch.pk} has no such grid cell")
         return Condition(key, label_of(first.grid_cell), _completed(runs))
     if kind == "batch" and value.isdigit():
-        other = Batch.objects.filter(pk=int(value)).first()
+        batches = Batch.objects.all() if user is None else visible(Batch.objects.all(), user)
+        other = batches.filter(pk=int(value)).first()
         if other is None:
             raise InvalidCondition(f"{key}: no batch {value}")
         return Condition(key, f"{other} (all)", _completed(other.runs))
@@ -108,6 +113,8 @@ def resolve_condition(batch: Batch, key: str) -> Condition:
         runs = Run.objects.filter(
             scenario_version=batch.scenario_version, overrides__model_override=value
         )
+        if user is not None:
+            runs = visible(runs, user)
         return Condition(key, value, _completed(runs))
     raise InvalidCondition(f"{key}: use cell:<cell key>, batch:<id> or model:<provider/model>")
 
@@ -129,12 +136,17 @@ def _default_pair(batch: Batch) -> tuple[str, str] | None:
     return f"cell:{cell_key(cells[0])}", f"cell:{cell_key(cells[-1])}"
 
 
-def batch_analysis(*, batch: Batch, a: str | None = None, b: str | None = None) -> dict[str, Any]:
-    """Comparison of two conditions, parameter effects, scores and behaviours per cell."""
+def batch_analysis(
+    *, batch: Batch, a: str | None = None, b: str | None = None, user: Any = None
+) -> dict[str, Any]:
+    """Comparison of two conditions, parameter effects, scores and behaviours per cell.
+
+    With `user`, conditions naming other batches or runs see only what that user may read.
+    """
     pair = (a, b) if a and b else _default_pair(batch)
     comparison = None
     if pair:
-        first, second = (resolve_condition(batch, key) for key in pair)
+        first, second = (resolve_condition(batch, key, user) for key in pair)
         comparison = analysis_compare(a=first, b=second)
     samples = [
         (p or {}, m or {}) for p, m in _completed(batch.runs).values_list("grid_cell", "metrics")

@@ -20,6 +20,7 @@ from runs_app.services.lifecycle import runs_admit
 from scenarios_app.models import ScenarioVersion
 from simengine.core.stats import summarize
 from simengine.core.worlds import metric_bounds
+from simengine.web.access import Level, require
 
 MAX_BATCH_RUNS = 20_000
 
@@ -50,7 +51,12 @@ def batch_create(
     user: User | None = None,
     fallback_to_offline: bool = True,
 ) -> Batch:
-    """Validate every grid cell, then create and queue all runs at once (or nothing)."""
+    """Validate every grid cell, then create and queue all runs at once (or nothing).
+
+    The batch and its runs are owned by `user`, who needs read rights on the scenario.
+    """
+    if user is not None:
+        require(version.scenario, user, Level.READ)
     grid = grid or {}
     errors = [
         f"grid.{key}: expected a non-empty list of values"
@@ -70,7 +76,7 @@ def batch_create(
         )
     overrides = overrides or {}
     specs = [build_run_spec(version, grid_cell=c, overrides=overrides) for c in cells]
-    check_replay_sources(specs[0], overrides)
+    check_replay_sources(specs[0], overrides, user=user)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(specs[0], overrides)
@@ -88,6 +94,7 @@ def batch_create(
             concurrency=concurrency,
             total_runs=len(cells) * seeds_per_cell,
             created_by=user,
+            owner=user,
         )
         runs = Run.objects.bulk_create(
             Run(
@@ -101,6 +108,7 @@ def batch_create(
                 max_ticks=spec.termination.max_ticks,
                 status=RunStatus.QUEUED,
                 created_by=user,
+                owner=user,
             )
             for cell, spec in zip(cells, specs, strict=True)
             for offset in range(seeds_per_cell)

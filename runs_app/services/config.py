@@ -10,6 +10,7 @@ from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import storage_errors
 from simengine.core.spec import ScenarioSpec, SpecError, parse_spec
+from simengine.web.access import visible
 
 
 def apply_parameters(spec_data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +74,14 @@ def run_spec(run: Run) -> ScenarioSpec:
     return build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=run.overrides)
 
 
-def check_replay_sources(spec: ScenarioSpec, overrides: dict[str, Any] | None = None) -> None:
+def check_replay_sources(
+    spec: ScenarioSpec, overrides: dict[str, Any] | None = None, *, user: Any = None
+) -> None:
     """Every `replay/<run>` model names an existing run with recorded calls (else InvalidRunConfig).
 
     Checked when a run or batch is created, so a replay of nothing is refused with its path
-    instead of running on no-ops.
+    instead of running on no-ops. With `user`, only runs that user may read can be replayed
+    (another's run does not exist for them).
     """
     uses = [(f"agent_templates[{i}].model", t.model) for i, t in enumerate(spec.agent_templates)]
     if spec.evaluation is not None:
@@ -89,18 +93,19 @@ def check_replay_sources(spec: ScenarioSpec, overrides: dict[str, Any] | None = 
     for path, model in uses:
         provider, _, source = (model or "").partition("/")
         if provider == "replay":
-            problem = _replay_problem(source)
+            problem = _replay_problem(source, user)
             if problem:
                 errors.append(f"{path}: {problem}")
     if errors:
         raise InvalidRunConfig(errors)
 
 
-def _replay_problem(source: str) -> str:
+def _replay_problem(source: str, user: Any) -> str:
     if not source.isdigit() or len(source) > 18:
         return f"replay/{source} must name a run by its id, e.g. replay/12"
     run_id = int(source)
-    if not Run.objects.filter(pk=run_id).exists():
+    runs = Run.objects.filter(pk=run_id)
+    if not (runs if user is None else visible(runs, user)).exists():
         return f"replay/{source}: there is no run {run_id} to replay"
     recorded = LLMCall.objects.filter(run_id=run_id, error="").exclude(response_text="")
     if not recorded.exists():

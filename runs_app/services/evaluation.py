@@ -21,6 +21,7 @@ from runs_app.services.adapters import llm_call_rows
 from runs_app.services.config import run_spec
 from runs_app.services.decisions import llm_settings, model_asker
 from runs_app.services.errors import InvalidRunConfig
+from runs_app.services.leases import evaluation_done
 from runs_app.services.summaries import run_summary
 from simengine.core.evaluation import (
     Dimension,
@@ -158,6 +159,14 @@ def evaluation_auto(run_id: int) -> list[Evaluation]:
     run = Run.objects.select_related("scenario_version").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.COMPLETED:
         return []
+    try:
+        return _evaluate_automatically(run)
+    finally:
+        evaluation_done(run.pk)  # ran (whatever came of it): the watchdog need not resend
+
+
+def _evaluate_automatically(run: Run) -> list[Evaluation]:
+    run_id = run.pk
     spec = _spec(run)
     if spec.evaluation is None:
         return []

@@ -75,7 +75,7 @@ def run_fork(
     snapshot = _state_at(run, step)
     merged = _merged(run.overrides, spec_overrides, run.scenario_version.spec)
     spec = build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=merged)
-    check_replay_sources(spec, merged)
+    check_replay_sources(spec, merged, user=user)
     merged, notes = with_offline_fallbacks(spec, merged)
     if notes:
         spec = build_run_spec(run.scenario_version, grid_cell=run.grid_cell, overrides=merged)
@@ -93,6 +93,7 @@ def run_fork(
             status=RunStatus.QUEUED if start else RunStatus.PAUSED,
             notes=notes,
             created_by=user,
+            owner=user,
             parent=run,
             fork_step=step,
             current_step=step,

@@ -24,7 +24,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from runs_app.executor import enqueue_slice
+from runs_app.executor import enqueue_evaluation, enqueue_slice
 from runs_app.models import Run
 
 logger = logging.getLogger(__name__)
@@ -123,3 +123,41 @@ def slice_held(run: Run) -> bool:
     return bool(run.lease_holder) and (
         run.lease_expires_at is not None and run.lease_expires_at > timezone.now()
     )
+
+
+# How long a sent evaluation may take before the watchdog sends it again (a model can be
+# slow; the evaluation itself skips evaluators that already scored the run).
+EVALUATION_RESEND_SECONDS = 15 * 60
+
+
+def evaluation_send(run_id: int) -> bool:
+    """Send the run's pending evaluation once: claim it, send it, or give it back.
+
+    The claim is one conditional UPDATE (due -> due again in EVALUATION_RESEND_SECONDS), so
+    of the commit hook and any number of watchdog sweeps exactly one sends it per due
+    time. When the broker is unreachable the claim is given back (due now): the next sweep
+    sends it. Returns whether a message was sent.
+    """
+    now = timezone.now()
+    claimed = Run.objects.filter(pk=run_id, evaluation_due_at__lte=now).update(
+        evaluation_due_at=now + timedelta(seconds=EVALUATION_RESEND_SECONDS)
+    )
+    if not claimed:
+        return False
+    try:
+        enqueue_evaluation(run_id)
+    except BROKER_ERRORS as exc:
+        Run.objects.filter(pk=run_id).update(evaluation_due_at=now)
+        logger.warning(
+            "could not enqueue the evaluation of run %s (%s); the watchdog sends it once the "
+            "broker is back",
+            run_id,
+            exc,
+        )
+        return False
+    return True
+
+
+def evaluation_done(run_id: int) -> None:
+    """The run's automatic evaluation ran (whatever came of it): nothing is pending."""
+    Run.objects.filter(pk=run_id).update(evaluation_due_at=None)

@@ -28,7 +28,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from runs_app.broadcast import broadcast_to_run, status_changed_payload
-from runs_app.executor import enqueue_evaluation
 from runs_app.models import (
     EXECUTING_RUN_STATUSES,
     FINAL_RUN_STATUSES,
@@ -40,7 +39,7 @@ from runs_app.models import (
 )
 from runs_app.services.errors import ControlRefused
 from runs_app.services.leases import (
-    BROKER_ERRORS,
+    evaluation_send,
     slice_dispatch,
     slice_held,
     slice_new_token,
@@ -307,6 +306,8 @@ def _end_locked(
     run.error = error
     run.pending_steps = 0
     run.finished_at = timezone.now()
+    if status == RunStatus.COMPLETED:
+        run.evaluation_due_at = run.finished_at  # sent on commit, or by the watchdog
     run.save(
         update_fields=[
             "status",
@@ -316,6 +317,7 @@ def _end_locked(
             "error",
             "pending_steps",
             "finished_at",
+            "evaluation_due_at",
         ]
     )
     run.events.create(
@@ -329,17 +331,10 @@ def _end_locked(
     )
     transaction.on_commit(lambda: broadcast_to_run(run_id, payload))
     if status == RunStatus.COMPLETED:
-        transaction.on_commit(lambda: _send_evaluation(run_id))
+        transaction.on_commit(lambda: evaluation_send(run_id))
     transaction.on_commit(
         lambda: run_finished.send(sender=Run, run_id=run_id, batch_id=batch_id, status=status)
     )
-
-
-def _send_evaluation(run_id: int) -> None:
-    try:
-        enqueue_evaluation(run_id)
-    except BROKER_ERRORS as exc:
-        logger.warning("could not enqueue the evaluation of run %s: %s", run_id, exc)
 
 
 # ---- admission and recovery ----------------------------------------------------------

@@ -29,6 +29,7 @@ from runs_app.services.lifecycle import (
 from runs_app.services.world import run_world
 from scenarios_app.models import ScenarioVersion
 from simengine.core.agents import emotion_problems
+from simengine.web.access import Level, require
 
 __all__ = [
     "agent_set_status",
@@ -63,10 +64,13 @@ def run_create(
 
     With `fallback_to_offline`, agents whose model cannot be served now (Ollama down, a
     model not pulled, no API key) run on the offline policy, and the run's notes say so.
+    The run is owned by `user`, who needs read rights on the scenario (404 otherwise).
     """
+    if user is not None:
+        require(version.scenario, user, Level.READ)
     overrides = overrides or {}
     spec = build_run_spec(version, grid_cell=grid_cell, overrides=overrides)
-    check_replay_sources(spec, overrides)
+    check_replay_sources(spec, overrides, user=user)
     notes: list[str] = []
     if fallback_to_offline:
         overrides, notes = with_offline_fallbacks(spec, overrides)
@@ -83,6 +87,7 @@ def run_create(
             status=RunStatus.QUEUED if start else RunStatus.PAUSED,
             notes=notes,
             created_by=user,
+            owner=user,
         )
         agent_rows_for_new_run(run, spec)
         if start:

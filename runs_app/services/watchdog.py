@@ -1,5 +1,8 @@
 """The watchdog: every run moves on or ends, whatever happened to its slice.
 
+It also sends again the automatic evaluation of a completed run whose message could not be
+sent (broker down) or was lost (`Run.evaluation_due_at` passed), once per due time.
+
 A sweep finds runs whose slice lease ran out (worker killed, message lost in a broker
 restart, broker unreachable when the next slice was sent): a `running` run (or a paused
 run with a step pending) gets its slice sent again, exactly once per lease (the sweep
@@ -27,7 +30,13 @@ from django.utils import timezone
 
 from runs_app.executor import enqueue_watchdog
 from runs_app.models import Run, RunStatus, SchedulerLock
-from runs_app.services.leases import BROKER_ERRORS, lease_seconds, slice_new_token, slice_send
+from runs_app.services.leases import (
+    BROKER_ERRORS,
+    evaluation_send,
+    lease_seconds,
+    slice_new_token,
+    slice_send,
+)
 from runs_app.services.lifecycle import run_halt_stranded, runs_admit
 
 logger = logging.getLogger(__name__)
@@ -38,11 +47,12 @@ SWEEP_LIMIT = 200  # runs re-sent per sweep; the next sweep takes the rest
 
 @dataclass
 class Sweep:
-    """What one sweep did: runs whose slice was sent again, stopped, and admitted."""
+    """What one sweep did: runs whose slice or evaluation was sent again, stopped, admitted."""
 
     resent: list[int] = field(default_factory=list)
     stopped: list[int] = field(default_factory=list)
     admitted: list[int] = field(default_factory=list)
+    evaluations: list[int] = field(default_factory=list)
 
 
 def _stale(now: datetime) -> Q:
@@ -71,6 +81,12 @@ def runs_sweep() -> Sweep:
     )
     sweep.stopped = [run_id for run_id in stopping[:SWEEP_LIMIT] if run_halt_stranded(run_id)]
     sweep.admitted = runs_admit()
+    due = Run.objects.filter(evaluation_due_at__lt=now).order_by("evaluation_due_at", "id")
+    for run_id in due.values_list("id", flat=True)[:SWEEP_LIMIT]:
+        if evaluation_send(run_id):
+            sweep.evaluations.append(run_id)
+    if sweep.evaluations:
+        logger.warning("watchdog: sent the evaluations of runs %s again", sweep.evaluations)
     if sweep.resent or sweep.stopped:
         logger.warning(
             "watchdog: sent the lost slices of runs %s again, stopped stranded runs %s",

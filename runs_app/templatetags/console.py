@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 
 from runs_app.models import CallOutcome
 from runs_app.selectors import run_list
+from simengine.web.access import visible
 
 register = template.Library()
 
@@ -167,10 +168,11 @@ def percent(value: Any, total: Any) -> int:
         return 0
 
 
-@register.inclusion_tag("runs_app/_run_table.html")
-def scenario_runs(scenario_id: int, limit: int = 20) -> dict:
-    """The newest runs of a scenario as the run table, for the scenario page (it knows no run)."""
-    return {"runs": run_list(scenario=scenario_id)[:limit]}
+@register.inclusion_tag("runs_app/_run_table.html", takes_context=True)
+def scenario_runs(context: dict, scenario_id: int, limit: int = 20) -> dict:
+    """The newest runs of a scenario the viewer may read, for the scenario page."""
+    user = context["request"].user
+    return {"runs": visible(run_list(scenario=scenario_id), user)[:limit]}
 
 
 @register.filter

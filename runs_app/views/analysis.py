@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -27,6 +27,7 @@ from runs_app.services.analysis import (
 )
 from runs_app.services.errors import InvalidRunConfig
 from scenarios_app.selectors import llm_model_options
+from simengine.web.access import fetch, visible
 from simengine.web.offload import off_the_shared_thread
 from simengine.web.requests import AuthenticatedHttpRequest
 
@@ -34,13 +35,15 @@ SIGNIFICANCE = 0.05
 MAX_EFFECT_ROWS = 40
 
 
-def _choices(batch: Batch, conditions: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _choices(batch: Batch, conditions: list[dict[str, Any]], user: Any) -> list[dict[str, str]]:
     """Conditions to compare: this batch's cells and whole, other batches, models."""
     choices = [{"key": c["key"], "label": f"{c['label']} ({c['runs']} runs)"} for c in conditions]
     others = Batch.objects.filter(scenario_version=batch.scenario_version).exclude(pk=batch.pk)
+    others = visible(others, user)
     choices += [{"key": f"batch:{b.pk}", "label": f"{b} (all)"} for b in others[:20]]
     models = (
-        Run.objects.filter(scenario_version=batch.scenario_version, status=RunStatus.COMPLETED)
+        visible(Run.objects.all(), user)
+        .filter(scenario_version=batch.scenario_version, status=RunStatus.COMPLETED)
         .exclude(overrides__model_override=None)
         .order_by()
         .values_list("overrides__model_override", flat=True)
@@ -115,14 +118,14 @@ def _charts(analysis: dict[str, Any], dimensions: list[str], rows: list[dict[str
     }
 
 
-def analysis_context(batch: Batch, a: str | None, b: str | None) -> dict[str, Any]:
+def analysis_context(batch: Batch, a: str | None, b: str | None, user: Any) -> dict[str, Any]:
     """The analysis fragment's tables; a bad condition key shows its error and the default pair."""
     error = ""
     try:
-        analysis = batch_analysis(batch=batch, a=a, b=b)
+        analysis = batch_analysis(batch=batch, a=a, b=b, user=user)
     except InvalidCondition as exc:
         error = str(exc)
-        analysis = batch_analysis(batch=batch)
+        analysis = batch_analysis(batch=batch, user=user)
     dimensions, score_rows = _scores_table(analysis["scores"])
     informative = [e for e in analysis["effects"] if e["hedges_g"] is not None or e["p_value"]]
     effects = sorted(informative, key=lambda e: -abs(e["hedges_g"] or 0))
@@ -132,7 +135,7 @@ def analysis_context(batch: Batch, a: str | None, b: str | None) -> dict[str, An
         "batch": batch,
         "analysis": analysis,
         "analysis_error": error,
-        "choices": _choices(batch, analysis["conditions"]),
+        "choices": _choices(batch, analysis["conditions"], user),
         "chosen_a": comparison["a"]["key"] if comparison else "",
         "chosen_b": comparison["b"]["key"] if comparison else "",
         "comparison_rows": _comparison_rows(comparison),
@@ -157,8 +160,8 @@ def _cell_label(batch: Batch, key: str) -> str:
 
 def batch_analysis_fragment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The analysis section of a batch page (loaded after the page, re-rendered per choice)."""
-    batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
-    context = analysis_context(batch, request.GET.get("a"), request.GET.get("b"))
+    batch = fetch(Batch.objects.select_related("scenario_version"), request.user, pk=pk)
+    context = analysis_context(batch, request.GET.get("a"), request.GET.get("b"), request.user)
     return render(request, "runs_app/batch_detail.html#analysis", context)
 
 
@@ -166,7 +169,7 @@ def batch_analysis_fragment(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 @off_the_shared_thread
 def batch_sweep_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Propose the next sweep (rules for offline/…, else the chosen model); starts nothing."""
-    batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
+    batch = fetch(Batch.objects.select_related("scenario_version"), request.user, pk=pk)
     model = request.POST.get("model", "offline/heuristic")
     context: dict[str, Any] = {"batch": batch, "sweep_models": llm_model_options().models}
     if model not in context["sweep_models"]:
@@ -194,7 +197,7 @@ def _cells(grid: dict[str, list[Any]]) -> int:
 @require_POST
 def batch_sweep_start_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The researcher confirmed the proposal: start it as a new batch."""
-    batch = get_object_or_404(Batch.objects.select_related("scenario_version"), pk=pk)
+    batch = fetch(Batch.objects.select_related("scenario_version"), request.user, pk=pk)
     try:
         grid = sweep_grid_from_text(request.POST.get("grid", ""))
         seeds = int(request.POST.get("seeds_per_cell", "1"))

@@ -65,11 +65,12 @@ def llm_call_explorer(request: HtmxHttpRequest) -> HttpResponse:
     elif form.is_bound:
         filters, sort = form.filters(), form.cleaned_data.get("sort") or "-id"
     if not context["error"]:
-        if filters.get("run") is not None and not run_exists(pk=filters["run"]):
+        run = filters.get("run")
+        if run is not None and not run_exists(pk=run, user=request.user):
             context["error"] = f"There is no run {filters['run']}."
         else:
-            context.update(_page(request, llm_call_search(**filters), sort))
-            context["stats"] = call_stats(llm_call_search(**filters))
+            context.update(_page(request, llm_call_search(**filters, user=request.user), sort))
+            context["stats"] = call_stats(llm_call_search(**filters, user=request.user))
     context["filters"] = filters
     if request.htmx and request.htmx.target == "explorer":
         return render(request, "runs_app/llm_call_explorer.html#explorer", context)
@@ -90,7 +91,7 @@ def _page(request: HttpRequest, calls: Any, sort: str) -> dict[str, Any]:
 def llm_call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One call: its prompt, response, parsed JSON, tokens, latency and outcome."""
     try:
-        call = llm_call_get(pk=pk)
+        call = llm_call_get(pk=pk, user=request.user)
     except LLMCall.DoesNotExist:
         raise Http404(f"no LLM call {pk}") from None
     before, after = llm_call_neighbours(call=call)
@@ -107,7 +108,7 @@ def prompt_diff_page(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "diff": None, "error": "", "agents": []}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if not run_exists(pk=data["run"]):
+        if not run_exists(pk=data["run"], user=request.user):
             context["error"] = f"There is no run {data['run']}."
         else:
             context["agents"] = [a.name for a in agent_list(run=data["run"])]

@@ -11,14 +11,16 @@ from django.shortcuts import render
 from runs_app.models import Batch
 from runs_app.selectors import runs_for_comparison
 from runs_app.services.comparison import runs_comparison
+from simengine.web.access import visible
 from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def run_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Runs picked by id (or a whole batch) compared side by side."""
     ids = _ids(request.GET.getlist("runs"))
-    batch = Batch.objects.filter(pk=_int(request.GET.get("batch"))).first()
-    runs = runs_for_comparison(run_ids=ids, batch=batch.pk if batch else None)
+    batches = visible(Batch.objects.all(), request.user)
+    batch = batches.filter(pk=_int(request.GET.get("batch"))).first()
+    runs = runs_for_comparison(run_ids=ids, batch=batch.pk if batch else None, user=request.user)
     context: dict[str, Any] = {"runs": runs, "batch": batch, "ids": ids}
     if runs:
         context.update(runs_comparison(runs=runs))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from runs_app.forms import InjectForm
 from runs_app.models import Run
 from runs_app.selectors import (
@@ -21,6 +23,7 @@ from runs_app.services.world import run_world
 from runs_app.services.world_view import world_view_at
 from runs_app.templatetags.console import EMOTION_COLOURS
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_context
 
 
 def run_rooms(run: Run) -> list[str]:
@@ -107,4 +110,6 @@ def console_context(
         "world": world.to_json() if world else None,
         "world_tick": last,
         "last_tick": last,
+        "share_url": reverse("runs:shares", args=[run.pk]),
+        **sharing_context(run, request.user),
     }

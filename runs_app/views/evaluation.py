@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from runs_app.models import Run
 from runs_app.services.evaluation import EvaluationFailed, evaluation_create
 from runs_app.services.evaluation_panel import evaluation_context
 from scenarios_app.selectors import llm_model_options
+from simengine.web.access import Level, fetch
 from simengine.web.offload import off_the_shared_thread
 from simengine.web.requests import AuthenticatedHttpRequest
 
 
 def run_evaluation_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The evaluation panel alone (polled while an automatic evaluation is on its way)."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     context = {"run": run, **evaluation_context(run)}
     return render(request, "runs_app/_evaluation_answer.html", context)
 
@@ -30,7 +31,7 @@ def run_evaluation_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 @off_the_shared_thread
 def run_evaluate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Evaluate the run with the chosen model now, and show the refreshed panel."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, Level.EDIT, pk=pk)
     model = request.POST.get("model", "").strip()
     error = notice = ""
     attempts: list[str] = []

@@ -19,7 +19,7 @@ from simengine.web.requests import AuthenticatedHttpRequest
 
 def run_fork_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET: the fork form (`?step=k` prefills the tick); POST: fork and open the new run."""
-    run = _run_or_404(pk)
+    run = _run_or_404(request, pk)
     targets = inject_targets(run)
     last = latest_step_index(run.pk)
     if request.method == "POST":

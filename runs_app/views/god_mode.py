@@ -20,6 +20,7 @@ from runs_app.services.live import header_context
 from runs_app.services.runs import run_set_emotion, run_set_world_value, run_trigger_event
 from runs_app.services.world import event_input, run_world, typed_input, world_input
 from runs_app.templatetags.console import EMOTION_COLOURS, control_text
+from simengine.web.access import Level, fetch
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -37,10 +38,7 @@ def run_god_mode(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponse
     """Queue a god-mode control for the next tick; answer the panel's result (and header)."""
     if action not in GOD_MODE_ACTIONS:
         raise Http404(f"unknown god-mode action {action!r}")
-    try:
-        run = run_get(pk=pk)
-    except Run.DoesNotExist:
-        raise Http404(f"no run {pk}") from None
+    run = fetch(Run, request.user, Level.EDIT, pk=pk)
     errors: list[str] = []
     queued = ""
     try:

@@ -7,20 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 
 from runs_app.models import Event, Run
-from runs_app.selectors import (
-    chat_messages,
-    decision_calls,
-    run_exists,
-    step_last_index,
-    timeline_list,
-)
+from runs_app.selectors import chat_messages, decision_calls, step_last_index, timeline_list
 from runs_app.services.live import LiveCursor, agents_with_pending, header_context, live_update
 from runs_app.services.world_view import TickNotStored, run_at_tick, world_view_at
 from runs_app.views.context import chat_accept
+from simengine.web.access import fetch
 from simengine.web.requests import AuthenticatedHttpRequest
 
 
@@ -71,7 +66,7 @@ def run_at(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpRespons
     Tiles, agents (status, emotion, location then), world view, and the timeline and chat
     up to that tick, from the stored state; 404 naming the tick when it is not stored.
     """
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     try:
         at = run_at_tick(run, step)
     except TickNotStored as exc:
@@ -92,7 +87,7 @@ def run_at(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpRespons
 
 def run_now(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The console's regions as they stand now (back to live from a scrubbed tick)."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     header = header_context(run)
     last = step_last_index(run=run)
     view = world_view_at(run, last)
@@ -110,15 +105,14 @@ def run_now(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_since(request: AuthenticatedHttpRequest, pk: int, step: int) -> HttpResponse:
     """Everything after `step` as out-of-band fragments (the socket-less catch-up)."""
-    if not run_exists(pk=pk):
-        raise Http404(f"no run {pk}")
+    fetch(Run, request.user, pk=pk)
     html, _ = live_update(pk, LiveCursor(step=step))
     return HttpResponse(html)
 
 
 def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The timeline's rows for the chosen agent and event type."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     agent, kind = request.GET.get("agent", ""), request.GET.get("type", "")
     events = timeline_list(run=run, agent=agent or None, type=kind or None, until=_until(request))
     return render(
@@ -128,7 +122,7 @@ def run_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The chat log of everyone, an agent or a room, searched by text and sender."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     target = request.GET.get("chat", "all")
     text = request.GET.get("text", "").strip()[:200]
     sender = request.GET.get("sender", "").strip()[:200]
@@ -150,8 +144,8 @@ def run_chat(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 def run_event_detail(request: AuthenticatedHttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """An event in full; a decision with its thought and the raw model calls behind it."""
-    event = get_object_or_404(Event, pk=event_pk, run_id=pk)
-    run = event.run
+    run = fetch(Run, request.user, pk=pk)
+    event = get_object_or_404(Event, pk=event_pk, run=run)
     calls = []
     if event.type in ("AgentDecided", "DecisionFailed"):
         calls = decision_calls(event=event, agent_ids=[])

@@ -13,6 +13,7 @@ from runs_app.selectors import (
     memory_recalled_for_decision,
     memory_store_of,
 )
+from simengine.web.access import fetch
 
 PAGE = 100
 
@@ -28,7 +29,7 @@ def _number(raw: str | None, cast: type, low: float, high: float) -> float | int
 
 def agent_memories(request: HttpRequest, pk: int, agent_pk: int) -> HttpResponse:
     """An agent's long-term memories, newest first, with importance and recall scores."""
-    run = get_object_or_404(Run, pk=pk)
+    run = fetch(Run, request.user, pk=pk)
     agent = get_object_or_404(Agent, pk=agent_pk, run=run)
     kind = request.GET.get("kind") or None
     if kind not in MemoryKind.values:
@@ -62,6 +63,7 @@ def agent_memories(request: HttpRequest, pk: int, agent_pk: int) -> HttpResponse
 
 def decision_memories(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """The memories a decision recalled, best first, with the parts of each score."""
+    fetch(Run, request.user, pk=pk)
     event = get_object_or_404(Event, pk=event_pk, run_id=pk)
     agent = Agent.objects.filter(run_id=pk, name=event.agent).first()
     return render(

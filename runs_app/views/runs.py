@@ -31,7 +31,9 @@ from runs_app.services.runs import (
 from runs_app.views.context import console_context, inject_targets
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
+from simengine.web.access import Level, require, visible
 from simengine.web.requests import AuthenticatedHttpRequest
+from simengine.web.sharing import sharing_post
 
 CONTROLS = {
     "start": run_start,
@@ -45,7 +47,7 @@ AGENT_ACTIONS = {"pause": "paused", "resume": "active", "mute": "muted", "termin
 
 def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every run, filtered by scenario, status, batch, parameter and seed, 50 per page."""
-    form = RunFilterForm(request.GET or None)
+    form = RunFilterForm(request.GET or None, user=request.user)
     runs = run_list()
     if form.is_valid():
         data = form.cleaned_data
@@ -57,6 +59,7 @@ def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             seed=data["seed"],
             param=data["param"] or None,
         )
+    runs = visible(runs, request.user)
     page = Paginator(runs.prefetch_related("evaluations"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,7 +77,7 @@ def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def run_table_fragment(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The home page's recent runs, re-polled while any of them is live."""
-    runs = list(run_list()[:15])
+    runs = list(visible(run_list(), request.user)[:15])
     live = any(run.status in ACTIVE_RUN_STATUSES for run in runs)
     return render(request, "runs_app/_run_table.html", {"runs": runs, "live": live, "poll": True})
 
@@ -86,12 +89,12 @@ def run_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         scenario_id = data.get("scenario", "")
         missing = ""
         if not data.get("version") and scenario_id:
-            scenario = _scenario_by_id(scenario_id)
+            scenario = _scenario_by_id(request, scenario_id)
             latest = scenario.latest_version if scenario else None
             data["version"] = str(latest.pk) if latest else ""
             if latest is None:
                 missing = f"There is no scenario {scenario_id!r} with a version to run."
-        form = RunCreateForm(data)
+        form = RunCreateForm(data, user=request.user)
         if missing:
             form.add_error(None, missing)
         elif form.is_valid():
@@ -109,7 +112,9 @@ def run_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             else:
                 return redirect("runs:console", pk=run.pk)
     else:
-        form = RunCreateForm(initial={"version": _initial_version(request), "start": True})
+        form = RunCreateForm(
+            initial={"version": _initial_version(request), "start": True}, user=request.user
+        )
     return render(request, "runs_app/run_new.html", {"form": form, "models": llm_model_options()})
 
 
@@ -118,37 +123,38 @@ def _initial_version(request: AuthenticatedHttpRequest) -> int | None:
     if version.isdigit() and len(version) <= 18:
         return int(version)
     scenario_id = request.GET.get("scenario", "")
-    scenario = (
-        Scenario.objects.filter(pk=int(scenario_id)).first() if scenario_id.isdigit() else None
-    )
+    scenario = _scenario_by_id(request, scenario_id)
     latest = scenario.latest_version if scenario else None
     return latest.pk if latest else None
 
 
-def _run_or_404(pk: int) -> Run:
+def _run_or_404(request: AuthenticatedHttpRequest, pk: int, level: str = Level.READ) -> Run:
+    """The run, if the user may see it (404) and has `level` on it (403)."""
     try:
-        return run_get(pk=pk)
+        run = run_get(pk=pk)
     except Run.DoesNotExist:
         raise Http404(f"no run {pk}") from None
+    require(run, request.user, level)
+    return run
 
 
-def _scenario_by_id(text: str) -> Scenario | None:
-    """The scenario whose id is `text`, or None (also for text that is no id at all)."""
+def _scenario_by_id(request: AuthenticatedHttpRequest, text: str) -> Scenario | None:
+    """The readable scenario whose id is `text`, or None (also for text that is no id)."""
     if not text.isdigit() or len(text) > 18:
         return None
-    return Scenario.objects.filter(pk=int(text)).first()
+    return visible(Scenario.objects.all(), request.user).filter(pk=int(text)).first()
 
 
 def run_console(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live console of one run."""
-    run = _run_or_404(pk)
+    run = _run_or_404(request, pk)
     return render(request, "runs_app/run_console.html", console_context(request, run))
 
 
 @require_POST
 def run_control(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Start, pause, resume, step or stop; answers the refreshed header (or why not)."""
-    run = get_object_or_404(Run, pk=pk)
+    run = _run_or_404(request, pk, Level.EDIT)
     if action not in CONTROLS:
         raise Http404(f"unknown control {action!r}")
     error = ""
@@ -170,7 +176,7 @@ def agent_control(
     request: AuthenticatedHttpRequest, pk: int, agent_pk: int, action: str
 ) -> HttpResponse:
     """Pause, resume, mute or terminate one agent at the next tick."""
-    run = get_object_or_404(Run, pk=pk)
+    run = _run_or_404(request, pk, Level.EDIT)
     agent = get_object_or_404(Agent, pk=agent_pk, run=run)
     if action not in AGENT_ACTIONS:
         raise Http404(f"unknown agent action {action!r}")
@@ -195,7 +201,7 @@ def agent_control(
 @require_POST
 def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Queue an operator message (agent, room or all) or command (agent) for the next tick."""
-    run = _run_or_404(pk)
+    run = _run_or_404(request, pk, Level.EDIT)
     form = InjectForm(request.POST, targets=inject_targets(run))
     sent = ""
     if form.is_valid():
@@ -222,9 +228,16 @@ def run_inject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "runs_app/run_console.html#inject", context)
 
 
+@require_POST
+def run_shares(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Save who the run is shared with (owner and staff only)."""
+    run = _run_or_404(request, pk)
+    return sharing_post(request, run, reverse("runs:console", args=[pk]))
+
+
 def run_duplicate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A new run of the same version with the same settings, changed by the tweaks given."""
-    run = _run_or_404(pk)
+    run = _run_or_404(request, pk)
     if request.method == "POST":
         form = DuplicateForm(request.POST)
         if form.is_valid():

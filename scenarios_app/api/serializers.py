@@ -4,11 +4,67 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scenarios_app.models import Scenario, ScenarioVersion
+from simengine.web.access import Level, replace_shares, shares_of
+
+
+class ShareSerializer(serializers.Serializer):
+    """One group's access: the group's name and `read` or `edit`."""
+
+    group = serializers.CharField(max_length=150, help_text="A group's name.")
+    level = serializers.ChoiceField(
+        choices=Level.choices, help_text="`read`: see it; `edit`: also control, change, delete."
+    )
+
+    def validate_group(self, value: str) -> Group:
+        group = Group.objects.filter(name=value).first()
+        if group is None:
+            raise serializers.ValidationError(f"no group named {value!r}")
+        return group
+
+
+class SharesWriteSerializer(serializers.Serializer):
+    """The complete list of shares to set (replaces the current ones; [] shares with none)."""
+
+    shares = ShareSerializer(many=True)
+
+    def validate_shares(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = [share["group"].name for share in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise serializers.ValidationError(f"group named more than once: {', '.join(twice)}")
+        return value
+
+
+class OwnedFieldsMixin(serializers.Serializer):
+    """`owner` (read-only) and `shares` of an owned object (`simengine.web.access`)."""
+
+    owner: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who owns it (null: staff only).",
+    )
+    shares = serializers.SerializerMethodField(
+        help_text="The groups it is shared with and at which level; owner and staff change "
+        'them with PATCH `{"shares": [...]}`.'
+    )
+
+    @extend_schema_field(ShareSerializer(many=True))
+    def get_shares(self, obj: Any) -> list[dict[str, Any]]:
+        return shares_of(obj)
+
+
+def set_shares(obj: Any, user: Any, data: Any) -> None:
+    """Replace `obj`'s shares from a request body `{"shares": [...]}` (400/403/404 as due)."""
+    checked = SharesWriteSerializer(data=data)
+    checked.is_valid(raise_exception=True)
+    pairs = [(share["group"], share["level"]) for share in checked.validated_data["shares"]]
+    replace_shares(obj, user, pairs)
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -35,7 +91,7 @@ class VersionDetailSerializer(VersionSummarySerializer):
         fields = [*VersionSummarySerializer.Meta.fields, "scenario", "spec"]
 
 
-class ScenarioSerializer(serializers.ModelSerializer):
+class ScenarioSerializer(OwnedFieldsMixin, serializers.ModelSerializer):
     """A scenario as listed: name, draft flag, version count and latest version."""
 
     version_count = serializers.SerializerMethodField()
@@ -48,6 +104,8 @@ class ScenarioSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "is_draft",
+            "owner",
+            "shares",
             "version_count",
             "latest_version",
             "created_at",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scenarios_app.api import serializers as s
+from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import scenario_list, scenario_version_get, scenario_version_list
 from scenarios_app.services import (
@@ -29,12 +30,14 @@ from simengine.api.pagination import LimitOffsetPagination
 from simengine.api.parsers import SCENARIO_FILE_PARSERS, ScenarioText
 from simengine.api.renderers import TextJSONRenderer, YamlRenderer
 from simengine.core.spec import parse_spec
+from simengine.web.access import Level, fetch, visible
 
 TAGS = ["scenarios"]
 
 
-def _get_scenario(scenario_id: int) -> Scenario:
-    return get_object_or_404(scenario_list(), pk=scenario_id)
+def _get_scenario(scenario_id: int, user: Any, level: str = Level.READ) -> Scenario:
+    """The scenario if `user` may see it (404) and has `level` on it (403)."""
+    return fetch(scenario_list().prefetch_related("shares__group"), user, level, pk=scenario_id)
 
 
 def _parse(spec: dict, prefix: str = "spec"):
@@ -53,7 +56,7 @@ class ScenarioListApi(ApiListView):
 
     def get_queryset(self):
         filters = self.get_filters()
-        scenarios = scenario_list()
+        scenarios = visible(scenario_list(), self.request.user).prefetch_related("shares__group")
         if "name" in filters:
             scenarios = scenarios.filter(name__icontains=filters["name"])
         if "is_draft" in filters:
@@ -79,7 +82,7 @@ class ScenarioListApi(ApiListView):
             )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
-        scenario = _get_scenario(result.version.scenario_id)
+        scenario = _get_scenario(result.version.scenario_id, request.user)
         return Response(s.ScenarioDetailSerializer(scenario).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,7 +95,7 @@ class ScenarioDetailApi(ApiView):
         tags=TAGS, summary="A scenario with its latest spec", responses=s.ScenarioDetailSerializer
     )
     def get(self, request: Request, scenario_id: int) -> Response:
-        return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id)).data)
+        return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id, request.user)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -101,7 +104,7 @@ class ScenarioDetailApi(ApiView):
         responses=s.ScenarioDetailSerializer,
     )
     def put(self, request: Request, scenario_id: int) -> Response:
-        scenario = _get_scenario(scenario_id)
+        scenario = _get_scenario(scenario_id, request.user, Level.EDIT)
         data = validated_body(request, s.ScenarioWriteSerializer)
         spec = _parse(data["spec"])
         try:
@@ -110,7 +113,21 @@ class ScenarioDetailApi(ApiView):
             )
         except SpecError as exc:
             raise InvalidInput(exc.errors, prefix="spec") from None
-        return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id)).data)
+        return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id, request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Share it with groups: replace its shares (owner and staff only)",
+        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
+        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
+        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        request=SharesWriteSerializer,
+        responses=s.ScenarioDetailSerializer,
+    )
+    def patch(self, request: Request, scenario_id: int) -> Response:
+        obj = _get_scenario(scenario_id, request.user)
+        set_shares(obj, request.user, request.data)
+        return Response(s.ScenarioDetailSerializer(_get_scenario(scenario_id, request.user)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -118,7 +135,7 @@ class ScenarioDetailApi(ApiView):
         responses={204: None},
     )
     def delete(self, request: Request, scenario_id: int) -> Response:
-        scenario_delete(scenario=_get_scenario(scenario_id))
+        scenario_delete(scenario=_get_scenario(scenario_id, request.user, Level.EDIT))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -134,10 +151,10 @@ class ScenarioCloneApi(ApiView):
         responses={201: s.ScenarioDetailSerializer},
     )
     def post(self, request: Request, scenario_id: int) -> Response:
-        scenario = _get_scenario(scenario_id)
+        scenario = _get_scenario(scenario_id, request.user)
         data = validated_body(request, s.ScenarioCloneSerializer)
         result = scenario_clone(scenario=scenario, name=data["name"], user=request_user(request))
-        clone = _get_scenario(result.version.scenario_id)
+        clone = _get_scenario(result.version.scenario_id, request.user)
         return Response(s.ScenarioDetailSerializer(clone).data, status=status.HTTP_201_CREATED)
 
 
@@ -148,7 +165,8 @@ class ScenarioVersionListApi(ApiListView):
     pagination_class = LimitOffsetPagination
 
     def get_queryset(self):
-        return scenario_version_list(scenario=_get_scenario(self.kwargs["scenario_id"]))
+        scenario = _get_scenario(self.kwargs["scenario_id"], self.request.user)
+        return scenario_version_list(scenario=scenario)
 
     @extend_schema(tags=TAGS, summary="A scenario's versions, newest first")
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -162,7 +180,9 @@ class ScenarioVersionDetailApi(ApiView):
         tags=TAGS, summary="One version with its spec", responses=s.VersionDetailSerializer
     )
     def get(self, request: Request, scenario_id: int, number: int) -> Response:
-        version = scenario_version_get(scenario=_get_scenario(scenario_id), number=number)
+        version = scenario_version_get(
+            scenario=_get_scenario(scenario_id, request.user), number=number
+        )
         return Response(s.VersionDetailSerializer(version).data)
 
 
@@ -200,7 +220,7 @@ class ScenarioImportApi(ApiView):
         )
         data = {
             "created": result.created,
-            "scenario": _get_scenario(result.version.scenario_id),
+            "scenario": _get_scenario(result.version.scenario_id, request.user),
             "version": result.version,
         }
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
@@ -223,7 +243,7 @@ class ScenarioExportApi(ApiView):
     )
     def get(self, request: Request, scenario_id: int) -> Response:
         params = validated_query(request, s.ExportParamsSerializer)
-        scenario = _get_scenario(scenario_id)
+        scenario = _get_scenario(scenario_id, request.user)
         version = scenario_version_get(scenario=scenario, number=params.get("version"))
         fmt = request.accepted_renderer.format
         text = scenario_export(version=version, fmt=fmt)

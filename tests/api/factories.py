@@ -50,8 +50,17 @@ def scenario_yaml(name: str = "Small flood", **replace: str) -> str:
     return text
 
 
-def make_user(username: str = "ana"):
+# The API tests' signed-in user (the `user` fixture); what the factories make is theirs.
+DEFAULT_OWNER = "ana"
+
+
+def make_user(username: str = DEFAULT_OWNER):
     return get_user_model().objects.create_user(username)  # no password: hashing is slow
+
+
+def default_owner():
+    """The test's own user when it has one: factories make objects as that user would."""
+    return get_user_model().objects.filter(username=DEFAULT_OWNER).first()
 
 
 class TokenClient(APIClient):
@@ -69,13 +78,15 @@ def token_client(user=None) -> TokenClient:
     return client
 
 
-def make_version(name: str = "Small flood", **replace: str) -> ScenarioVersion:
-    return scenario_import(text=scenario_yaml(name, **replace), fmt="yaml").version
+def make_version(name: str = "Small flood", *, user: Any = None, **replace: str) -> ScenarioVersion:
+    text = scenario_yaml(name, **replace)
+    return scenario_import(text=text, fmt="yaml", user=user or default_owner()).version
 
 
 def make_run(version: ScenarioVersion | None = None, **kwargs: Any) -> Run:
     kwargs.setdefault("start", False)
-    return run_create(version=version or make_version(), **kwargs)
+    kwargs.setdefault("user", default_owner())
+    return run_create(version=version or make_version(user=kwargs["user"]), **kwargs)
 
 
 def make_message(

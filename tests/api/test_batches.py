@@ -60,15 +60,15 @@ def test_bad_batches_are_400_with_the_path_and_save_nothing(api, change, path):
 
 def test_it_lists_batches_and_filters_them(api):
     flood, other = make_version("Flood"), make_version("Other")
-    mine = batch_create(version=flood)
-    batch_create(version=other)
+    mine = batch_create(version=flood, user=api.user)
+    batch_create(version=other, user=api.user)
     response = api.get("/api/batches/", {"scenario": flood.scenario_id})
     assert [b["id"] for b in response.data["results"]] == [mine.pk]
     assert api.get("/api/batches/", {"status": "finished"}).status_code == 400
 
 
 def test_batch_detail_shows_progress(api):
-    batch = batch_create(version=make_version(), seeds_per_cell=3)
+    batch = batch_create(version=make_version(), seeds_per_cell=3, user=api.user)
     first = batch.runs.order_by("id").first()
     assert first is not None
     Run.objects.filter(pk=first.pk).update(status=RunStatus.COMPLETED)
@@ -81,7 +81,10 @@ def test_batch_detail_shows_progress(api):
 
 def test_aggregates_summarise_completed_runs_per_cell(api):
     batch = batch_create(
-        version=make_version(), grid={"rain_intensity": [0.3, 0.6]}, seeds_per_cell=2
+        version=make_version(),
+        grid={"rain_intensity": [0.3, 0.6]},
+        seeds_per_cell=2,
+        user=api.user,
     )
     for run, value in zip(batch.runs.order_by("id"), [0.5, 0.7, 0.2, 0.4], strict=True):
         Run.objects.filter(pk=run.pk).update(
@@ -101,7 +104,7 @@ def test_aggregates_summarise_completed_runs_per_cell(api):
 
 
 def test_aggregates_of_a_completed_batch_are_the_stored_ones(api):
-    batch = batch_create(version=make_version())
+    batch = batch_create(version=make_version(), user=api.user)
     Batch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.COMPLETED, aggregates={"{}": {"params": {}, "runs": 0, "metrics": {}}}
     )

@@ -13,9 +13,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def run():
-    version = small_flood_version(max_ticks=12, memory={"retrieve_k": 3, "reflection_every": 4})
-    return wait_until_final(run_create(version=version, seed=2))
+def run(user):
+    memory = {"retrieve_k": 3, "reflection_every": 4}
+    version = small_flood_version(max_ticks=12, memory=memory, user=user)
+    return wait_until_final(run_create(version=version, seed=2, user=user))
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def test_it_filters_runs_by_scenario_status_batch_and_creation_time(api):
     paused = make_run(flood)
     queued = make_run(flood, start=True)
     elsewhere = make_run(other)
-    batch = batch_create(version=flood, seeds_per_cell=2)
+    batch = batch_create(version=flood, seeds_per_cell=2, user=api.user)
     batch_runs = set(batch.runs.values_list("id", flat=True))
     Run.objects.filter(pk=paused.pk).update(created_at=timezone.now() - timedelta(days=2))
 

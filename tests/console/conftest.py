@@ -17,13 +17,14 @@ def flood_version(db):
     return scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
 
 
-def finished_run(version, *, ticks: int = 3, seed: int = 7) -> Run:
+def finished_run(version, *, ticks: int = 3, seed: int = 7, user=None) -> Run:
     """A run of `version` on the offline policy executed to its end in this process."""
     run = run_create(
         version=version,
         seed=seed,
         overrides={"model_override": "offline/heuristic", "max_ticks": ticks},
         start=False,
+        user=user,
     )
     Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     execute_slice(run.pk, max_ticks=ticks + 1)

@@ -84,11 +84,12 @@ def test_scenarios_stay_editable_in_the_admin(admin_client, flood_version):
     assert Scenario.objects.get(pk=scenario.pk).name == "Riverside flood (renamed)"
 
 
-def test_a_finished_run_shows_its_outcome_and_reason(admin_client, done_run):
+def test_a_finished_run_shows_its_outcome_and_reason(admin_client, done_run, django_user_model):
     assert done_run.outcome == "max_ticks" and done_run.end_detail == "reached max_ticks (3)"
     page = admin_client.get(reverse("runs:console", args=[done_run.pk])).content.decode()
     assert 'id="run-outcome" data-outcome="max_ticks"' in page and "reached max_ticks (3)" in page
-    body = token_client().get(f"/api/runs/{done_run.pk}/").json()
+    admin = django_user_model.objects.get(username="admin")  # admin_client's; the run has no owner
+    body = token_client(admin).get(f"/api/runs/{done_run.pk}/").json()
     assert (body["outcome"], body["end_reason"]) == ("max_ticks", "max_ticks")
     assert body["end_detail"] == "reached max_ticks (3)"
 

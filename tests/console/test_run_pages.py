@@ -122,7 +122,10 @@ def test_agent_buttons_queue_a_status_change(admin_client, paused_run):
     html = response.content.decode()
     # the agent's own cells and buttons, swapped in place by id, and the header's queue
     assert f'<td id="agent-{agent.pk}-status"' in html and "muting at next tick" in html
-    assert f'id="agent-{agent.pk}-buttons" class="agent-buttons mt-1" hx-swap-oob="true"' in html
+    assert (
+        f'id="agent-{agent.pk}-buttons" class="agent-buttons edit-only mt-1" hx-swap-oob="true"'
+        in html
+    )
     assert "Queued for the next tick" in html and "mute Medic 1" in html
     assert PendingControl.objects.get().kind == "mute_agent"
 

@@ -13,6 +13,7 @@ from runs_app.services.execution import execute_slice
 from runs_app.services.runs import run_create
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
+from tests.api.factories import make_user
 from tests.e2e.conftest import browser_page, flood, server, user  # noqa: F401  (fixtures)
 from tests.fakes import FakeAnthropic, FakeOllama
 
@@ -54,15 +55,17 @@ def no_ollama(monkeypatch) -> None:
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
 
 
-def flood_version() -> ScenarioVersion:
+def flood_version(owner=None) -> ScenarioVersion:
     text = (ROOT / "scenarios" / "riverside_flood.yaml").read_text(encoding="utf-8")
-    return scenario_import(text=text).version
+    return scenario_import(text=text, user=owner).version
 
 
-def finished_run(version: ScenarioVersion, *, ticks: int = 6, seed: int = 7, **extra) -> Run:
+def finished_run(
+    version: ScenarioVersion, *, ticks: int = 6, seed: int = 7, owner=None, **extra
+) -> Run:
     """A run of `version` on the offline policy, executed to its end in this process."""
     overrides = {"model_override": "offline/heuristic", "max_ticks": ticks, **extra}
-    run = run_create(version=version, seed=seed, overrides=overrides, start=False)
+    run = run_create(version=version, seed=seed, overrides=overrides, start=False, user=owner)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     while execute_slice(run.pk, max_ticks=ticks + 1) == "continue":
         pass
@@ -71,8 +74,14 @@ def finished_run(version: ScenarioVersion, *, ticks: int = 6, seed: int = 7, **e
 
 
 @pytest.fixture
-def done_run(db) -> Run:
-    return finished_run(flood_version())
+def owner(db):
+    """The researcher who made the fixtures' scenarios, runs and batches (not staff)."""
+    return make_user("olga")
+
+
+@pytest.fixture
+def done_run(owner) -> Run:
+    return finished_run(flood_version(owner), owner=owner)
 
 
 def scores_answer(**overrides) -> dict:
@@ -85,7 +94,9 @@ def scores_answer(**overrides) -> dict:
     return {"scores": scores, "narrative": "Crews moved fast; the breach cost lives."}
 
 
-def finished_batch(version: ScenarioVersion, grid: dict, *, seeds: int = 3, ticks: int = 5):
+def finished_batch(
+    version: ScenarioVersion, grid: dict, *, seeds: int = 3, ticks: int = 5, owner=None
+):
     """A batch whose runs are all executed to their end in this process (offline policy)."""
     from runs_app.services.batches import batch_create
 
@@ -94,6 +105,7 @@ def finished_batch(version: ScenarioVersion, grid: dict, *, seeds: int = 3, tick
         grid=grid,
         seeds_per_cell=seeds,
         overrides={"model_override": "offline/heuristic", "max_ticks": ticks},
+        user=owner,
     )
     for run in batch.runs.order_by("id"):
         Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)

@@ -8,7 +8,7 @@ import pytest
 
 from runs_app.models import Batch, Evaluation
 from scenarios_app.models import Scenario
-from tests.api.factories import make_user, token_client
+from tests.api.factories import token_client
 from tests.evaluation.conftest import finished_batch, scores_answer
 from tests.fakes import Reply
 from tests.runs_app.factories import small_flood_version
@@ -18,8 +18,8 @@ BRIEF = "A hospital evacuation with three nurses, a panicking crowd and only one
 
 
 @pytest.fixture
-def api():
-    return token_client(make_user())
+def api(owner):
+    return token_client(owner)
 
 
 def test_posting_an_evaluation_scores_the_run_by_rules(api, done_run):
@@ -69,9 +69,9 @@ def test_bad_evaluation_requests_are_400_or_409(api, done_run, no_ollama):
 
 
 @pytest.fixture
-def batch(db) -> Batch:
-    version = small_flood_version(max_ticks=5, name="Api flood")
-    return finished_batch(version, {"rain_intensity": [0.3, 0.9]}, seeds=3, ticks=5)
+def batch(owner) -> Batch:
+    version = small_flood_version(max_ticks=5, name="Api flood", user=owner)
+    return finished_batch(version, {"rain_intensity": [0.3, 0.9]}, seeds=3, ticks=5, owner=owner)
 
 
 def test_a_batch_analysis_compares_cells_and_reports_effects(api, batch):

@@ -7,8 +7,8 @@ from scenarios_app.models import Scenario, ScenarioVersion
 pytestmark = pytest.mark.django_db
 
 
-def make_scenario(name: str) -> Scenario:
-    scenario = Scenario.objects.create(name=name, description=f"{name} description")
+def make_scenario(name: str, owner=None) -> Scenario:
+    scenario = Scenario.objects.create(name=name, description=f"{name} description", owner=owner)
     ScenarioVersion.objects.create(scenario=scenario, number=1, spec={"name": name})
     return scenario
 
@@ -33,8 +33,8 @@ def test_login_page_renders_a_form_with_csrf(client):
 
 
 def test_logging_in_leads_to_home_listing_scenarios(client, django_user_model):
-    make_scenario("Riverside flood")
-    django_user_model.objects.create_user("ana", password="s3cret-pass-word")
+    ana = django_user_model.objects.create_user("ana", password="s3cret-pass-word")
+    make_scenario("Riverside flood", owner=ana)
     response = client.post(
         reverse("login"), {"username": "ana", "password": "s3cret-pass-word"}, follow=True
     )

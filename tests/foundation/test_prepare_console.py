@@ -23,7 +23,9 @@ def test_first_start_loads_samples_and_creates_an_admin_it_tells_you_about(monke
     assert set(Scenario.objects.values_list("name", flat=True)) >= {"Riverside flood"}
     password = (tmp_path / "admin.txt").read_text().split("password: ")[1].strip()
     assert f"Log in at http://127.0.0.1:8123/ as admin / {password}" in out
-    assert get_user_model().objects.get(username="admin").check_password(password)
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.check_password(password)
+    assert {s.owner for s in Scenario.objects.all()} == {admin}  # the demo user owns the demos
     assert "Ollama is not reachable at OLLAMA_HOST=http://127.0.0.1:9" in out
 
 
@@ -34,3 +36,11 @@ def test_a_second_start_changes_nothing(monkeypatch, tmp_path):
     assert "Created a local admin" not in out
     assert get_user_model().objects.count() == 1
     assert all(s.versions.count() == 1 for s in Scenario.objects.all())
+
+
+def test_samples_loaded_before_owners_existed_get_the_admin_as_owner(monkeypatch, tmp_path):
+    prepare(monkeypatch, tmp_path)
+    Scenario.objects.update(owner=None)
+    prepare(monkeypatch, tmp_path)
+    admin = get_user_model().objects.get(username="admin")
+    assert {s.owner for s in Scenario.objects.all()} == {admin}

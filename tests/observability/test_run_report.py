@@ -27,13 +27,13 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(|@import|<
 
 
 @pytest.fixture
-def flood_version(db):
-    return scenario_import(text=FLOOD.read_text(encoding="utf-8")).version
+def flood_version(user):
+    return scenario_import(text=FLOOD.read_text(encoding="utf-8"), user=user).version
 
 
 @pytest.fixture
-def evaluated_run(flood_version):
-    run = finished_run(flood_version, ticks=6, seed=11)
+def evaluated_run(flood_version, user):
+    run = finished_run(flood_version, ticks=6, seed=11, user=user)
     evaluation_create(run=run, model="offline/heuristic")
     store(run, 6, record("Mayor", model="anthropic/claude-haiku-4-5", tokens=(1_000_000, 200_000)))
     return run
@@ -77,6 +77,7 @@ def test_a_running_run_is_reported_as_of_its_current_tick(api, flood_version):
         seed=3,
         overrides={"model_override": "offline/heuristic", "max_ticks": 30},
         start=False,
+        user=api.user,
     )
     Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     execute_slice(run.pk, max_ticks=4)
@@ -111,7 +112,7 @@ def _normalised(line: str) -> dict:
 
 
 def test_the_trace_is_simulate_jsonl_format_with_the_same_events(api, flood_version, tmp_path):
-    run = finished_run(flood_version, ticks=5, seed=42)
+    run = finished_run(flood_version, ticks=5, seed=42, user=api.user)
     response = api.get(f"/api/runs/{run.pk}/trace.jsonl")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-ndjson"

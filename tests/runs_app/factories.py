@@ -16,9 +16,9 @@ from scenarios_app.services import scenario_import
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def sample_version(name: str = "riverside_flood") -> ScenarioVersion:
+def sample_version(name: str = "riverside_flood", *, user: Any = None) -> ScenarioVersion:
     text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
-    return scenario_import(text=text, fmt="yaml").version
+    return scenario_import(text=text, fmt="yaml", user=user).version
 
 
 def small_flood_version(
@@ -27,11 +27,12 @@ def small_flood_version(
     name: str = "Small flood",
     budget: dict[str, int] | None = None,
     memory: dict[str, Any] | None = None,
+    user: Any = None,
     **params: Any,
 ) -> ScenarioVersion:
     """A flood with four agents, no success/failure condition: it always runs max_ticks.
 
-    `memory` becomes the scenario's `memory:` section (long-term memory on).
+    `memory` becomes the scenario's `memory:` section (long-term memory on); `user` owns it.
     """
     spec: dict[str, Any] = {
         "name": name,
@@ -83,7 +84,7 @@ def small_flood_version(
         spec["budget"] = budget
     if memory is not None:
         spec["memory"] = memory
-    return scenario_import(text=yaml.safe_dump(spec), fmt="yaml").version
+    return scenario_import(text=yaml.safe_dump(spec), fmt="yaml", user=user).version
 
 
 RunOrBatch = TypeVar("RunOrBatch", Run, Batch)

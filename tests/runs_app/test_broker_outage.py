@@ -6,12 +6,19 @@ import time
 
 import pytest
 
-from runs_app.models import Run, Step
+from runs_app.models import Evaluation, Run, Step
 from runs_app.services.runs import run_create
+from runs_app.services.watchdog import runs_sweep
 from tests.api.factories import make_user, token_client
+from tests.console.conftest import finished_run
 from tests.fakes import FakeOllama
 from tests.processes import celery_worker
-from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
+from tests.runs_app.factories import (
+    sample_version,
+    small_flood_version,
+    wait_for_run,
+    wait_until_final,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -52,8 +59,9 @@ def test_a_worker_outlives_a_redis_restart_mid_run_and_the_run_completes_once(
 def test_a_run_created_while_redis_is_down_is_saved_queued_and_runs_once_it_is_back(
     outage_broker, restartable_redis
 ):
-    version = small_flood_version(max_ticks=5)
-    client = token_client(make_user())
+    user = make_user()
+    version = small_flood_version(max_ticks=5, user=user)
+    client = token_client(user)
 
     started = time.monotonic()
     response = client.post("/api/runs/", {"version": version.pk}, format="json")
@@ -70,3 +78,26 @@ def test_a_run_created_while_redis_is_down_is_saved_queued_and_runs_once_it_is_b
     ):
         run = wait_until_final(run, timeout=60)  # the worker's start-up sweep admits it
     assert (run.status, run.current_step) == ("completed", 5)
+
+
+def test_an_evaluation_whose_enqueue_fails_in_an_outage_is_sent_once_by_the_watchdog(
+    outage_broker, restartable_redis
+):
+    """Redis is down when the run completes: its evaluation is kept due, then sent once."""
+    run = finished_run(sample_version(), ticks=3)  # completes while the broker is down
+
+    assert run.status == "completed"
+    assert not Evaluation.objects.filter(run=run).exists()
+    assert run.evaluation_due_at is not None  # kept, not just logged
+    assert runs_sweep().evaluations == []  # still down: given back, due for the next sweep
+
+    restartable_redis.start()
+    assert runs_sweep().evaluations == [run.pk]
+    assert runs_sweep().evaluations == []  # claimed: not sent a second time
+    with celery_worker(
+        broker_url=outage_broker.url, queue=outage_broker.queue, env=outage_broker.worker_env
+    ):
+        wait_for_run(run, lambda r: r.evaluation_due_at is None, timeout=60)
+    models = list(Evaluation.objects.filter(run=run).values_list("evaluator_model", flat=True))
+    assert models and len(models) == len(set(models))  # each evaluator exactly once
+    assert runs_sweep().evaluations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from runs_app.models import Event
 from runs_app.routing import websocket_urlpatterns
 from scenarios_app.services import scenario_import
 from tests.console.conftest import finished_run
+from tests.personas import make_world
 
 SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "riverside_flood.yaml"
 
@@ -45,14 +47,22 @@ def in_memory_layer(settings):
 
 
 @pytest.fixture
-def run(transactional_db):
-    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
-    return finished_run(version, ticks=4)
+def user(transactional_db, django_user_model):
+    return django_user_model.objects.create_user("watcher", password="pw")
 
 
 @pytest.fixture
-def user(transactional_db, django_user_model):
-    return django_user_model.objects.create_user("watcher", password="pw")
+def run(user):
+    """A finished run of the watcher's own."""
+    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8"), user=user).version
+    run = finished_run(version, ticks=4, user=user)
+    # Its automatic evaluation runs on a thread and announces itself to the run's group:
+    # let it finish first, so that no test receives its payload among the ones it sends.
+    deadline = time.monotonic() + 20
+    while not run.evaluations.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return run
 
 
 def watching(run_id: int, user: Any) -> WebsocketCommunicator:
@@ -257,3 +267,19 @@ def test_a_socket_closes_once_its_session_has_expired(run, user, monkeypatch):
         return closed
 
     assert async_to_sync(go)() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+def test_only_people_who_may_read_the_run_can_watch_its_socket(transactional_db):
+    world = make_world()
+
+    async def connect(user: Any) -> tuple[bool, int | str | None]:
+        communicator = watching(world.run.pk, user)
+        answer = await communicator.connect()
+        if answer[0]:
+            await communicator.disconnect()
+        return answer
+
+    for who in ("owner", "reader", "editor", "staff"):
+        assert async_to_sync(connect)(world.people()[who]) == (True, None), who
+    # A stranger is refused exactly as for a run that does not exist: nothing is revealed.
+    assert async_to_sync(connect)(world.stranger) == (False, CLOSE_NOT_FOUND)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from runs_app import executor
 from runs_app.models import EXECUTING_RUN_STATUSES, FINAL_RUN_STATUSES, Batch, Run, RunStatus
-from runs_app.services import leases, lifecycle
+from runs_app.services import leases
 from runs_app.services.batches import batch_create, batch_progress
 from runs_app.services.errors import ControlRefused
 from runs_app.services.lifecycle import (
@@ -108,7 +108,7 @@ def no_slices(monkeypatch):
         leases, "enqueue_slice", lambda run_id, token=None: sent.append(("slice", run_id))
     )
     monkeypatch.setattr(
-        lifecycle, "enqueue_evaluation", lambda run_id: sent.append(("evaluate", run_id))
+        leases, "enqueue_evaluation", lambda run_id: sent.append(("evaluate", run_id))
     )
     return sent
 

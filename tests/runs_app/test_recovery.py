@@ -149,7 +149,8 @@ def test_a_failed_run_resumes_from_its_last_committed_tick():
 
 def test_a_failed_run_offers_resume_in_the_console_and_the_api_resumes_it(client):
     user = make_user("resumer")
-    run = run_create(version=small_flood_version(max_ticks=4), start=False, user=user)
+    version = small_flood_version(max_ticks=4, user=user)
+    run = run_create(version=version, start=False, user=user)
     Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="boom", end_reason="error")
     client.force_login(user)
     page = client.get(f"/runs/{run.pk}/").content.decode()

@@ -45,8 +45,9 @@ def test_a_replay_of_a_run_without_recorded_calls_is_refused():
 
 
 def test_the_api_answers_400_naming_the_missing_run(django_user_model):
-    version = small_flood_version(max_ticks=3)
-    api = token_client(make_user())
+    user = make_user()
+    version = small_flood_version(max_ticks=3, user=user)
+    api = token_client(user)
     response = api.post(
         "/api/runs/",
         {"version": version.pk, "overrides": {"model_override": "replay/424242"}},

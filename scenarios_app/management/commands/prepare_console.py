@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from scenarios_app.models import Scenario
 from scenarios_app.services import SpecError, scenario_import
 
 SAMPLE_DIR = Path(settings.BASE_DIR) / "scenarios"
@@ -25,32 +26,39 @@ class Command(BaseCommand):
 
     def handle(self, *args, url: str, **options) -> None:
         self.url = url
-        self._load_samples()
-        self._ensure_admin()
+        admin = self._ensure_admin()
+        self._load_samples(admin)
         self._report_models()
 
-    def _load_samples(self) -> None:
+    def _load_samples(self, admin) -> None:
+        """Import the samples, owned by the local admin (also samples loaded before owners)."""
         for path in sorted(SAMPLE_DIR.glob("*.y*ml")):
             try:
-                result = scenario_import(text=path.read_text(encoding="utf-8"), fmt="yaml")
+                text = path.read_text(encoding="utf-8")
+                result = scenario_import(text=text, fmt="yaml", user=admin)
             except SpecError as exc:
                 self.stderr.write(f"sample {path.name} is invalid: {'; '.join(exc.errors)}")
                 continue
+            Scenario.objects.filter(pk=result.version.scenario_id, owner__isnull=True).update(
+                owner=admin
+            )
             if result.created:
                 self.stdout.write(f"loaded sample scenario {result.version}")
 
-    def _ensure_admin(self) -> None:
+    def _ensure_admin(self):
+        """The local admin (the first superuser), created with a random password if none."""
         users = get_user_model()
-        if users.objects.filter(is_superuser=True).exists():
+        admin = users.objects.filter(is_superuser=True).order_by("pk").first()
+        if admin is not None:
             hint = (
                 f"password in {CREDENTIALS_FILE.name}"
                 if CREDENTIALS_FILE.exists()
                 else "forgot it? python manage.py changepassword admin"
             )
             self.stdout.write(f"Log in at {self.url} with your admin account ({hint}).")
-            return
+            return admin
         password = secrets.token_urlsafe(12)
-        users.objects.create_superuser("admin", "admin@localhost", password)
+        admin = users.objects.create_superuser("admin", "admin@localhost", password)
         CREDENTIALS_FILE.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
         CREDENTIALS_FILE.chmod(0o600)
         self.stdout.write(
@@ -59,6 +67,7 @@ class Command(BaseCommand):
                 f"admin / {password} (saved in {CREDENTIALS_FILE.name})."
             )
         )
+        return admin
 
     def _report_models(self) -> None:
         from simengine.llm import LLMSettings, check_ollama_sync

@@ -3,8 +3,8 @@
 Order matters for Ollama's KV cache: the system prompt and the scenario prefix never change
 across an agent's ticks, and everything that does change (memory, perception, inbox) comes
 last. Other agents' messages enter as a JSON list inside a delimited block: quoted data.
-So do the agent's memories (the recent window and the long-term memories retrieved for
-this decision), which repeat other agents' words.
+So do the agent's memories (the recent window, the long-term memories retrieved for this
+decision and the summary of older ones), which repeat other agents' words.
 """
 
 from __future__ import annotations
@@ -77,6 +77,18 @@ def quote_lines(lines: tuple[str, ...]) -> str:
     return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def quote_text(text: str) -> str:
+    """One text as a JSON string literal ("" stays ""), escaped like `quote_lines`.
+
+    The memory summary's highlights repeat what agents did and were told: quoted data too.
+    """
+    if not text:
+        return ""
+    body = json.dumps(text, ensure_ascii=False)
+    body = body.replace("<<<", "\\u003c\\u003c\\u003c").replace(">>>", "\\u003e\\u003e\\u003e")
+    return body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def system_prompt(request: DecisionRequest) -> str:
     """Role, persona, scenario, world rules, action schema, output format and trust rules."""
     agent = request.agent
@@ -111,7 +123,7 @@ def turn_text(request: DecisionRequest) -> str:
     return template("turn").substitute(
         tick=request.tick,
         emotion=_json({k: round(v, 2) for k, v in request.emotion.items()}),
-        memory_summary=request.memory_summary.strip() or NONE,
+        memory_summary=quote_text(request.memory_summary.strip()) or NONE,
         recent_count=len(request.recent_memory),
         recent_memory=quote_lines(request.recent_memory),
         recalled_block=recalled,
