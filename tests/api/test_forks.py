@@ -14,13 +14,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def api():
-    return token_client(make_user())
+def user():
+    return make_user()
 
 
 @pytest.fixture
-def finished():
-    return wait_until_final(run_create(version=small_flood_version(max_ticks=6), seed=3))
+def api(user):
+    return token_client(user)
+
+
+@pytest.fixture
+def finished(user):
+    version = small_flood_version(max_ticks=6, user=user)
+    return wait_until_final(run_create(version=version, seed=3, user=user))
 
 
 def test_a_fork_answers_201_with_its_lineage(api, finished):
@@ -54,8 +60,8 @@ def test_a_step_the_run_has_not_stored_answers_400_naming_it(api, finished):
     assert Run.objects.count() == 1
 
 
-def test_a_queued_run_answers_409(api):
-    queued = run_create(version=small_flood_version(max_ticks=6), start=False)
+def test_a_queued_run_answers_409(api, user):
+    queued = run_create(version=small_flood_version(max_ticks=6, user=user), start=False, user=user)
     Run.objects.filter(pk=queued.pk).update(status="queued")
     response = api.post(f"/api/runs/{queued.pk}/fork/", {"step": 1}, format="json")
     assert response.status_code == 409

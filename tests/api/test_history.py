@@ -13,9 +13,9 @@ def run():
 
 
 @pytest.fixture
-def flood_run_of_five():
-    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8")).version
-    return finished_run(version, ticks=5)
+def flood_run_of_five(user):
+    version = scenario_import(text=SAMPLE.read_text(encoding="utf-8"), user=user).version
+    return finished_run(version, ticks=5, user=user)
 
 
 def results(response):

@@ -35,6 +35,6 @@ def token(researcher) -> str:
 
 
 @pytest.fixture
-def flood(transactional_db):
-    """A flood of four offline agents with no end condition but its tick limit."""
-    return small_flood_version(max_ticks=400, name="MCP flood")
+def flood(researcher):
+    """The researcher's flood of four offline agents with no end condition but its tick limit."""
+    return small_flood_version(max_ticks=400, name="MCP flood", user=researcher)

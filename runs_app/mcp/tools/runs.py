@@ -306,7 +306,11 @@ async def evaluate_run(
     def work() -> CallToolResult:
         with acting(ctx) as user:
             run = lookup.get_run(user, run_id, edit=True)
-            data = validated(EvaluationCreateSerializer, {"run": run.pk, "model": model})
+            data = validated(
+                EvaluationCreateSerializer,
+                {"run": run.pk, "model": model},
+                context={"user": user},
+            )
             try:
                 evaluation = evaluation_create(
                     run=run, model=data.get("model") or scenario_evaluation_model(run), user=user
