@@ -52,14 +52,12 @@ class SimulationState:
         """The state at tick 0, before metrics: agents expanded, world and bus created."""
         kind = get_world_kind(spec.world.kind)
         specs = spec.agents(tuple(kind.actions))
-        deciders = [a.name for a in specs if a.kind != "environment"]
         agents: dict[str, AgentState] = {}
         for agent in specs:
             model = agent.model
             if model_override and agent.kind != "environment":
                 model = model_override
-            others = [n for n in deciders if n != agent.name]
-            agents[agent.name] = AgentState.create(agent, others, model)
+            agents[agent.name] = AgentState.create(agent, model)
         return cls(
             spec=spec,
             seed=seed,
