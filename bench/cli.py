@@ -24,12 +24,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shrink every scenario (smoke test)")
     parser.add_argument(
+        "--only",
+        type=_parts,
+        default=None,
+        metavar="PART[,PART...]",
+        help=f"measure only these parts ({', '.join(PARTS)}); the other figures are kept "
+        "from the output file's last run",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help=f"where to write the JSON (default {RESULTS.name}, "
         f"or {QUICK_RESULTS.name} with --quick)",
     )
     return parser.parse_args(argv)
+
+
+# the parts `--only` can pick, in the order a full run measures them
+PARTS = ("memory", "scaling", "overhead", "live", "saturation", "fast", "growth", "batch")
+
+
+def _parts(text: str) -> frozenset[str]:
+    names = frozenset(p.strip() for p in text.split(",") if p.strip())
+    unknown = sorted(names - set(PARTS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown part(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(PARTS)}"
+        )
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     env.open()
     try:
         machine = machine_facts(env)
-        figures = run_all(env, sizes)
+        figures = run_all(env, sizes, args.only)
         machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         env.close()
@@ -57,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         "table": [],
         "figures": figures,
     }
+    if args.only is not None:
+        results = _merged(output, results, figures, args.only)
     write(output, results)  # the figures are kept even if the table cannot be made
     from bench.report import as_json, markdown, rows
 
@@ -78,6 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _merged(
+    output: Path, results: dict[str, Any], figures: dict[str, Any], only: frozenset[str]
+) -> dict[str, Any]:
+    """The last run's results with this run's figures in place of theirs (`--only`)."""
+    if not output.exists():
+        raise SystemExit(f"--only needs the figures of a full run in {output}")
+    previous = json.loads(output.read_text())
+    merged = {**previous["figures"], **figures}
+    parts = {**previous.get("measured_by_part", {})}
+    for part in only:
+        parts[part] = {"machine": results["machine"], "seconds": results["duration_seconds"]}
+    return {**previous, "figures": merged, "table": [], "measured_by_part": parts}
+
+
 def write(output: Path, results: dict[str, Any]) -> None:
     """Write the results as indented JSON."""
     output.write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -88,8 +126,10 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
-    """Measure every figure in turn on one bench environment; the figures by name."""
+def run_all(
+    env: BenchEnvironment, sizes: Sizes, only: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Measure every figure (or the `only` parts) on one bench environment, by name."""
     from bench.batch import measure_batch
     from bench.engine import engine_ms_per_decision
     from bench.growth import measure_growth
@@ -101,25 +141,36 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
     from tests.fakes import FakeOllama, FakeOpenAI
     from tests.processes import daphne_server
 
+    def want(part: str) -> bool:
+        return only is None or part in only
+
     # the workers freeze their start-up heap on their first slice (runs_app execution);
     # the engine-only figures get the same treatment here
     gc.collect()
     gc.freeze()
     figures: dict[str, Any] = {}
-    log("8 memory: prompt size over a long run, retrieval at 5,000 memories")
-    from bench.memory import measure_memory
+    if want("memory"):
+        log("8 memory: prompt size over a long run, retrieval at 5,000 memories")
+        from bench.memory import measure_memory
 
-    figures["memory"] = measure_memory(
-        agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
-    )
-    log("6 scaling: engine alone")
-    figures["scaling"] = scaling(sizes)
-    engine_overhead = engine_ms_per_decision(
-        agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
-    )["ms_per_decision"]
-    engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
-        "ms_per_decision"
-    ]
+        figures["memory"] = measure_memory(
+            agents=sizes.memory_agents, ticks=sizes.memory_ticks, early=sizes.memory_early_tick
+        )
+    if want("scaling"):
+        log("6 scaling: engine alone")
+        figures["scaling"] = scaling(sizes)
+    engine_overhead = engine_batch = 0.0
+    if want("overhead"):
+        engine_overhead = engine_ms_per_decision(
+            agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
+        )["ms_per_decision"]
+    if want("batch"):
+        engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
+            "ms_per_decision"
+        ]
+    llm_bound = want("saturation") or want("fast")
+    if not (want("overhead") or want("live") or llm_bound or want("growth") or want("batch")):
+        return figures
     redis = env.redis()
     with ExitStack() as stack:
         server = stack.enter_context(
@@ -133,20 +184,24 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
             "SIMENGINE_OPENAI_PARALLEL": str(sizes.slots),
         }
         os.environ.update(llm_env)
-        pools = {
-            "cpu": WorkerPool(
+        pools: dict[str, WorkerPool] = {}
+        if want("overhead") or want("live") or want("batch"):
+            pools["cpu"] = WorkerPool(
                 "cpu", f"{env.tag}-cpu", sizes.cpu_workers, 1, llm_env, env.redis_url
-            ),
-            "llm": WorkerPool(
+            )
+        if llm_bound:
+            pools["llm"] = WorkerPool(
                 "llm",
                 f"{env.tag}-llm",
                 sizes.llm_nodes,
                 sizes.llm_concurrency,
                 llm_env,
                 env.redis_url,
-            ),
-            "growth": WorkerPool("growth", f"{env.tag}-growth", 1, 1, llm_env, env.redis_url),
-        }
+            )
+        if want("growth"):
+            pools["growth"] = WorkerPool(
+                "growth", f"{env.tag}-growth", 1, 1, llm_env, env.redis_url
+            )
         for pool in pools.values():
             stack.callback(pool.stop)
             pool.launch()
@@ -155,89 +210,113 @@ def run_all(env: BenchEnvironment, sizes: Sizes) -> dict[str, Any]:
         for pool in pools.values():
             pool.wait_ready()
         cookie = session_cookie()
-        cpu = pools["cpu"]
-        cpu.use()
-        log("2 overhead (with 4 live latency under load)")
-        figures["overhead"] = measure_overhead(
-            pool=cpu,
-            redis=redis,
-            runs=sizes.overhead_runs,
-            agents=sizes.overhead_agents,
-            ticks=sizes.overhead_ticks,
-            engine_ms=engine_overhead,
-            server=daphne,
-            cookie=cookie,
-        )
-        log("4 live latency")
-        figures["live_latency"] = measure_live_latency(
-            pool=cpu,
-            redis=redis,
-            agents=sizes.overhead_agents,
-            ticks=sizes.live_ticks,
-            server=daphne,
-            cookie=cookie,
-        )
-        figures["live_latency"]["channel_layer_floor"] = channel_layer_floor()
-        pools["llm"].use()
-        log("1 saturation and 5 calls")
-        figures["saturation"] = measure_runs(
-            pool=pools["llm"],
-            redis=redis,
-            server=server,
-            runs=sizes.saturation_runs,
-            agents=sizes.saturation_agents,
-            ticks=sizes.saturation_ticks,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        figures["calls"] = figures["saturation"]["calls"]
-        log("1 saturation, one run")
-        figures["saturation_single"] = measure_runs(
-            pool=pools["llm"],
-            redis=redis,
-            server=server,
-            runs=1,
-            agents=sizes.single_agents,
-            ticks=sizes.single_ticks,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        log("1 the ideal: a bare asyncio loop")
-        figures["minimal_loop"] = measure_minimal_loop(
-            server=server,
-            calls=sizes.minimal_loop_calls,
-            agents=sizes.saturation_runs * sizes.saturation_agents,
-            slots=sizes.slots,
-            latency=sizes.latency,
-        )
-        log("1 saturation on the OpenAI-compatible stand-in")
-        figures["saturation_openai"] = measure_openai_saturation(
-            pool=pools["llm"], redis=redis, server=openai_server, sizes=sizes
-        )
-        for protocol, stand_in in (("ollama", server), ("openai", openai_server)):
-            log(f"1 fast server ({protocol})")
-            figures[f"fast_{protocol}"] = measure_fast_server(
-                pool=pools["llm"], redis=redis, server=stand_in, protocol=protocol, sizes=sizes
+        if want("overhead"):
+            pools["cpu"].use()
+            log("2 overhead (with 4 live latency under load)")
+            figures["overhead"] = measure_overhead(
+                pool=pools["cpu"],
+                redis=redis,
+                runs=sizes.overhead_runs,
+                agents=sizes.overhead_agents,
+                ticks=sizes.overhead_ticks,
+                engine_ms=engine_overhead,
+                server=daphne,
+                cookie=cookie,
             )
-        log("3 growth")
-        server.latency = 0.0
-        pools["growth"].use()
-        figures["growth"] = measure_growth(
-            pool=pools["growth"],
-            redis=redis,
-            agents=sizes.growth_agents,
-            ticks=sizes.growth_ticks,
-            sample_ticks=sizes.growth_sample_ticks,
-        )
-        log("7 batch")
-        cpu.use()
-        figures["batch"] = measure_batch(
-            pool=cpu,
-            runs=sizes.batch_runs,
-            agents=sizes.batch_agents,
-            ticks=sizes.batch_ticks,
-            engine_ms=engine_batch,
-        )
+        if want("live"):
+            pools["cpu"].use()
+            log("4 live latency")
+            figures["live_latency"] = measure_live_latency(
+                pool=pools["cpu"],
+                redis=redis,
+                agents=sizes.overhead_agents,
+                ticks=sizes.live_ticks,
+                server=daphne,
+                cookie=cookie,
+            )
+            figures["live_latency"]["channel_layer_floor"] = channel_layer_floor()
+        if want("saturation"):
+            pools["llm"].use()
+            log("1 saturation and 5 calls")
+            figures["saturation"] = measure_runs(
+                pool=pools["llm"],
+                redis=redis,
+                server=server,
+                runs=sizes.saturation_runs,
+                agents=sizes.saturation_agents,
+                ticks=sizes.saturation_ticks,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+            figures["calls"] = figures["saturation"]["calls"]
+            log("1 saturation, one run")
+            figures["saturation_single"] = measure_runs(
+                pool=pools["llm"],
+                redis=redis,
+                server=server,
+                runs=1,
+                agents=sizes.single_agents,
+                ticks=sizes.single_ticks,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+            log("1 the ideal: a bare asyncio loop")
+            figures["minimal_loop"] = measure_minimal_loop(
+                server=server,
+                calls=sizes.minimal_loop_calls,
+                agents=sizes.saturation_runs * sizes.saturation_agents,
+                slots=sizes.slots,
+                latency=sizes.latency,
+            )
+            log("1 saturation on the OpenAI-compatible stand-in")
+            figures["saturation_openai"] = measure_openai_saturation(
+                pool=pools["llm"], redis=redis, server=openai_server, sizes=sizes
+            )
+        if want("fast"):
+            pools["llm"].use()
+            for protocol, stand_in in (("ollama", server), ("openai", openai_server)):
+                log(f"1 fast server ({protocol})")
+                figures[f"fast_{protocol}"] = measure_fast_server(
+                    pool=pools["llm"], redis=redis, server=stand_in, protocol=protocol, sizes=sizes
+                )
+        if want("growth"):
+            log("3 growth")
+            server.latency = 0.0
+            pools["growth"].use()
+            figures["growth"] = measure_growth(
+                pool=pools["growth"],
+                redis=redis,
+                agents=sizes.growth_agents,
+                ticks=sizes.growth_ticks,
+                sample_ticks=sizes.growth_sample_ticks,
+            )
+        if want("batch"):
+            log("7 batch")
+            pools["cpu"].use()
+            figures["batch"] = measure_batch(
+                pool=pools["cpu"],
+                runs=sizes.batch_runs,
+                agents=sizes.batch_agents,
+                ticks=sizes.batch_ticks,
+                engine_ms=engine_batch,
+            )
+            pools["cpu"].stop()  # the cores go to the wider pool
+            wide = WorkerPool(
+                "cpu-wide", f"{env.tag}-cpu-wide", sizes.batch_wide_workers, 1, llm_env,
+                env.redis_url,
+            )
+            stack.callback(wide.stop)
+            wide.launch()
+            wide.wait_ready()
+            wide.use()
+            log(f"7 batch on {sizes.batch_wide_workers} workers")
+            figures["batch_wide"] = measure_batch(
+                pool=wide,
+                runs=sizes.batch_runs,
+                agents=sizes.batch_agents,
+                ticks=sizes.batch_ticks,
+                engine_ms=engine_batch,
+            )
     redis.close()
     return figures
 
@@ -252,9 +331,16 @@ def scaling(sizes: Sizes) -> dict[str, Any]:
     ]
     per = {str(d["agents"]): d["ms_per_decision"] for d in details}
     smallest, largest = details[0], details[-1]
+    # one run of 1,000 agents: only the ticks after the first count, so start-up cancels
+    large = engine_ms_per_decision(
+        agents=sizes.scaling_large_agents, ticks=sizes.scaling_large_ticks + 1
+    )
     return {
         "ticks": sizes.scaling_ticks,
         "ms_per_decision": per,
         "ratio_largest_to_smallest": largest["ms_per_decision"] / smallest["ms_per_decision"],
         "details": details,
+        "large": large,
+        "large_total_agents": sizes.scaling_large_agents + 1,  # with the river
+        "ratio_large_to_largest": large["ms_per_decision"] / largest["ms_per_decision"],
     }

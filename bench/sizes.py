@@ -48,6 +48,11 @@ class Sizes:
     fast_agents: int = 20
     fast_ticks: int = 10
     fast_latency: float = 0.05
+    # 6 scaling at 1,000 agents in one run (999 deciding + the river), extra ticks only
+    scaling_large_agents: int = 999
+    scaling_large_ticks: int = 5
+    # 7 the batch again on this many workers (how it scales with cores)
+    batch_wide_workers: int = 4
 
 
 FULL = Sizes(
@@ -102,4 +107,5 @@ QUICK = Sizes(
     memory_agents=5,
     memory_ticks=60,
     memory_early_tick=20,
+    scaling_large_ticks=2,
 )
