@@ -16,7 +16,7 @@ from runs_app.models import Event, LLMCall, Message, PendingControl, Run
 from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
-from simengine.core.memory import MemoryRecord
+from simengine.core.memory import MemoryRecord, holds_local_vector
 from simengine.core.simulation import AgentView, Simulation
 from simengine.core.spec import ScenarioSpec
 
@@ -124,8 +124,12 @@ EMBEDDING_DTYPE = "<f4"  # little-endian float32, whatever the machine
 
 
 def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str, Any]:
-    """One memory record's row; `agent_id` is the pk of the Agent row that owns it."""
-    vector = record.embedding
+    """One memory record's row; `agent_id` is the pk of the Agent row that owns it.
+
+    A vector the local embedding gives again from the text is not stored (empty bytes,
+    1 KiB a record saved): restoring the store recomputes exactly the same vector.
+    """
+    vector = None if holds_local_vector(record) else record.embedding
     return {
         "run_id": run_id,
         "agent_id": agent_id,

@@ -54,6 +54,19 @@ class TickResult:
     end_reason: str | None
     memories: list[MemoryRecord] = field(default_factory=list)  # long-term records added
 
+    def __repr__(self) -> str:
+        """A short line: the snapshot and records would make a huge one.
+
+        asyncio formats a finished task's result with `repr` whenever the task is
+        described (`asyncio.Runner` does so on every run in a main thread, through the
+        SIGINT handler that holds the task), so this is on the worker's hot path.
+        """
+        return (
+            f"TickResult(tick={self.tick}, events={len(self.events)}, "
+            f"messages={len(self.messages)}, calls={len(self.calls)}, "
+            f"memories={len(self.memories)}, finished={self.finished})"
+        )
+
 
 @dataclass(frozen=True)
 class AgentView:
