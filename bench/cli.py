@@ -302,7 +302,11 @@ def run_all(
             )
             pools["cpu"].stop()  # the cores go to the wider pool
             wide = WorkerPool(
-                "cpu-wide", f"{env.tag}-cpu-wide", sizes.batch_wide_workers, 1, llm_env,
+                "cpu-wide",
+                f"{env.tag}-cpu-wide",
+                sizes.batch_wide_workers,
+                1,
+                llm_env,
                 env.redis_url,
             )
             stack.callback(wide.stop)

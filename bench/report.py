@@ -232,8 +232,8 @@ def storage_rows(figures: dict[str, Any]) -> list[Row]:
         Row(
             "2 storage: database bytes per decision (overhead runs)",
             f"{split['without_step_snapshots']:,.0f} B without Step snapshots; "
-            f"{split['total']:,.0f} B with them (database {over['database_bytes_per_decision']:,.0f})"
-            f"; {top}",
+            f"{split['total']:,.0f} B with them "
+            f"(database {over['database_bytes_per_decision']:,.0f}); {top}",
             f"half of {STORAGE_BEFORE:,} B (before, all tables) = {STORAGE_BEFORE // 2:,} B",
             f"{split['without_step_snapshots'] / STORAGE_BEFORE:.2f} of before",
             "<= 0.5 of before (without snapshots)",

@@ -16,7 +16,7 @@ from runs_app.models import Event, LLMCall, Message, PendingControl, Run
 from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
-from simengine.core.memory import MemoryRecord, holds_local_vector
+from simengine.core.memory import DIMENSION, LOCAL_MODEL, MemoryRecord
 from simengine.core.simulation import AgentView, Simulation
 from simengine.core.spec import ScenarioSpec
 
@@ -123,13 +123,40 @@ def llm_call_rows(
 EMBEDDING_DTYPE = "<f4"  # little-endian float32, whatever the machine
 
 
-def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str, Any]:
-    """One memory record's row; `agent_id` is the pk of the Agent row that owns it.
+def encode_vector(vector: np.ndarray | None, model: str) -> bytes:
+    """A record's vector as stored: little-endian float32, sparse for the local embedding.
 
-    A vector the local embedding gives again from the text is not stored (empty bytes,
-    1 KiB a record saved): restoring the store recomputes exactly the same vector.
+    The local embedding hashes a text's few words into `DIMENSION` buckets, so most of its
+    values are zero: it is stored as the non-zero positions (one byte each) followed by
+    their float32 values, about a third of the dense size and exactly the same vector.
     """
-    vector = None if holds_local_vector(record) else record.embedding
+    if vector is None:
+        return b""
+    if model == LOCAL_MODEL and len(vector) == DIMENSION <= 256:
+        positions = np.flatnonzero(vector)
+        values = vector[positions].astype(EMBEDDING_DTYPE)
+        return SPARSE_MARK + positions.astype(np.uint8).tobytes() + values.tobytes()
+    return vector.astype(EMBEDDING_DTYPE).tobytes()
+
+
+def decode_vector(raw: bytes, model: str) -> np.ndarray | None:
+    """The float32 vector `encode_vector` stored (None for none)."""
+    if not raw:
+        return None
+    if model == LOCAL_MODEL and raw[:1] == SPARSE_MARK and len(raw) != DIMENSION * 4:
+        count = (len(raw) - 1) // 5
+        positions = np.frombuffer(raw, dtype=np.uint8, count=count, offset=1)
+        vector = np.zeros(DIMENSION, dtype=np.float32)
+        vector[positions] = np.frombuffer(raw, dtype=EMBEDDING_DTYPE, offset=1 + count)
+        return vector
+    return np.frombuffer(raw, dtype=EMBEDDING_DTYPE).astype(np.float32)
+
+
+SPARSE_MARK = b"s"  # a sparse vector's first byte (its length, 1 + 5n, is never 4 x 256)
+
+
+def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str, Any]:
+    """One memory record's row; `agent_id` is the pk of the Agent row that owns it."""
     return {
         "run_id": run_id,
         "agent_id": agent_id,
@@ -138,7 +165,7 @@ def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str,
         "kind": record.kind,
         "text": record.text,
         "importance": record.importance,
-        "embedding": b"" if vector is None else vector.astype(EMBEDDING_DTYPE).tobytes(),
+        "embedding": encode_vector(record.embedding, record.embedding_model),
         "embedding_model": record.embedding_model,
         "sources": list(record.sources),
     }
@@ -153,7 +180,6 @@ def memory_rows(
 
 def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
     """The engine's record from a row's values (`MEMORY_VALUES`)."""
-    raw = bytes(row["embedding"])
     return MemoryRecord(
         agent=agent,
         seq=row["seq"],
@@ -161,7 +187,7 @@ def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
         kind=row["kind"],
         text=row["text"],
         importance=row["importance"],
-        embedding=np.frombuffer(raw, dtype=EMBEDDING_DTYPE).astype(np.float32) if raw else None,
+        embedding=decode_vector(bytes(row["embedding"]), row["embedding_model"]),
         embedding_model=row["embedding_model"],
         sources=tuple(row["sources"]),
     )

@@ -27,7 +27,7 @@ from simengine.core.memory.embedding import (
 )
 from simengine.core.memory.importance import default_importance
 from simengine.core.memory.records import MemoryRecord, Recalled, estimate_tokens
-from simengine.core.memory.store import EpisodicStore, holds_local_vector, local_vector
+from simengine.core.memory.store import EpisodicStore
 
 __all__ = [
     "DIMENSION",
@@ -42,7 +42,5 @@ __all__ = [
     "default_importance",
     "embed_local",
     "estimate_tokens",
-    "holds_local_vector",
-    "local_vector",
     "memory_config_for",
 ]

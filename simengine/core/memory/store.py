@@ -240,9 +240,7 @@ class EpisodicStore:
                 f" {len(ordered)} were given (seqs must run 0..{meta['count'] - 1})"
             )
         for record in ordered:
-            if record.embedding is None and record.embedding_model == LOCAL_MODEL:
-                record.embedding = local_vector(record.text)  # not stored: recomputed
-            elif record.embedding is None or record.embedding_model != store.model:
+            if record.embedding is None or record.embedding_model != store.model:
                 if store.model != LOCAL_MODEL:
                     raise ValueError(
                         f"memory of {agent}: record {record.seq} lacks its {store.model} vector"
@@ -253,22 +251,6 @@ class EpisodicStore:
         store._index(store.records)
         store.emitted = len(ordered)
         return store
-
-
-def local_vector(text: str) -> np.ndarray:
-    """The vector a record of `text` gets from the local embedding (as `attach` stores it).
-
-    Deterministic, so a record holding exactly this vector need not persist it: a restore
-    computes it again (`load`).
-    """
-    return _unit(embed_local(text))
-
-
-def holds_local_vector(record: MemoryRecord) -> bool:
-    """Whether the record's vector is its text's `local_vector` (recomputable, not stored)."""
-    if record.embedding_model != LOCAL_MODEL or record.embedding is None:
-        return False
-    return bool(np.array_equal(record.embedding, local_vector(record.text)))
 
 
 def _unit(vector: np.ndarray | Sequence[float]) -> np.ndarray:
