@@ -6,6 +6,7 @@ the PostgreSQL bulk path of the sink, so the two write exactly the same values.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -196,15 +197,39 @@ def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
 MEMORY_VALUES = ("seq", "tick", "kind", "text", "importance", "embedding", "embedding_model")
 
 
-def memory_records(run_id: int, *, upto: int) -> list[MemoryRecord]:
-    """Every agent's memory records of a run up to tick `upto`: what restoring needs."""
+# runs whose records this process loaded last: (run id, identity) -> (upto, records)
+_loaded_records: OrderedDict[tuple[int, object], tuple[int, list[MemoryRecord]]] = OrderedDict()
+LOADED_RUNS_KEPT = 8
+
+
+def memory_records(run_id: int, *, upto: int, keep_as: object = None) -> list[MemoryRecord]:
+    """Every agent's memory records of a run up to tick `upto`: what restoring needs.
+
+    Records never change once committed (a tick's records commit with the tick). With
+    `keep_as` (something that tells this run from another that reused its id, such as its
+    creation time) the process keeps the records it loaded for its last few runs and
+    reads only the ticks committed since: the next slice of a run restores without
+    reading its whole history again (that read grew with the run, and so did each slice).
+    """
+    key = (run_id, keep_as)
+    kept = _loaded_records.pop(key, None) if keep_as is not None else None
+    since, records = (kept[0], list(kept[1])) if kept and kept[0] <= upto else (-1, [])
     names = dict(Agent.objects.filter(run_id=run_id).values_list("id", "name"))
+    fields = ("agent_id", "sources", *MEMORY_VALUES)
     rows = (
-        AgentMemory.objects.filter(run_id=run_id, tick__lte=upto)
+        AgentMemory.objects.filter(run_id=run_id, tick__gt=since, tick__lte=upto)
         .order_by("agent_id", "seq")
-        .values("agent_id", "sources", *MEMORY_VALUES)
+        .values_list(*fields)
     )
-    return [memory_record(names[row["agent_id"]], row) for row in rows.iterator(chunk_size=5000)]
+    records += [
+        memory_record(names[row[0]], dict(zip(fields, row, strict=True)))
+        for row in rows.iterator(chunk_size=5000)
+    ]
+    if keep_as is not None:
+        _loaded_records[key] = (upto, records)
+        while len(_loaded_records) > LOADED_RUNS_KEPT:
+            _loaded_records.popitem(last=False)
+    return list(records)
 
 
 def agent_ids(run_id: int) -> dict[str, int]:

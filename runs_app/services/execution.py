@@ -186,7 +186,7 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
             last.snapshot,
             run_id=str(run.pk),
             model_override=override,
-            memories=memory_records(run.pk, upto=last.index),
+            memories=memory_records(run.pk, upto=last.index, keep_as=run.created_at),
         )
     if simulation.finished:
         run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)

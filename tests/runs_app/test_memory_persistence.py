@@ -7,7 +7,7 @@ import pytest
 
 from agents_app.models import AgentMemory
 from runs_app.models import Run, Step
-from runs_app.services.adapters import memory_records
+from runs_app.services.adapters import decode_vector, encode_vector, memory_records
 from runs_app.services.config import run_spec
 from runs_app.services.runs import run_create
 from simengine.core.memory import MemoryRecord
@@ -50,7 +50,8 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
         (m.agent, m.seq, m.tick, m.kind, m.text, m.importance, m.embedding_model, list(m.sources))
         for m in engine
     ]
-    assert vectors(run) == [vector(m).astype("<f4").tobytes() for m in engine]
+    assert vectors(run) == [encode_vector(vector(m), m.embedding_model) for m in engine]
+    assert all(len(v) < 1024 / 2 for v in vectors(run))  # local vectors: sparse
     kinds = {row[3] for row in rows(run)}
     assert {"observation", "action", "message", "reflection"} <= kinds
     last = Step.objects.get(run=run, index=15).snapshot
@@ -107,3 +108,20 @@ def vector(memory: MemoryRecord) -> np.ndarray:
     """A record's embedding (every stored record is embedded)."""
     assert memory.embedding is not None
     return memory.embedding
+
+
+def test_a_vector_is_stored_exactly_sparse_for_the_local_model_and_dense_otherwise():
+    local = np.zeros(256, dtype=np.float32)
+    local[[3, 200, 255]] = [0.5, -0.25, 1e-7]
+    stored = encode_vector(local, "local")
+    assert len(stored) == 1 + 3 * 5
+    assert np.array_equal(decode_vector(stored, "local"), local)
+    assert np.array_equal(
+        decode_vector(encode_vector(np.zeros(256, np.float32), "local"), "local"), np.zeros(256)
+    )
+    dense = local.astype("<f4").tobytes()  # rows written before sparse vectors
+    assert np.array_equal(decode_vector(dense, "local"), local)
+    remote = np.linspace(-1, 1, 768, dtype=np.float32)
+    assert encode_vector(remote, "ollama/nomic-embed-text") == remote.astype("<f4").tobytes()
+    assert np.array_equal(decode_vector(encode_vector(remote, "x"), "x"), remote)
+    assert decode_vector(b"", "local") is None and encode_vector(None, "local") == b""
