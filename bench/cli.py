@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     write(output, results)  # the figures are kept even if the table cannot be made
     from bench.report import as_json, markdown, rows
 
-    table = rows(figures)
+    table = rows(results["figures"])
     results["table"] = as_json(table)
     write(output, results)
     print()
