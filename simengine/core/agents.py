@@ -320,7 +320,7 @@ class AgentState:
             spec=spec,
             profile=profile_for(spec, model),
             status=AgentStatus.ACTIVE,
-            emotion=Emotion(**spec.emotion),
+            emotion=Emotion(**spec.emotion, trust={}),
             memory=Memory(store=new_store(spec, model)),
         )
 
