@@ -200,6 +200,7 @@ MEMORY_VALUES = ("seq", "tick", "kind", "text", "importance", "embedding", "embe
 # runs whose records this process loaded last: (run id, identity) -> (upto, records)
 _loaded_records: OrderedDict[tuple[int, object], tuple[int, list[MemoryRecord]]] = OrderedDict()
 LOADED_RUNS_KEPT = 8
+LOADED_RECORDS_KEPT = 50_000  # about 75 MB; the run just loaded is kept whatever its size
 
 
 def memory_records(run_id: int, *, upto: int, keep_as: object = None) -> list[MemoryRecord]:
@@ -227,7 +228,10 @@ def memory_records(run_id: int, *, upto: int, keep_as: object = None) -> list[Me
     ]
     if keep_as is not None:
         _loaded_records[key] = (upto, records)
-        while len(_loaded_records) > LOADED_RUNS_KEPT:
+        while len(_loaded_records) > 1 and (
+            len(_loaded_records) > LOADED_RUNS_KEPT
+            or sum(len(entry[1]) for entry in _loaded_records.values()) > LOADED_RECORDS_KEPT
+        ):
             _loaded_records.popitem(last=False)
     return list(records)
 

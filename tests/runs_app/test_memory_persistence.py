@@ -60,6 +60,13 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
     assert [(m.agent, m.seq, vector(m).tobytes()) for m in restored] == [
         (m.agent, m.seq, vector(m).tobytes()) for m in engine
     ]
+    # a worker keeps what it loaded and then reads only the ticks committed since
+    early = memory_records(run.pk, upto=7, keep_as=run.created_at)
+    later = memory_records(run.pk, upto=15, keep_as=run.created_at)
+    assert {(m.agent, m.seq) for m in early} == {(m.agent, m.seq) for m in engine if m.tick <= 7}
+    assert sorted((m.agent, m.seq, m.tick, m.text, vector(m).tobytes()) for m in later) == [
+        (m.agent, m.seq, m.tick, m.text, vector(m).tobytes()) for m in engine
+    ]
 
 
 def test_a_run_without_a_memory_section_writes_no_memory_rows():
