@@ -98,7 +98,8 @@ class AgentMemory(models.Model):
     """One long-term memory record of a run's agent, written with the tick that made it.
 
     `embedding` holds the vector as little-endian float32 bytes, so a resumed run (or a
-    replay) searches exactly the vectors the original run had.
+    replay) searches exactly the vectors the original run had; the local embedding's
+    vectors, mostly zeros, are stored sparse (`runs_app.services.adapters.encode_vector`).
     """
 
     run = models.ForeignKey("runs_app.Run", related_name="memories", on_delete=models.CASCADE)

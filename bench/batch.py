@@ -40,7 +40,8 @@ def measure_batch(
     per_run = meter.per(runs)
     idle = idle_machine_capacity(per_run, os.cpu_count() or 1) * 60
     run_seconds_ideal = agents * ticks * engine_ms / 1000
-    ideal = pool.processes * 60 / run_seconds_ideal
+    # the engine alone cannot use more processes than cores
+    ideal = min(pool.processes, os.cpu_count() or 1) * 60 / run_seconds_ideal
     return {
         "runs": runs,
         "agents": agents,

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     write(output, results)  # the figures are kept even if the table cannot be made
     from bench.report import as_json, markdown, rows
 
-    table = rows(figures)
+    table = rows(results["figures"])
     results["table"] = as_json(table)
     write(output, results)
     print()
@@ -320,6 +320,27 @@ def run_all(
                 ticks=sizes.batch_ticks,
                 engine_ms=engine_batch,
             )
+            pools["cpu"].stop()  # the cores go to the wider pool
+            wide = WorkerPool(
+                "cpu-wide",
+                f"{env.tag}-cpu-wide",
+                sizes.batch_wide_workers,
+                1,
+                llm_env,
+                env.redis_url,
+            )
+            stack.callback(wide.stop)
+            wide.launch()
+            wide.wait_ready()
+            wide.use()
+            log(f"7 batch on {sizes.batch_wide_workers} workers")
+            figures["batch_wide"] = measure_batch(
+                pool=wide,
+                runs=sizes.batch_runs,
+                agents=sizes.batch_agents,
+                ticks=sizes.batch_ticks,
+                engine_ms=engine_batch,
+            )
     redis.close()
     return figures
 
@@ -334,9 +355,16 @@ def scaling(sizes: Sizes) -> dict[str, Any]:
     ]
     per = {str(d["agents"]): d["ms_per_decision"] for d in details}
     smallest, largest = details[0], details[-1]
+    # one run of 1,000 agents: only the ticks after the first count, so start-up cancels
+    large = engine_ms_per_decision(
+        agents=sizes.scaling_large_agents, ticks=sizes.scaling_large_ticks + 1
+    )
     return {
         "ticks": sizes.scaling_ticks,
         "ms_per_decision": per,
         "ratio_largest_to_smallest": largest["ms_per_decision"] / smallest["ms_per_decision"],
         "details": details,
+        "large": large,
+        "large_total_agents": sizes.scaling_large_agents + 1,  # with the river
+        "ratio_large_to_largest": large["ms_per_decision"] / largest["ms_per_decision"],
     }

@@ -23,6 +23,28 @@ def database_bytes() -> int:
         return cursor.fetchone()[0]
 
 
+def table_bytes() -> dict[str, int]:
+    """Every table of the current database with its indexes and TOAST, in bytes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public'"
+        )
+        return dict(cursor.fetchall())
+
+
+def storage_split(before: dict[str, int], after: dict[str, int], decisions: int) -> dict:
+    """Bytes per decision by table (the tables that grew), total and without Step snapshots."""
+    from runs_app.models import Step
+
+    grown = {t: after[t] - before.get(t, 0) for t in after if after[t] > before.get(t, 0)}
+    per = {t: b / decisions for t, b in sorted(grown.items(), key=lambda kv: -kv[1])}
+    total = sum(per.values())
+    steps = per.get(Step._meta.db_table, 0.0)
+    return {"by_table": per, "total": total, "without_step_snapshots": total - steps}
+
+
 def cpu_meter(pool: WorkerPool, daphne: str | None = None) -> CpuMeter:
     """A CPU meter over this pool's workers, the bench database and optionally Daphne."""
     return product_meter(
@@ -75,6 +97,7 @@ def measure_overhead(
     probes.clear()
     watcher = Watcher(server, created[0].pk, cookie).start()
     size_before = database_bytes()
+    tables_before = table_bytes()
     with cpu_meter(pool, server) as meter:
         start_all(created)
         try:
@@ -85,6 +108,7 @@ def measure_overhead(
     totals = probes.settled_totals()
     decisions = call_counts(final)["decide"]
     written = database_bytes() - size_before
+    storage = storage_split(tables_before, table_bytes(), decisions)
     throughput = decisions / window
     ideal = pool.processes * 1000 / engine_ms
     wall = phase_split(totals.seconds, decisions)
@@ -111,6 +135,7 @@ def measure_overhead(
         "ideal_decisions_per_second": ideal,
         "ratio_to_ideal": throughput / ideal,
         "database_bytes_per_decision": written / decisions,
+        "table_bytes_per_decision": storage,
         "live_latency_under_load": summary(under_load, ticks),
     }
 

@@ -53,6 +53,11 @@ class Sizes:
     # 9 LLM-path CPU: one run on a one-process worker, stand-in at zero latency
     llm_cpu_agents: int = 20
     llm_cpu_ticks: int = 30
+    # 6 scaling at 1,000 agents in one run (999 deciding + the river), extra ticks only
+    scaling_large_agents: int = 999
+    scaling_large_ticks: int = 5
+    # 7 the batch again on this many workers (how it scales with cores)
+    batch_wide_workers: int = 4
 
 
 FULL = Sizes(
@@ -109,4 +114,5 @@ QUICK = Sizes(
     memory_early_tick=20,
     snapshot_ticks=40,
     llm_cpu_ticks=4,
+    scaling_large_ticks=2,
 )

@@ -6,6 +6,7 @@ the PostgreSQL bulk path of the sink, so the two write exactly the same values.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from runs_app.models import Event, LLMCall, Message, PendingControl, Run
 from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
-from simengine.core.memory import MemoryRecord
+from simengine.core.memory import DIMENSION, LOCAL_MODEL, MemoryRecord
 from simengine.core.simulation import AgentView, Simulation
 from simengine.core.spec import ScenarioSpec
 
@@ -123,9 +124,40 @@ def llm_call_rows(
 EMBEDDING_DTYPE = "<f4"  # little-endian float32, whatever the machine
 
 
+def encode_vector(vector: np.ndarray | None, model: str) -> bytes:
+    """A record's vector as stored: little-endian float32, sparse for the local embedding.
+
+    The local embedding hashes a text's few words into `DIMENSION` buckets, so most of its
+    values are zero: it is stored as the non-zero positions (one byte each) followed by
+    their float32 values, about a third of the dense size and exactly the same vector.
+    """
+    if vector is None:
+        return b""
+    if model == LOCAL_MODEL and len(vector) == DIMENSION <= 256:
+        positions = np.flatnonzero(vector)
+        values = vector[positions].astype(EMBEDDING_DTYPE)
+        return SPARSE_MARK + positions.astype(np.uint8).tobytes() + values.tobytes()
+    return vector.astype(EMBEDDING_DTYPE).tobytes()
+
+
+def decode_vector(raw: bytes, model: str) -> np.ndarray | None:
+    """The float32 vector `encode_vector` stored (None for none)."""
+    if not raw:
+        return None
+    if model == LOCAL_MODEL and raw[:1] == SPARSE_MARK and len(raw) != DIMENSION * 4:
+        count = (len(raw) - 1) // 5
+        positions = np.frombuffer(raw, dtype=np.uint8, count=count, offset=1)
+        vector = np.zeros(DIMENSION, dtype=np.float32)
+        vector[positions] = np.frombuffer(raw, dtype=EMBEDDING_DTYPE, offset=1 + count)
+        return vector
+    return np.frombuffer(raw, dtype=EMBEDDING_DTYPE).astype(np.float32)
+
+
+SPARSE_MARK = b"s"  # a sparse vector's first byte (its length, 1 + 5n, is never 4 x 256)
+
+
 def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str, Any]:
     """One memory record's row; `agent_id` is the pk of the Agent row that owns it."""
-    vector = record.embedding
     return {
         "run_id": run_id,
         "agent_id": agent_id,
@@ -134,7 +166,7 @@ def memory_fields(run_id: int, agent_id: int, record: MemoryRecord) -> dict[str,
         "kind": record.kind,
         "text": record.text,
         "importance": record.importance,
-        "embedding": b"" if vector is None else vector.astype(EMBEDDING_DTYPE).tobytes(),
+        "embedding": encode_vector(record.embedding, record.embedding_model),
         "embedding_model": record.embedding_model,
         "sources": list(record.sources),
     }
@@ -149,7 +181,6 @@ def memory_rows(
 
 def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
     """The engine's record from a row's values (`MEMORY_VALUES`)."""
-    raw = bytes(row["embedding"])
     return MemoryRecord(
         agent=agent,
         seq=row["seq"],
@@ -157,7 +188,7 @@ def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
         kind=row["kind"],
         text=row["text"],
         importance=row["importance"],
-        embedding=np.frombuffer(raw, dtype=EMBEDDING_DTYPE).astype(np.float32) if raw else None,
+        embedding=decode_vector(bytes(row["embedding"]), row["embedding_model"]),
         embedding_model=row["embedding_model"],
         sources=tuple(row["sources"]),
     )
@@ -166,15 +197,43 @@ def memory_record(agent: str, row: Mapping[str, Any]) -> MemoryRecord:
 MEMORY_VALUES = ("seq", "tick", "kind", "text", "importance", "embedding", "embedding_model")
 
 
-def memory_records(run_id: int, *, upto: int) -> list[MemoryRecord]:
-    """Every agent's memory records of a run up to tick `upto`: what restoring needs."""
+# runs whose records this process loaded last: (run id, identity) -> (upto, records)
+_loaded_records: OrderedDict[tuple[int, object], tuple[int, list[MemoryRecord]]] = OrderedDict()
+LOADED_RUNS_KEPT = 8
+LOADED_RECORDS_KEPT = 50_000  # about 75 MB; the run just loaded is kept whatever its size
+
+
+def memory_records(run_id: int, *, upto: int, keep_as: object = None) -> list[MemoryRecord]:
+    """Every agent's memory records of a run up to tick `upto`: what restoring needs.
+
+    Records never change once committed (a tick's records commit with the tick). With
+    `keep_as` (something that tells this run from another that reused its id, such as its
+    creation time) the process keeps the records it loaded for its last few runs and
+    reads only the ticks committed since: the next slice of a run restores without
+    reading its whole history again (that read grew with the run, and so did each slice).
+    """
+    key = (run_id, keep_as)
+    kept = _loaded_records.pop(key, None) if keep_as is not None else None
+    since, records = (kept[0], list(kept[1])) if kept and kept[0] <= upto else (-1, [])
     names = dict(Agent.objects.filter(run_id=run_id).values_list("id", "name"))
+    fields = ("agent_id", "sources", *MEMORY_VALUES)
     rows = (
-        AgentMemory.objects.filter(run_id=run_id, tick__lte=upto)
+        AgentMemory.objects.filter(run_id=run_id, tick__gt=since, tick__lte=upto)
         .order_by("agent_id", "seq")
-        .values("agent_id", "sources", *MEMORY_VALUES)
+        .values_list(*fields)
     )
-    return [memory_record(names[row["agent_id"]], row) for row in rows.iterator(chunk_size=5000)]
+    records += [
+        memory_record(names[row[0]], dict(zip(fields, row, strict=True)))
+        for row in rows.iterator(chunk_size=5000)
+    ]
+    if keep_as is not None:
+        _loaded_records[key] = (upto, records)
+        while len(_loaded_records) > 1 and (
+            len(_loaded_records) > LOADED_RUNS_KEPT
+            or sum(len(entry[1]) for entry in _loaded_records.values()) > LOADED_RECORDS_KEPT
+        ):
+            _loaded_records.popitem(last=False)
+    return list(records)
 
 
 def agent_ids(run_id: int) -> dict[str, int]:

@@ -14,6 +14,7 @@ from django.db import connection
 
 from agents_app.models import Agent, AgentMemory
 from runs_app.models import LLMCall
+from runs_app.services.adapters import decode_vector
 from simengine.core.spec import DEFAULT_MODEL, ScenarioSpec
 from simengine.llm import (
     EmbeddingRouter,
@@ -192,7 +193,8 @@ def _recorded_vectors(sources: list[int]):
             run_id__in=sources, embedding_model=model, text__in=set(texts)
         ).values_list("text", "embedding")
         try:
-            return {text: np.frombuffer(bytes(raw), dtype="<f4") for text, raw in rows if raw}
+            found = {text: decode_vector(bytes(raw), model) for text, raw in rows}
+            return {text: vector for text, vector in found.items() if vector is not None}
         finally:
             connection.close()  # called in the event loop's thread: leave no connection open
 

@@ -186,7 +186,7 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
             last[1],
             run_id=str(run.pk),
             model_override=override,
-            memories=memory_records(run.pk, upto=last[0]),
+            memories=memory_records(run.pk, upto=last[0], keep_as=run.created_at),
         )
     previous = None if last is None else last[1]
     if simulation.finished:

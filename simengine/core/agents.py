@@ -26,6 +26,7 @@ REPORT_WEIGHT = 0.5  # share of an agent's own reported emotion blended in each 
 RELAX_RATE = 0.1  # share of the gap to the temperament closed each tick
 TRUST_RELAX_RATE = 0.02
 NEUTRAL_TRUST = 0.5
+TRUST_SHOWN = 12  # trust values an observation lists at most (the most salient ones)
 MEMORY_CAPACITY = 12
 HIGHLIGHTS = 4
 HIGHLIGHT_KINDS = ("world", "refusal", "command")
@@ -65,7 +66,12 @@ def emotion_problems(feelings: Any) -> list[str]:
 
 @dataclass
 class Emotion:
-    """Fear, stress, hope, empathy and trust toward each other agent, all in [0, 1]."""
+    """Fear, stress, hope, empathy and trust toward other agents, all in [0, 1].
+
+    Trust is sparse: only agents trusted more or less than `NEUTRAL_TRUST` are listed (an
+    agent never met is trusted neutrally), so a tick's work per agent does not grow with
+    the number of agents in the run.
+    """
 
     fear: float
     stress: float
@@ -83,7 +89,17 @@ class Emotion:
             if key in EMOTION_KEYS:
                 setattr(self, key, clamp(getattr(self, key) + delta))
         for other, delta in (trust or {}).items():
-            self.trust[other] = clamp(self.trust.get(other, NEUTRAL_TRUST) + delta)
+            self._set_trust(other, clamp(self.trust.get(other, NEUTRAL_TRUST) + delta))
+
+    def trust_in(self, other: str) -> float:
+        """How much this agent trusts `other` (neutral when never moved)."""
+        return self.trust.get(other, NEUTRAL_TRUST)
+
+    def _set_trust(self, other: str, value: float) -> None:
+        if value == NEUTRAL_TRUST:
+            self.trust.pop(other, None)
+        else:
+            self.trust[other] = value
 
     def blend(self, reported: Mapping[str, Any], weight: float = REPORT_WEIGHT) -> None:
         """Move toward what the agent says it feels; non-numbers are ignored."""
@@ -101,17 +117,29 @@ class Emotion:
         for key in EMOTION_KEYS:
             current = getattr(self, key)
             setattr(self, key, clamp(current + (temperament[key] - current) * RELAX_RATE))
-        for other, value in self.trust.items():
-            self.trust[other] = clamp(value + (NEUTRAL_TRUST - value) * TRUST_RELAX_RATE)
+        for other, value in list(self.trust.items()):
+            self._set_trust(other, clamp(value + (NEUTRAL_TRUST - value) * TRUST_RELAX_RATE))
 
     def to_json(self) -> dict[str, Any]:
         """Feelings and trust as JSON data."""
         return {**self.feelings(), "trust": dict(self.trust)}
 
+    def salient_trust(self, limit: int = TRUST_SHOWN) -> dict[str, float]:
+        """At most `limit` trust values: all by name, or the furthest from neutral first.
+
+        Sorted either way, so a state restored from a store that reorders keys (jsonb)
+        gives the same prompt as the uninterrupted run.
+        """
+        if len(self.trust) <= limit:
+            return dict(sorted(self.trust.items()))
+        ranked = sorted(self.trust.items(), key=lambda kv: (-abs(kv[1] - NEUTRAL_TRUST), kv[0]))
+        return dict(ranked[:limit])
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Emotion:
-        """Rebuild from `to_json()` output."""
-        return cls(**{k: float(data[k]) for k in EMOTION_KEYS}, trust=dict(data.get("trust", {})))
+        """Rebuild from `to_json()` output (neutral trust values, as older snapshots list, drop)."""
+        trust = {k: v for k, v in data.get("trust", {}).items() if v != NEUTRAL_TRUST}
+        return cls(**{k: float(data[k]) for k in EMOTION_KEYS}, trust=trust)
 
 
 @dataclass
@@ -290,13 +318,13 @@ class AgentState:
         self.actions_done[action_type] = self.actions_done.get(action_type, 0) + 1
 
     @classmethod
-    def create(cls, spec: AgentSpec, others: list[str], model: str) -> AgentState:
-        """A fresh agent at tick 0, trusting every other agent neutrally."""
+    def create(cls, spec: AgentSpec, model: str) -> AgentState:
+        """A fresh agent at tick 0, trusting every other agent neutrally (none listed)."""
         return cls(
             spec=spec,
             profile=profile_for(spec, model),
             status=AgentStatus.ACTIVE,
-            emotion=Emotion(**spec.emotion, trust={o: NEUTRAL_TRUST for o in others}),
+            emotion=Emotion(**spec.emotion, trust={}),
             memory=Memory(store=new_store(spec, model)),
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from simengine.core.agents import AgentState, AgentStatus
@@ -54,6 +55,15 @@ class Message:
             "text": self.text,
             "metadata": dict(self.metadata),
         }
+
+    @cached_property
+    def shared_json(self) -> dict[str, Any]:
+        """`to_json()` made once and shared by every inbox holding the message (read only).
+
+        A room message waits in every member's inbox; a snapshot lists it in each, and
+        this keeps that from rebuilding the same dict once per member.
+        """
+        return self.to_json()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Message:
@@ -200,7 +210,7 @@ class MessageBus:
     def to_json(self) -> dict[str, Any]:
         """Unread inboxes and counters as JSON data (rooms come from the spec)."""
         return {
-            "inboxes": {n: [m.to_json() for m in msgs] for n, msgs in self.inboxes.items()},
+            "inboxes": {n: [m.shared_json for m in msgs] for n, msgs in self.inboxes.items()},
             "dropped": dict(self.dropped),
             "messages_sent": self.messages_sent,
             "seq": [self._seq_tick, self._seq],

@@ -52,14 +52,12 @@ class SimulationState:
         """The state at tick 0, before metrics: agents expanded, world and bus created."""
         kind = get_world_kind(spec.world.kind)
         specs = spec.agents(tuple(kind.actions))
-        deciders = [a.name for a in specs if a.kind != "environment"]
         agents: dict[str, AgentState] = {}
         for agent in specs:
             model = agent.model
             if model_override and agent.kind != "environment":
                 model = model_override
-            others = [n for n in deciders if n != agent.name]
-            agents[agent.name] = AgentState.create(agent, others, model)
+            agents[agent.name] = AgentState.create(agent, model)
         return cls(
             spec=spec,
             seed=seed,
@@ -85,7 +83,11 @@ class SimulationState:
         if snapshot.get("version") != SNAPSHOT_VERSION:
             raise ValueError(f"unsupported snapshot version {snapshot.get('version')!r}")
         state = cls.build(spec, seed=snapshot["seed"], run_id=run_id, model_override=model_override)
-        state.world = state.kind.load_state(snapshot["world"])
+        # a snapshot read back from a jsonb column has its keys re-ordered (by length):
+        # put them back in the order a fresh world has them, so a restored run iterates
+        # places and agents exactly as the uninterrupted run does
+        world = in_order_of(snapshot["world"], state.world.to_json())
+        state.world = state.kind.load_state(world)
         records: dict[str, list[MemoryRecord]] = {}
         for record in memories:
             records.setdefault(record.agent, []).append(record)
@@ -171,3 +173,17 @@ class SimulationState:
     def environment_agents(self) -> list[str]:
         """Names of the environment agents, in spec order."""
         return [n for n, a in self.agents.items() if a.kind == "environment"]
+
+
+def in_order_of(data: Any, model: Any) -> Any:
+    """`data` with the keys of each dict in the order of `model`'s dict at the same place.
+
+    Keys `model` lacks follow in their own order; lists are matched item by item while
+    `model` has items (the rest keep the order of the first dict item of `model`).
+    """
+    if isinstance(data, dict) and isinstance(model, dict):
+        keys = [k for k in model if k in data] + [k for k in data if k not in model]
+        return {k: in_order_of(data[k], model.get(k)) for k in keys}
+    if isinstance(data, list) and isinstance(model, list) and model:
+        return [in_order_of(item, model[min(i, len(model) - 1)]) for i, item in enumerate(data)]
+    return data

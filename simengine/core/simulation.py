@@ -54,6 +54,19 @@ class TickResult:
     end_reason: str | None
     memories: list[MemoryRecord] = field(default_factory=list)  # long-term records added
 
+    def __repr__(self) -> str:
+        """A short line: the snapshot and records would make a huge one.
+
+        asyncio formats a finished task's result with `repr` whenever the task is
+        described (`asyncio.Runner` does so on every run in a main thread, through the
+        SIGINT handler that holds the task), so this is on the worker's hot path.
+        """
+        return (
+            f"TickResult(tick={self.tick}, events={len(self.events)}, "
+            f"messages={len(self.messages)}, calls={len(self.calls)}, "
+            f"memories={len(self.memories)}, finished={self.finished})"
+        )
+
 
 @dataclass(frozen=True)
 class AgentView:
@@ -255,7 +268,8 @@ class Simulation:
         deciders = [n for n in run.roster if run.agents[n].decides]
         due = due_agents(deciders, mode=run.spec.mode, tick=tick, woken=run.woken)
         run.woken -= set(due)
-        drafts = [self._request(name, tick, turns) for name in due]
+        perceived = run.kind.observe_all(run.world, due)
+        drafts = [self._request(name, tick, turns, perceived[name]) for name in due]
         await embed_pending(run, embeddings, turns)
         requests = [
             replace(request, recalled=recall(turns, request.agent.name, since, window))
@@ -273,7 +287,9 @@ class Simulation:
             turns.apply_decision(name, by_name[name])
         turns.account_tokens(by_name)
 
-    def _request(self, name: str, tick: int, turns: Turns) -> tuple[DecisionRequest, int, set[int]]:
+    def _request(
+        self, name: str, tick: int, turns: Turns, perceived: dict[str, Any]
+    ) -> tuple[DecisionRequest, int, set[int]]:
         """The agent's request (without recalled memories yet), and where its store stood.
 
         Also which records the prompt's recent window shows (where the store stood before
@@ -284,14 +300,12 @@ class Simulation:
         allowed = agent.spec.actions
         if allowed not in self._schemas:
             self._schemas[allowed] = run.kind.decision_schema(run.world, allowed)
-        perceived = run.kind.observe(run.world, name)
         observation = {
             "tick": tick,
             **perceived,
             "your_actions": list(allowed),
             "rooms": run.bus.rooms_of(name),
-            # sorted: a snapshot restored from jsonb has its trust keys in another order
-            "trust": dict(sorted(agent.emotion.trust.items())),
+            "trust": agent.emotion.salient_trust(),
         }
         window = agent.memory.window_seqs()
         since = len(agent.memory.store) if agent.memory.store is not None else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simengine.core.agents import NEUTRAL_TRUST
 from simengine.core.clock import seeded_order
 from simengine.core.simulation import Simulation
 from tests.core.helpers import Scripted, events_of, run_ticks, small_flood, spec_of
@@ -52,10 +53,11 @@ def test_two_boats_and_one_last_civilian_go_to_whoever_the_seed_puts_first() -> 
 
 def test_the_loser_of_a_conflict_trusts_the_winner_a_little_less() -> None:
     simulation = Simulation.create(spec_of(LAST_CIVILIAN), seed=0, run_id="c")
-    before = simulation.agents["Crew 1"].trust["Crew 2"]
+    before = simulation.agents["Crew 1"].trust.get("Crew 2", NEUTRAL_TRUST)
     run_ticks(simulation, Scripted(BOTH_RESCUE), 1)
     winner = first_crew(0)
     loser = "Crew 2" if winner == "Crew 1" else "Crew 1"
+    assert before == NEUTRAL_TRUST  # never moved: not listed
     assert simulation.agents[loser].trust[winner] < before
 
 

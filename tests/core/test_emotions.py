@@ -63,3 +63,23 @@ def test_emotions_stay_within_bounds_through_a_whole_run() -> None:
     for agent in simulation.agents.values():
         assert all(0.0 <= v <= 1.0 for v in agent.emotion.values())
         assert all(0.0 <= v <= 1.0 for v in agent.trust.values())
+
+
+def test_trust_lists_only_agents_trusted_more_or_less_than_neutral() -> None:
+    emotion = Emotion(fear=0.5, stress=0.5, hope=0.5, empathy=0.5)
+    emotion.nudge({}, {"B": 0.1, "C": 0.0})
+    assert emotion.trust == {"B": 0.6}
+    assert (emotion.trust_in("B"), emotion.trust_in("Z")) == (0.6, 0.5)
+    emotion.nudge({}, {"B": -0.1})
+    assert emotion.trust == {}  # back at neutral: dropped
+    old = Emotion.from_json({**emotion.to_json(), "trust": {"B": 0.5, "C": 0.7}})
+    assert old.trust == {"C": 0.7}  # a snapshot listing neutral values reads the same
+
+
+def test_an_observation_shows_the_most_salient_trust_values_only() -> None:
+    emotion = Emotion(fear=0.5, stress=0.5, hope=0.5, empathy=0.5)
+    emotion.nudge({}, {f"A{i:02d}": 0.01 * (i + 1) for i in range(30)})
+    emotion.nudge({}, {"Z": -0.4})
+    shown = emotion.salient_trust(limit=3)
+    assert shown == {"Z": 0.1, "A29": 0.8, "A28": 0.79}
+    assert len(emotion.salient_trust()) == 12

@@ -8,7 +8,7 @@ import pytest
 from agents_app.models import AgentMemory
 from runs_app.models import Run
 from runs_app.selectors import snapshot_at
-from runs_app.services.adapters import memory_records
+from runs_app.services.adapters import decode_vector, encode_vector, memory_records
 from runs_app.services.config import run_spec
 from runs_app.services.runs import run_create
 from simengine.core.memory import MemoryRecord
@@ -51,7 +51,8 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
         (m.agent, m.seq, m.tick, m.kind, m.text, m.importance, m.embedding_model, list(m.sources))
         for m in engine
     ]
-    assert vectors(run) == [vector(m).astype("<f4").tobytes() for m in engine]
+    assert vectors(run) == [encode_vector(vector(m), m.embedding_model) for m in engine]
+    assert all(len(v) < 1024 / 2 for v in vectors(run))  # local vectors: sparse
     kinds = {row[3] for row in rows(run)}
     assert {"observation", "action", "message", "reflection"} <= kinds
     last = snapshot_at(run, 15)
@@ -60,6 +61,13 @@ def test_the_rows_hold_exactly_what_the_engine_remembered():
     restored = sorted(memory_records(run.pk, upto=15), key=lambda m: (m.agent, m.seq))
     assert [(m.agent, m.seq, vector(m).tobytes()) for m in restored] == [
         (m.agent, m.seq, vector(m).tobytes()) for m in engine
+    ]
+    # a worker keeps what it loaded and then reads only the ticks committed since
+    early = memory_records(run.pk, upto=7, keep_as=run.created_at)
+    later = memory_records(run.pk, upto=15, keep_as=run.created_at)
+    assert {(m.agent, m.seq) for m in early} == {(m.agent, m.seq) for m in engine if m.tick <= 7}
+    assert sorted((m.agent, m.seq, m.tick, m.text, vector(m).tobytes()) for m in later) == [
+        (m.agent, m.seq, m.tick, m.text, vector(m).tobytes()) for m in engine
     ]
 
 
@@ -109,3 +117,26 @@ def vector(memory: MemoryRecord) -> np.ndarray:
     """A record's embedding (every stored record is embedded)."""
     assert memory.embedding is not None
     return memory.embedding
+
+
+def decoded(raw: bytes, model: str) -> np.ndarray:
+    vector = decode_vector(raw, model)
+    assert vector is not None
+    return vector
+
+
+def test_a_vector_is_stored_exactly_sparse_for_the_local_model_and_dense_otherwise():
+    local = np.zeros(256, dtype=np.float32)
+    local[[3, 200, 255]] = [0.5, -0.25, 1e-7]
+    stored = encode_vector(local, "local")
+    assert len(stored) == 1 + 3 * 5
+    assert np.array_equal(decoded(stored, "local"), local)
+    assert np.array_equal(
+        decoded(encode_vector(np.zeros(256, np.float32), "local"), "local"), np.zeros(256)
+    )
+    dense = local.astype("<f4").tobytes()  # rows written before sparse vectors
+    assert np.array_equal(decoded(dense, "local"), local)
+    remote = np.linspace(-1, 1, 768, dtype=np.float32)
+    assert encode_vector(remote, "ollama/nomic-embed-text") == remote.astype("<f4").tobytes()
+    assert np.array_equal(decoded(encode_vector(remote, "x"), "x"), remote)
+    assert decode_vector(b"", "local") is None and encode_vector(None, "local") == b""

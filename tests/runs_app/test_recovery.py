@@ -32,6 +32,7 @@ def test_a_stranded_running_run_is_sent_again_exactly_once_and_frees_its_slot(
     settings, monkeypatch
 ):
     settings.SIMENGINE_MAX_CONCURRENT_RUNS = 1
+    settings.SIMENGINE_SLICE_TICKS = 5  # the 8 ticks take two slices
     version = small_flood_version(max_ticks=8)
     stranded = run_create(version=version, start=False)
     strand(stranded)

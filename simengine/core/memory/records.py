@@ -25,7 +25,8 @@ class MemoryRecord:
     kind: str  # observation | message | said | action | refusal | world | command | reflection
     text: str
     importance: float
-    embedding: np.ndarray | None = None  # unit vector (float32), set once embedded
+    # unit vector (float32), set once embedded; left out of repr (hundreds of numbers)
+    embedding: np.ndarray | None = field(default=None, repr=False)
     embedding_model: str = ""
     sources: tuple[int, ...] = ()  # for reflections: the seqs it condenses
     details: dict[str, Any] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from simengine.core.worlds.flood.actions import apply_flood_action, flood_action
 from simengine.core.worlds.flood.dynamics import advance_flood, apply_flood_event
 from simengine.core.worlds.flood.memory import flood_importance, flood_situation
 from simengine.core.worlds.flood.metrics import METRICS
-from simengine.core.worlds.flood.observe import observe_flood
+from simengine.core.worlds.flood.observe import observe_all_flood, observe_flood
 from simengine.core.worlds.flood.policy import flood_heuristic
 from simengine.core.worlds.flood.rules import flood_rules
 from simengine.core.worlds.flood.starter import STARTER
@@ -146,6 +146,10 @@ class FloodWorld(WorldKind):
     @override
     def observe(self, state: FloodState, agent: str) -> dict[str, Any]:
         return observe_flood(state, agent)
+
+    @override
+    def observe_all(self, state: FloodState, agents: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return observe_all_flood(state, agents)
 
     @override
     def agent_details(self, state: FloodState, agent: str) -> dict[str, Any]:

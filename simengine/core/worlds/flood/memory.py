@@ -81,7 +81,10 @@ def flood_situation(observation: Mapping[str, Any]) -> str:
     if here.get("free_boats"):
         parts.append(f"{here['free_boats']} free boats")
     if here.get("agents_here"):
-        parts.append("with " + ", ".join(sorted(here["agents_here"])))  # not dict order
+        company = "with " + ", ".join(sorted(here["agents_here"]))  # not dict order
+        if here.get("more_agents_here"):
+            company += f" and {here['more_agents_here']} others"
+        parts.append(company)
     if you.get("carrying") or you.get("carrying_injured"):
         parts.append(
             f"carrying {you.get('carrying', 0)} ({you.get('carrying_injured', 0)} injured)"

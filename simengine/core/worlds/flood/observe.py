@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simengine.core.worlds.flood.state import FloodState, Location, round_stock
 
+AGENTS_SHOWN = 20  # names an observation lists of the agents at the same place
 
-def observe_flood(state: FloodState, name: str) -> dict[str, Any]:
-    """The agent's local observation (JSON); other places are known only in outline."""
+
+def people_index(state: FloodState) -> dict[str, list[str]]:
+    """Location id -> the agents standing there, in roster order (`people_at` for all)."""
+    index: dict[str, list[str]] = {}
+    for agent in state.agents.values():
+        if agent.location is not None:
+            index.setdefault(agent.location, []).append(agent.name)
+    return index
+
+
+def observe_all_flood(state: FloodState, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Every named agent's observation, sharing one index of who stands where."""
+    index = people_index(state)
+    return {name: observe_flood(state, name, index) for name in names}
+
+
+def observe_flood(
+    state: FloodState, name: str, index: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """The agent's local observation (JSON); other places are known only in outline.
+
+    It names at most `AGENTS_SHOWN` of the other agents at the agent's place (roster
+    order) and counts the rest in `more_agents_here`, so it does not grow with the run.
+    """
     agent = state.agents.get(name)
     observation: dict[str, Any] = {
         "water_level": state.water_level,
@@ -38,14 +62,19 @@ def observe_flood(state: FloodState, name: str) -> dict[str, Any]:
     times: dict[str, int] = {}
     if agent.location is not None:
         here = state.locations[agent.location]
+        people = index.get(here.id, []) if index is not None else state.people_at(here.id)
+        others = _others(people, name)
         observation["here"] = {
             **_outline(state, here, 0),
             "food": here.food,
             "medkits": here.medkits,
             "free_boats": here.boats,
             "room_left": state.room_at(here) if here.shelter else None,
-            "agents_here": [n for n in state.people_at(here.id) if n != name],
+            "agents_here": others[:AGENTS_SHOWN],
         }
+        more = len(people) - 1 - AGENTS_SHOWN  # the agent stands here: one of `people`
+        if more > 0:
+            observation["here"]["more_agents_here"] = more
         by_boat = agent.boat or (agent.can_rescue and here.boats > 0)
         times = state.travel_times(here.id, by_boat=by_boat)
         if not by_boat and here.flooded():
@@ -55,6 +84,17 @@ def observe_flood(state: FloodState, name: str) -> dict[str, Any]:
         for loc in state.locations.values()
     ]
     return observation
+
+
+def _others(people: list[str], name: str) -> list[str]:
+    """The first `AGENTS_SHOWN` + 1 people but `name` (enough to know whether more wait)."""
+    shown: list[str] = []
+    for person in people:
+        if person != name:
+            shown.append(person)
+            if len(shown) > AGENTS_SHOWN:
+                break
+    return shown
 
 
 def expected_rise(state: FloodState) -> float:
