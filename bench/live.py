@@ -18,11 +18,16 @@ from bench.runs import percentile
 
 
 def session_cookie() -> str:
-    """A logged-in session for a bench user (the run socket refuses anonymous clients)."""
+    """A logged-in session for a bench user (the run socket refuses anonymous clients).
+
+    Staff: the bench's runs have no owner, and only staff may watch those.
+    """
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    user, _ = get_user_model().objects.get_or_create(username="bench")
+    user, _ = get_user_model().objects.update_or_create(
+        username="bench", defaults={"is_staff": True}
+    )
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
