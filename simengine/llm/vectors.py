@@ -20,14 +20,19 @@ STORE_VARIABLE = "SIMENGINE_VECTOR_STORE"
 BACKENDS = ("numpy", "qdrant")
 
 
-def vector_indexes_from_env(environ: Mapping[str, str] = os.environ) -> IndexFactory | None:
-    """The index factory SIMENGINE_VECTOR_STORE names (None: the numpy default)."""
+def vector_store_backend(environ: Mapping[str, str] = os.environ) -> str:
+    """The backend SIMENGINE_VECTOR_STORE names (`numpy` unset); EnvError for any other."""
     backend = env_str(STORE_VARIABLE, "numpy", environ).lower()
     if backend not in BACKENDS:
         raise EnvError(
             f"{STORE_VARIABLE}={backend!r} is not a vector store: use {' or '.join(BACKENDS)}"
         )
-    if backend == "numpy":
+    return backend
+
+
+def vector_indexes_from_env(environ: Mapping[str, str] = os.environ) -> IndexFactory | None:
+    """The index factory SIMENGINE_VECTOR_STORE names (None: the numpy default)."""
+    if vector_store_backend(environ) == "numpy":
         return None
     from .qdrant_index import qdrant_client_from_env, qdrant_indexes
 

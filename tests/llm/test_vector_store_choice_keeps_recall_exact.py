@@ -19,6 +19,7 @@ from simengine.core.memory.index import NumpyIndex, new_index, use_vector_index
 from simengine.env import EnvError
 from simengine.llm.qdrant_index import QdrantIndex, qdrant_indexes
 from simengine.llm.vectors import configure_vector_store, vector_indexes_from_env
+from tests.foundation.test_settings import run_manage
 
 WORDS = [
     "water",
@@ -128,3 +129,12 @@ def test_an_embedded_qdrant_on_disk_keeps_the_collection_in_its_folder(tmp_path)
     rows, floor = found
     assert list(rows) == [2, 1] and floor == pytest.approx(0.0, abs=1e-6)
     assert (tmp_path / "q").is_dir()
+
+
+def test_a_bad_vector_store_stops_start_up_naming_the_variable() -> None:
+    result = run_manage("check", env={"SIMENGINE_VECTOR_STORE": "pgvector"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "simengine configuration error: SIMENGINE_VECTOR_STORE='pgvector' is not a vector"
+        " store: use numpy or qdrant"
+    )
