@@ -34,9 +34,9 @@ def vector_indexes_from_env(environ: Mapping[str, str] = os.environ) -> IndexFac
     """The index factory SIMENGINE_VECTOR_STORE names (None: the numpy default)."""
     if vector_store_backend(environ) == "numpy":
         return None
-    from .qdrant_index import qdrant_client_from_env, qdrant_indexes
+    from .qdrant_index import qdrant_indexes_from_env
 
-    return qdrant_indexes(qdrant_client_from_env(environ))
+    return qdrant_indexes_from_env(environ)
 
 
 def configure_vector_store(environ: Mapping[str, str] = os.environ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -138,3 +139,21 @@ def test_a_bad_vector_store_stops_start_up_naming_the_variable() -> None:
         "simengine configuration error: SIMENGINE_VECTOR_STORE='pgvector' is not a vector"
         " store: use numpy or qdrant"
     )
+
+
+def test_stores_in_several_threads_share_one_embedded_client() -> None:
+    expected = ranked(filled_store(120).retrieve(40, embed_local("school roof rescue")))
+    use_vector_index(qdrant_indexes(QdrantClient(":memory:")))
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(
+                pool.map(
+                    lambda _: ranked(
+                        filled_store(120).retrieve(40, embed_local("school roof rescue"))
+                    ),
+                    range(8),
+                )
+            )
+    finally:
+        use_vector_index(None)
+    assert results == [expected] * 8
