@@ -157,3 +157,17 @@ def test_stores_in_several_threads_share_one_embedded_client() -> None:
     finally:
         use_vector_index(None)
     assert results == [expected] * 8
+
+
+def test_a_store_restored_into_qdrant_recalls_what_it_recalled_before() -> None:
+    original = filled_store(300)
+    original.drain()
+    query = embed_local("bridge levee crew")
+    before = ranked(original.retrieve(90, query, {5, 6}))
+    use_vector_index(qdrant_indexes(QdrantClient(":memory:")))
+    try:
+        restored = EpisodicStore.load("A", original.config, original.to_json(), original.records)
+    finally:
+        use_vector_index(None)
+    assert isinstance(restored.index, QdrantIndex)
+    assert ranked(restored.retrieve(90, query, {5, 6})) == before
