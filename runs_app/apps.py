@@ -22,7 +22,9 @@ class RunsAppConfig(AppConfig):
         from runs_app.services.execution import execute_slice
         from runs_app.services.watchdog import watchdog_run
         from runs_app.signals import run_finished
+        from simengine.llm.vectors import configure_vector_store
 
+        configure_vector_store()  # long-term memory search: numpy, or Qdrant when configured
         executor.register_in_process(executor.SLICE_TASK, execute_slice)
         executor.register_in_process(executor.EVALUATION_TASK, evaluation_auto)
         executor.register_in_process(executor.WATCHDOG_TASK, watchdog_run)

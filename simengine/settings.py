@@ -12,6 +12,7 @@ import dj_database_url
 
 from simengine.env import EnvError, env_bool, env_int, env_list, env_str
 from simengine.llm.prices import PriceTableError, load_price_table
+from simengine.llm.vectors import vector_store_backend
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -106,6 +107,8 @@ try:
         SIMENGINE_PRICE_TABLE = load_price_table(SIMENGINE_PRICES)
     except PriceTableError as _exc:
         raise EnvError(f"SIMENGINE_PRICES: {_exc}") from None
+    # Long-term memory search (README "Long-term memory"); runs_app's ready() applies it.
+    SIMENGINE_VECTOR_STORE = vector_store_backend()
 except EnvError as exc:
     sys.stderr.write(f"simengine configuration error: {exc}\n")
     raise SystemExit(2) from None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from qdrant_client import QdrantClient
 
 from simengine.core.memory import (
     LOCAL_MODEL,
@@ -13,16 +15,27 @@ from simengine.core.memory import (
     MemoryConfig,
     MemoryRecord,
     embed_local,
+    use_vector_index,
 )
 from simengine.core.offline import OfflineDecisionMaker
 from simengine.core.runner import run_headless, trace_line
 from simengine.core.simulation import Simulation
 from simengine.core.spec import SpecError
 from simengine.llm.prompts import build_prompt
+from simengine.llm.qdrant_index import qdrant_indexes
 from tests.core.helpers import Scripted, run_ticks, sample, say, small_flood, spec_of
 
 DECAY = MemoryConfig().recency_decay
 FACT = "Old Tom is trapped in the attic of the grain mill with a broken leg"
+
+
+@pytest.fixture(params=["numpy", "qdrant"])
+def vector_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Stores made in the test search with numpy (the default) or embedded Qdrant."""
+    if request.param == "qdrant":
+        use_vector_index(qdrant_indexes(QdrantClient(":memory:")))
+    yield request.param
+    use_vector_index(None)
 
 
 def store_with(*rows: tuple[int, str, float], **config: object) -> EpisodicStore:
@@ -38,6 +51,7 @@ def texts(recalled) -> list[str]:
     return [r.record.text for r in recalled]
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_recency_decides_between_equally_important_unrelated_memories() -> None:
     store = store_with((1, "the bakery smells of bread", 0.5), (9, "a cat sleeps on a wall", 0.5))
     recalled = store.retrieve(10, embed_local("boats and rope"))
@@ -46,6 +60,7 @@ def test_recency_decides_between_equally_important_unrelated_memories() -> None:
     assert [r.relevance for r in recalled] == [0.0, 0.0]
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_importance_beats_a_few_ticks_of_recency() -> None:
     store = store_with((2, "a bridge collapsed", 0.9), (9, "a cat sleeps on a wall", 0.2))
     recalled = store.retrieve(10, embed_local("boats and rope"))
@@ -53,6 +68,7 @@ def test_importance_beats_a_few_ticks_of_recency() -> None:
     assert recalled[0].score == round(DECAY**8 + 0.9, 4)
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_relevance_to_the_situation_beats_recency_and_importance() -> None:
     store = store_with(
         (1, "the school roof is leaking and children wait on the school roof", 0.3),
@@ -66,6 +82,7 @@ def test_relevance_to_the_situation_beats_recency_and_importance() -> None:
     assert abs(first.score - (first.recency + first.importance + 2 * first.relevance)) < 1e-3
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_top_k_the_token_budget_and_the_current_tick_bound_what_is_recalled() -> None:
     long = "water " * 100  # 600 characters: 150 tokens
     store = store_with(
@@ -83,6 +100,7 @@ def test_top_k_the_token_budget_and_the_current_tick_bound_what_is_recalled() ->
     assert texts(store.retrieve(5, None, exclude={3})) == ["third", "first"]
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_ties_go_to_the_newer_record() -> None:
     store = store_with((3, "same words", 0.5), (3, "same words", 0.5))
     assert [r.record.seq for r in store.retrieve(4, None)] == [1, 0]
@@ -107,6 +125,7 @@ def test_a_reflection_condenses_the_periods_most_important_memories() -> None:
     assert store.reflect(6) is None
 
 
+@pytest.mark.usefixtures("vector_store")
 def test_a_fact_heard_at_tick_5_reaches_the_prompt_at_tick_200_when_relevant() -> None:
     data = small_flood(
         **{"termination": {"max_ticks": 200}, "world.params.water_rise_per_tick": 0.0}
@@ -153,6 +172,23 @@ def test_offline_traces_with_memory_are_byte_identical_per_seed() -> None:
     assert first == again
     assert first != other
     assert any('"type": "MemoriesRecalled"' in line for line in first[0])
+
+
+def test_an_offline_run_searching_in_qdrant_has_the_numpy_runs_trace() -> None:
+    spec = sample("riverside_flood.yaml").with_max_ticks(30)
+
+    def trace() -> list[str]:
+        summary = run_headless(spec, seed=5, decision_maker=OfflineDecisionMaker(), keep_trace=True)
+        return [trace_line(e) for e in summary.trace]
+
+    with_numpy = trace()
+    use_vector_index(qdrant_indexes(QdrantClient(":memory:")))
+    try:
+        with_qdrant = trace()
+    finally:
+        use_vector_index(None)
+    assert with_qdrant == with_numpy
+    assert sum('"type": "MemoriesRecalled"' in line for line in with_qdrant) > 10
 
 
 def test_memory_records_are_identical_for_the_same_seed() -> None:

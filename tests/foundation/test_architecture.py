@@ -91,6 +91,7 @@ LLM_DEPENDENCIES = CORE_DEPENDENCIES | {
     "tenacity",
     "jsonschema",
     "jsonschema_rs",
+    "qdrant_client",  # simengine.llm.qdrant_index, loaded only for SIMENGINE_VECTOR_STORE=qdrant
 }
 
 

@@ -26,6 +26,7 @@ from simengine.core.memory.embedding import (
     embed_local,
 )
 from simengine.core.memory.importance import default_importance
+from simengine.core.memory.index import NumpyIndex, VectorIndex, use_vector_index
 from simengine.core.memory.records import MemoryRecord, Recalled, estimate_tokens
 from simengine.core.memory.store import EpisodicStore
 
@@ -38,9 +39,12 @@ __all__ = [
     "LocalEmbeddings",
     "MemoryConfig",
     "MemoryRecord",
+    "NumpyIndex",
     "Recalled",
+    "VectorIndex",
     "default_importance",
     "embed_local",
     "estimate_tokens",
     "memory_config_for",
+    "use_vector_index",
 ]

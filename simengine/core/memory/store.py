@@ -16,11 +16,13 @@ import numpy as np
 
 from simengine.core.memory.config import LOCAL_MODEL, RELEVANCE_WEIGHT, MemoryConfig
 from simengine.core.memory.embedding import embed_local
+from simengine.core.memory.index import new_index
 from simengine.core.memory.records import MemoryRecord, Recalled, estimate_tokens
 
 REFLECTION_SOURCES = 3  # how many of the period's most important records a reflection condenses
 MAX_TEXT = 240
 SHORTLIST = 4  # candidates examined per retrieved record (the rest cannot make the top k)
+MARGIN = 1e-4  # slack on an index's similarities (float32 sums) when bounding the rest
 
 
 class EpisodicStore:
@@ -39,6 +41,7 @@ class EpisodicStore:
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._ticks = np.zeros(0, dtype=np.float64)
         self._importance = np.zeros(0, dtype=np.float64)
+        self.index = new_index(agent)  # the vector search (numpy unless configured)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -93,6 +96,7 @@ class EpisodicStore:
         done = self.records[: self._embedded]
         self._embedded = 0
         self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self.index.clear()
         self._index(done)
 
     def _index(self, records: Sequence[MemoryRecord]) -> None:
@@ -117,6 +121,7 @@ class EpisodicStore:
         self._ticks[start:end] = [r.tick for r in records]
         self._importance[start:end] = [r.importance for r in records]
         self._embedded = end
+        self.index.add(start, self._vectors[start:end], self._ticks[start:end])
 
     def drain(self) -> list[MemoryRecord]:
         """Records added (and embedded) since the last drain: what the tick persists."""
@@ -148,16 +153,24 @@ class EpisodicStore:
         decay = self.config.recency_decay
         recency = np.exp((now - ticks) * math.log(decay)) if decay < 1 else np.ones(count)
         importance = self._importance[:count]
-        if query is None or len(query) != self._vectors.shape[1]:
+        excluded = [s for s in exclude if s < count]
+        if query is not None and len(query) != self._vectors.shape[1]:
+            query = None  # a situation embedded by another model: no relevance
+        found = None if query is None else self.index.nearest(query, k * SHORTLIST, now, excluded)
+        if query is None:
             relevance = np.zeros(count)
-        else:
+            scores = np.round(recency + importance, 6)
+        elif found is None:
             # einsum, not BLAS: one thread, the same sums on every machine (and far less CPU
             # than a multi-threaded BLAS spinning up for a small matrix-vector product)
             similarity = np.einsum("ij,j->i", self._vectors[:count], query)
             relevance = np.maximum(similarity, 0.0).astype(np.float64)
-        scores = np.round(recency + importance + RELEVANCE_WEIGHT * relevance, 6)
+            scores = np.round(recency + importance + RELEVANCE_WEIGHT * relevance, 6)
+        else:
+            scores, relevance = self._score_candidates(
+                now, query, recency + importance, excluded, found
+            )
         scores[ticks >= now] = -np.inf
-        excluded = [s for s in exclude if s < count]
         scores[excluded] = -np.inf
         picked = _top(scores, k * SHORTLIST)
         recalled: list[Recalled] = []
@@ -180,6 +193,48 @@ class EpisodicStore:
                 )
             )
         return recalled
+
+    def _score_candidates(
+        self,
+        now: int,
+        query: np.ndarray,
+        base: np.ndarray,
+        excluded: list[int],
+        found: tuple[np.ndarray, float],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the index's candidates (-inf elsewhere), widened until they are exact.
+
+        A record left out is less similar than every candidate, so its score is at most its
+        recency + importance + weight x the lowest candidate similarity. The search widens
+        until the `k * SHORTLIST`-th best candidate beats every such bound (or holds every
+        eligible record): then the top scores, ties included, are those a full scan finds,
+        computed with the same sums.
+        """
+        count, wanted = self._embedded, self.config.retrieve_k * SHORTLIST
+        eligible = self._ticks[:count] < now
+        eligible[excluded] = False
+        limit = wanted
+        while True:
+            rows, floor = found
+            rows = np.asarray(rows, dtype=np.int64)
+            similarity = np.einsum("ij,j->i", self._vectors[rows], query)
+            relevance = np.zeros(count)
+            relevance[rows] = np.maximum(similarity, 0.0).astype(np.float64)
+            scores = np.full(count, -np.inf)
+            scores[rows] = np.round(base[rows] + RELEVANCE_WEIGHT * relevance[rows], 6)
+            rest = eligible.copy()
+            rest[rows] = False
+            if len(rows) < limit or not rest.any():
+                return scores, relevance  # every eligible record is a candidate
+            best = np.sort(scores[rows])[::-1]
+            bound = base[rest].max() + RELEVANCE_WEIGHT * (max(floor, 0.0) + MARGIN)
+            if len(best) >= wanted and best[wanted - 1] > bound:
+                return scores, relevance
+            limit *= 4
+            found = self.index.nearest(query, limit, now, excluded) or (
+                np.flatnonzero(eligible),
+                -1.0,
+            )
 
     # -- reflecting --
     def reflect(self, now: int) -> MemoryRecord | None:
