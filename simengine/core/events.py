@@ -163,6 +163,18 @@ class MemoryFallback(Event):
 
 
 @dataclass(frozen=True)
+class MemoryRatingFailed(Event):
+    """An agent's model could not rate its new memories (`importance`) or reflect (`reflect`).
+
+    The rule's scores (or the rule-built reflection) stand for that tick.
+    """
+
+    purpose: str
+    model: str
+    error: str
+
+
+@dataclass(frozen=True)
 class RunEnded(Event):
     """The run ended: the reason (see termination.END_REASONS), why, and final metrics."""
 

@@ -2,7 +2,8 @@
 
 `Simulation.step` calls these around the decisions: `note_situation` before an agent's
 request is built, `embed_pending` once the tick's new records exist (before retrieval and
-again at the end of the tick), `recall` per decision, and `reflect` after the dynamics.
+again at the end of the tick), and `recall` per decision
+(`simengine.core.rating.settle` rates and reflects after the dynamics).
 """
 
 from __future__ import annotations
@@ -94,14 +95,6 @@ def recall(turns: Turns, name: str, since: int, window: set[int]) -> tuple[str, 
     if recalled:
         turns.log.add(MemoriesRecalled(turns.tick, name, memories=[r.to_json() for r in recalled]))
     return tuple(r.record.line() for r in recalled)
-
-
-def reflect(run: SimulationState, tick: int) -> None:
-    """Each store due to reflect adds its reflection record."""
-    for name in run.roster:
-        agent = run.agents[name]
-        if agent.memory.store is not None and agent.running:
-            agent.memory.store.reflect(tick)
 
 
 def drain(run: SimulationState) -> list[MemoryRecord]:

@@ -25,7 +25,8 @@ from simengine.core.decision import (
 )
 from simengine.core.events import DecisionFailed, RunStarted
 from simengine.core.memory import Embeddings, MemoryRecord
-from simengine.core.recall import drain, embed_pending, note_situation, recall, reflect
+from simengine.core.rating import asker_of, settle
+from simengine.core.recall import drain, embed_pending, note_situation, recall
 from simengine.core.run_state import SNAPSHOT_VERSION, SimulationState
 from simengine.core.spec.models import ScenarioSpec
 from simengine.core.steering import apply_control
@@ -242,7 +243,7 @@ class Simulation:
             await self._decide_and_act(decision_maker, turns, embeddings)
             turns.environment_phase()
             turns.relax_emotions()
-            reflect(run, tick)
+            await settle(run, asker_of(decision_maker), turns)
         await embed_pending(run, embeddings, turns)
         run.tick = tick
         run.metrics = run.compute_metrics()

@@ -15,7 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "reflection_every": 20,
     "embedding_model": LOCAL_MODEL,
     "recency_decay": 0.99,
+    "importance": "rule",
 }
+IMPORTANCE_SOURCES = ("rule", "model")  # who rates importance and writes reflections
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class MemoryConfig:
     reflection_every: int = 20  # 0: never reflect
     embedding_model: str = LOCAL_MODEL  # "local" | "ollama/<model>"
     recency_decay: float = 0.99
+    importance: str = "rule"  # "model": LLM agents' own model rates records and reflects
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON data."""
@@ -38,6 +41,7 @@ class MemoryConfig:
             "reflection_every": self.reflection_every,
             "embedding_model": self.embedding_model,
             "recency_decay": self.recency_decay,
+            "importance": self.importance,
         }
 
 

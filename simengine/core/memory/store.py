@@ -37,6 +37,7 @@ class EpisodicStore:
         self.last_reflection = 0
         self.last_situation: int | None = None  # seq of the latest observation record
         self.emitted = 0  # records[:emitted] were handed out by `drain`
+        self.rated = 0  # records[:rated] have their final importance (see `unrated`)
         self._embedded = 0  # records[:_embedded] have vectors in the arrays
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._ticks = np.zeros(0, dtype=np.float64)
@@ -72,6 +73,21 @@ class EpisodicStore:
         if kind == "observation":
             self.last_situation = record.seq
         return record
+
+    def unrated(self) -> list[MemoryRecord]:
+        """Records added since the last `mark_rated`, oldest first (rated by rule so far)."""
+        return self.records[self.rated :]
+
+    def mark_rated(self) -> None:
+        """Every record so far has its final importance."""
+        self.rated = len(self.records)
+
+    def rescore(self, seq: int, importance: float) -> None:
+        """Give record `seq` a new importance (in [0, 1]), in retrieval's arrays too."""
+        record = self.records[seq]
+        record.importance = round(min(1.0, max(0.0, float(importance))), 3)
+        if seq < self._embedded:
+            self._importance[seq] = record.importance
 
     def unembedded(self) -> list[MemoryRecord]:
         """Records still waiting for their vectors, oldest first."""
@@ -239,6 +255,18 @@ class EpisodicStore:
     # -- reflecting --
     def reflect(self, now: int) -> MemoryRecord | None:
         """Every `reflection_every` ticks: condense the period's most important records."""
+        due = self.reflection_due(now)
+        if due is None:
+            return None
+        start, top = due
+        text = f"Looking back on ticks {start + 1}-{now}: " + "; ".join(r.text for r in top)
+        return self.add_reflection(now, top, text)
+
+    def reflection_due(self, now: int) -> tuple[int, list[MemoryRecord]] | None:
+        """When a reflection is due: where its period began and the records it condenses.
+
+        Marks the reflection as made (a period without records to condense makes none).
+        """
         every = self.config.reflection_every
         if every <= 0 or now - self.last_reflection < every:
             return None
@@ -253,7 +281,10 @@ class EpisodicStore:
             return None
         top = sorted(period, key=lambda r: (-r.importance, -r.seq))[:REFLECTION_SOURCES]
         top.sort(key=lambda r: r.seq)
-        text = f"Looking back on ticks {start + 1}-{now}: " + "; ".join(r.text for r in top)
+        return start, top
+
+    def add_reflection(self, now: int, top: Sequence[MemoryRecord], text: str) -> MemoryRecord:
+        """The reflection record condensing `top` (its text cut to `MAX_TEXT` characters)."""
         if len(text) > MAX_TEXT:
             text = text[: MAX_TEXT - 1] + "…"
         return self.add(
@@ -304,7 +335,7 @@ class EpisodicStore:
                 record.embedding_model = LOCAL_MODEL
         store.records = list(ordered)
         store._index(store.records)
-        store.emitted = len(ordered)
+        store.emitted = store.rated = len(ordered)
         return store
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator
 
+from simengine.core.memory.config import IMPORTANCE_SOURCES
 from simengine.core.providers import known_providers
 from simengine.core.text import describe_value, format_number
 from simengine.core.worlds.registry import policy_names
@@ -115,6 +116,14 @@ def check_embedding_model(value: Any) -> str:
     )
 
 
+def check_importance_source(value: Any) -> str:
+    """Who rates memories' importance: `rule` (the engine's rules) or `model` (the agent's)."""
+    value = _text(value)
+    if value in IMPORTANCE_SOURCES:
+        return value
+    raise ValueError(f"unknown importance source {value!r}: use 'rule' or 'model'")
+
+
 def _check_range(value: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
         raise ValueError(f"must be >= {format_number(minimum)}, got {format_number(value)}")
@@ -133,3 +142,4 @@ Integer = Annotated[int, integer_between()]
 Count = Annotated[int, integer_between(0)]
 PositiveInt = Annotated[int, integer_between(1)]
 EmbeddingModel = Annotated[str, _validator(check_embedding_model), PlainSerializer(str)]
+ImportanceSource = Annotated[str, _validator(check_importance_source), PlainSerializer(str)]

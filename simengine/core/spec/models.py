@@ -22,6 +22,7 @@ from simengine.core.spec.fields import (
     Count,
     EmbeddingModel,
     Flag,
+    ImportanceSource,
     Integer,
     ModelId,
     Name,
@@ -121,6 +122,7 @@ class MemorySpec(_Model):
     reflection_every: Annotated[int, integer_between(0, 100_000)] | None = None
     embedding_model: EmbeddingModel | None = None
     recency_decay: Annotated[float | int, number_between(0.01, 1)] | None = None
+    importance: ImportanceSource | None = None
 
     def values(self) -> dict[str, Any]:
         """The keys that are set."""
