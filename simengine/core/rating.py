@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from simengine.core.asking import JsonAsker, JsonRequest, Unusable
-from simengine.core.decision import LLMCallRecord
+from simengine.core.asking import AskOutcome, JsonAsker, JsonRequest, Unusable
 from simengine.core.events import MemoryRatingFailed
 from simengine.core.memory import EpisodicStore, MemoryRecord
+from simengine.core.memory.store import rule_reflection
 from simengine.core.run_state import SimulationState
 from simengine.core.turns import Turns
 
@@ -167,35 +167,25 @@ async def rate_new(run: SimulationState, asker: JsonAsker | None, turns: Turns) 
     tick = turns.tick
     picked = [a for a in _by_model(run) if a.store.unrated()] if asker is not None else []
 
-    async def rate(asked: _Asked) -> None:
+    async def rate(asked: _Asked) -> AskOutcome[dict[int, float]]:
         records = asked.store.unrated()
         agent = run.agents[asked.name]
         system = RATE_SYSTEM.format(name=asked.name, role=agent.spec.role or agent.kind)
         request = _request(run, asked, tick, "importance", system, quote_records(records))
-        outcome = await asker.ask(request, _ratings_check(records))  # type: ignore[union-attr]
-        _keep(turns, outcome.records)
-        if outcome.value is None:
-            turns.log.add(
-                MemoryRatingFailed(
-                    tick,
-                    asked.name,
-                    purpose="importance",
-                    model=asked.model,
-                    error=outcome.error or "",
-                )
-            )
-            return
-        for seq, importance in sorted(outcome.value.items()):
-            asked.store.rescore(seq, importance)
+        return await asker.ask(request, _ratings_check(records))  # type: ignore[union-attr]
 
-    await asyncio.gather(*(rate(a) for a in picked))
+    outcomes = await asyncio.gather(*(rate(a) for a in picked))
+    for asked, outcome in zip(picked, outcomes, strict=True):  # in roster order
+        _keep(turns, asked, "importance", outcome)
+        for seq, importance in sorted((outcome.value or {}).items()):
+            asked.store.rescore(seq, importance)
 
 
 async def reflect_all(run: SimulationState, asker: JsonAsker | None, turns: Turns) -> None:
     """Each running store due to reflect adds its reflection (by its model where asked)."""
     tick = turns.tick
     by_model = {a.name: a for a in _by_model(run)} if asker is not None else {}
-    tasks = []
+    tasks: list[tuple[_Asked, int, list[MemoryRecord]]] = []
     for name in run.roster:
         agent = run.agents[name]
         store = agent.memory.store
@@ -207,38 +197,45 @@ async def reflect_all(run: SimulationState, asker: JsonAsker | None, turns: Turn
             continue
         due = store.reflection_due(tick)
         if due is not None:
-            tasks.append(_reflect(run, asker, turns, asked, *due))  # type: ignore[arg-type]
-    texts = await asyncio.gather(*tasks)
-    for asked, top, text in texts:  # added in roster order, whatever finished first
+            tasks.append((asked, *due))
+    outcomes = await asyncio.gather(
+        *(_reflect(run, asker, tick, *task) for task in tasks)  # type: ignore[arg-type]
+    )
+    for (asked, start, top), outcome in zip(tasks, outcomes, strict=True):  # in roster order
+        _keep(turns, asked, "reflect", outcome)
+        text = outcome.value or rule_reflection(start, tick, top)
         asked.store.add_reflection(tick, top, text)
 
 
 async def _reflect(
     run: SimulationState,
     asker: JsonAsker,
-    turns: Turns,
+    tick: int,
     asked: _Asked,
     start: int,
     top: list[MemoryRecord],
-) -> tuple[_Asked, list[MemoryRecord], str]:
-    tick = turns.tick
+) -> AskOutcome[str]:
     agent = run.agents[asked.name]
-    rule = f"Looking back on ticks {start + 1}-{tick}: " + "; ".join(r.text for r in top)
     system = REFLECT_SYSTEM.format(
-        name=asked.name, role=agent.spec.role or agent.kind, first=start + 1, last=tick
+        name=asked.name,
+        role=agent.spec.role or agent.kind,
+        first=start + 1,
+        last=tick,
     )
     request = _request(run, asked, tick, "reflect", system, quote_records(top))
-    outcome = await asker.ask(request, _reflection_check)
-    _keep(turns, outcome.records)
+    return await asker.ask(request, _reflection_check)
+
+
+def _keep(turns: Turns, asked: _Asked, purpose: str, outcome: AskOutcome[Any]) -> None:
+    """Log the calls made, and the failure (the rule's result stands) if there was one."""
+    turns.log.calls.extend(outcome.records)
     if outcome.value is None:
         turns.log.add(
             MemoryRatingFailed(
-                tick, asked.name, purpose="reflect", model=asked.model, error=outcome.error or ""
+                turns.tick,
+                asked.name,
+                purpose=purpose,
+                model=asked.model,
+                error=outcome.error or "",
             )
         )
-        return asked, top, rule
-    return asked, top, outcome.value
-
-
-def _keep(turns: Turns, records: Sequence[LLMCallRecord]) -> None:
-    turns.log.calls.extend(records)

@@ -6,9 +6,15 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+import yaml
+
+from simengine.core.offline import OfflineDecisionMaker
+from simengine.core.runner import run_headless, trace_line
 from simengine.core.simulation import Simulation, TickResult
+from simengine.core.spec import SpecError
 from simengine.llm import InMemoryReplaySource, LLMClient, LLMDecisionMaker
-from tests.core.helpers import small_flood, spec_of
+from tests.core.helpers import SCENARIOS, small_flood, spec_of
 from tests.fakes import FakeOllama
 from tests.fakes.schema_example import example_for_schema
 
@@ -198,3 +204,41 @@ def test_a_replay_reproduces_scores_and_reflections_without_any_model():
     assert memories(again) == memories(original)
     assert {c.provider for r in again for c in r.calls} == {"replay"}
     assert _calls(again, "importance") and _calls(again, "reflect")
+
+
+def _riverside(importance: str) -> Any:
+    data = yaml.safe_load((SCENARIOS / "riverside_flood.yaml").read_text())
+    data["memory"]["importance"] = importance
+    return spec_of(data).with_max_ticks(30)
+
+
+def test_offline_agents_rate_by_rule_so_offline_traces_do_not_change():
+    def trace(importance: str, maker: Any, override: str | None = None) -> list[str]:
+        spec = _riverside(importance)
+        summary = run_headless(
+            spec, seed=5, decision_maker=maker, keep_trace=True, model_override=override
+        )
+        return [trace_line(e) for e in summary.trace]
+
+    rule = trace("rule", OfflineDecisionMaker())
+    assert trace("model", OfflineDecisionMaker()) == rule
+    offline = "offline/heuristic"
+    through_the_llm_layer = trace("rule", LLMDecisionMaker(LLMClient(settings_for())), offline)
+    assert (
+        trace("model", LLMDecisionMaker(LLMClient(settings_for())), offline)
+        == through_the_llm_layer
+    )
+    assert not any('"importance"' in line and "llm_call" in line for line in through_the_llm_layer)
+    assert not any("MemoryRatingFailed" in line for line in through_the_llm_layer)
+
+
+def test_an_unknown_importance_source_is_reported_with_its_path():
+    data = small_flood()
+    data["memory"] = {"importance": "maybe"}
+    data["agent_templates"][1]["memory"] = {"importance": 3}
+    with pytest.raises(SpecError) as caught:
+        spec_of(data)
+    assert caught.value.errors == [
+        "agent_templates[1].memory.importance: expected a string, got 3",
+        "memory.importance: unknown importance source 'maybe': use 'rule' or 'model'",
+    ]

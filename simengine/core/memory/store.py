@@ -259,8 +259,7 @@ class EpisodicStore:
         if due is None:
             return None
         start, top = due
-        text = f"Looking back on ticks {start + 1}-{now}: " + "; ".join(r.text for r in top)
-        return self.add_reflection(now, top, text)
+        return self.add_reflection(now, top, rule_reflection(start, now, top))
 
     def reflection_due(self, now: int) -> tuple[int, list[MemoryRecord]] | None:
         """When a reflection is due: where its period began and the records it condenses.
@@ -337,6 +336,11 @@ class EpisodicStore:
         store._index(store.records)
         store.emitted = store.rated = len(ordered)
         return store
+
+
+def rule_reflection(start: int, now: int, top: Sequence[MemoryRecord]) -> str:
+    """The rule-built reflection on ticks start+1..now: the condensed records' texts joined."""
+    return f"Looking back on ticks {start + 1}-{now}: " + "; ".join(r.text for r in top)
 
 
 def _unit(vector: np.ndarray | Sequence[float]) -> np.ndarray:
