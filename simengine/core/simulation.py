@@ -227,7 +227,9 @@ class Simulation:
         """Advance one tick: controls, concurrent decisions, seeded application, dynamics.
 
         `embeddings` serves the embedding models of agents with long-term memory; without
-        it only the local embedding is available (others fall back to it).
+        it only the local embedding is available (others fall back to it). A decision maker
+        with an `asker` (the LLM layer's) also rates memories and reflects for agents whose
+        memory has `importance: model`.
         """
         run = self._run
         if run.finished:
