@@ -227,8 +227,14 @@ async def _reflect(
 
 
 def _keep(turns: Turns, asked: _Asked, purpose: str, outcome: AskOutcome[Any]) -> None:
-    """Log the calls made, and the failure (the rule's result stands) if there was one."""
+    """Log and count the calls made, and the failure (the rule's stands) if there was one.
+
+    Their tokens count toward the agent's and the run's budgets, like its decisions'.
+    """
     turns.log.calls.extend(outcome.records)
+    used = sum(c.tokens_in + c.tokens_out for c in outcome.records)
+    turns.run.agents[asked.name].tokens_used += used
+    turns.run.run_tokens += used
     if outcome.value is None:
         turns.log.add(
             MemoryRatingFailed(

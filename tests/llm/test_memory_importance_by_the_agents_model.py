@@ -124,6 +124,10 @@ def test_the_models_scores_land_on_the_records_and_change_what_is_recalled():
     assert chief and chief == rule_chief, "the offline Chief keeps the rule's scores"
     assert not _calls(by_rule, "importance")
     assert _recalled(by_model) != _recalled(by_rule)
+    crew_calls = [c for r in by_model for c in r.calls if c.agent_id == "crew-1"]
+    assert {c.purpose for c in crew_calls} >= {"decide", "importance", "reflect"}
+    spent = sum(c.tokens_in + c.tokens_out for c in crew_calls)
+    assert by_model[-1].snapshot["agents"]["Crew 1"]["tokens_used"] == spent, "budgets count it"
     recalled_importance = {
         m["importance"]
         for r in by_model
