@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -95,10 +95,10 @@ class _Asked:
     model: str
 
 
-def _by_model(run: SimulationState, names: Sequence[str] | None = None) -> list[_Asked]:
-    """The running agents whose memory is rated by their own (non-offline) model."""
+def _by_model(run: SimulationState) -> list[_Asked]:
+    """The agents (roster order) whose memory is rated by their own, non-offline, model."""
     picked = []
-    for name in names if names is not None else run.roster:
+    for name in run.roster:
         agent = run.agents[name]
         store = agent.memory.store
         model = agent.profile.model
@@ -127,7 +127,9 @@ def _request(
     )
 
 
-def _ratings_check(records: Sequence[MemoryRecord]) -> Any:
+def _ratings_check(
+    records: Sequence[MemoryRecord],
+) -> Callable[[dict[str, Any]], dict[int, float]]:
     wanted = {r.seq for r in records}
 
     def check(data: dict[str, Any]) -> dict[int, float]:
@@ -164,15 +166,17 @@ async def settle(run: SimulationState, asker: JsonAsker | None, turns: Turns) ->
 
 async def rate_new(run: SimulationState, asker: JsonAsker | None, turns: Turns) -> None:
     """Each model-rated agent's model rates its records new this tick (one request each)."""
+    if asker is None:
+        return
     tick = turns.tick
-    picked = [a for a in _by_model(run) if a.store.unrated()] if asker is not None else []
+    picked = [a for a in _by_model(run) if a.store.unrated()]
 
     async def rate(asked: _Asked) -> AskOutcome[dict[int, float]]:
         records = asked.store.unrated()
         agent = run.agents[asked.name]
         system = RATE_SYSTEM.format(name=asked.name, role=agent.spec.role or agent.kind)
         request = _request(run, asked, tick, "importance", system, quote_records(records))
-        return await asker.ask(request, _ratings_check(records))  # type: ignore[union-attr]
+        return await asker.ask(request, _ratings_check(records))
 
     outcomes = await asyncio.gather(*(rate(a) for a in picked))
     for asked, outcome in zip(picked, outcomes, strict=True):  # in roster order
