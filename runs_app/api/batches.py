@@ -19,7 +19,12 @@ from runs_app.api.serializers import (
 from runs_app.models import Batch, BatchStatus
 from runs_app.selectors import batch_list
 from runs_app.services.batches import MAX_BATCH_RUNS, batch_aggregates, batch_create, batch_progress
-from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
+from scenarios_app.api.serializers import (
+    SHARES_DESCRIPTION,
+    SHARES_SUMMARY,
+    SharesWriteSerializer,
+    set_shares,
+)
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 from simengine.web.access import Level, fetch, visible
@@ -126,10 +131,8 @@ class BatchDetailApi(ApiView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Share it with groups: replace its shares (owner and staff only)",
-        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
-        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
-        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        summary=SHARES_SUMMARY,
+        description=SHARES_DESCRIPTION,
         request=SharesWriteSerializer,
         responses=BatchDetailSerializer,
     )

@@ -37,7 +37,12 @@ from runs_app.services.runs import (
     run_stop,
     run_trigger_event,
 )
-from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
+from scenarios_app.api.serializers import (
+    SHARES_DESCRIPTION,
+    SHARES_SUMMARY,
+    SharesWriteSerializer,
+    set_shares,
+)
 from simengine.api.base import ApiListView, ApiView, request_user, validated_body
 from simengine.api.pagination import LimitOffsetPagination
 from simengine.web.access import Level, fetch, require, visible
@@ -137,10 +142,8 @@ class RunDetailApi(ApiView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Share it with groups: replace its shares (owner and staff only)",
-        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
-        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
-        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        summary=SHARES_SUMMARY,
+        description=SHARES_DESCRIPTION,
         request=SharesWriteSerializer,
         responses=RunDetailSerializer,
     )

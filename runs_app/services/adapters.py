@@ -260,20 +260,7 @@ def agent_rows_for_new_runs(runs: Sequence[tuple[Run, ScenarioSpec]]) -> None:
             run_id=str(run.pk),
             model_override=run.overrides.get("model_override") or None,
         )
-        for name, view in simulation.agents.items():
-            state = simulation.states[name]
-            rows.append(
-                Agent(
-                    run=run,
-                    key=view.id,
-                    name=name,
-                    template_id=view.template_id,
-                    kind=view.kind,
-                    role=view.role,
-                    persona=state.spec.persona,
-                    **_agent_fields(view),
-                )
-            )
+        rows += _agent_rows(run, simulation)
     Agent.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -282,22 +269,25 @@ def agent_rows_for_simulation(run: Run, simulation: Simulation) -> dict[str, int
 
     Returns agent name -> Agent pk.
     """
-    rows = []
-    for name, view in simulation.agents.items():
-        rows.append(
-            Agent(
-                run=run,
-                key=view.id,
-                name=name,
-                template_id=view.template_id,
-                kind=view.kind,
-                role=view.role,
-                persona=simulation.states[name].spec.persona,
-                **_agent_fields(view),
-            )
-        )
-    Agent.objects.bulk_create(rows, batch_size=1000)
+    Agent.objects.bulk_create(_agent_rows(run, simulation), batch_size=1000)
     return agent_ids(run.pk)
+
+
+def _agent_rows(run: Run, simulation: Simulation) -> list[Agent]:
+    """Unsaved Agent rows for the simulation's agents as they stand."""
+    return [
+        Agent(
+            run=run,
+            key=view.id,
+            name=name,
+            template_id=view.template_id,
+            kind=view.kind,
+            role=view.role,
+            persona=simulation.states[name].spec.persona,
+            **_agent_fields(view),
+        )
+        for name, view in simulation.agents.items()
+    ]
 
 
 def agent_rows_for_new_run(run: Run, spec: ScenarioSpec) -> None:

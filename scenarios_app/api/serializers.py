@@ -59,6 +59,14 @@ class OwnedFieldsMixin(serializers.Serializer):
         return shares_of(obj)
 
 
+SHARES_SUMMARY = "Share it with groups: replace its shares (owner and staff only)"
+SHARES_DESCRIPTION = (
+    '`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
+    "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
+    "`edit` also control, change and delete it. 403 for anyone but the owner and staff."
+)
+
+
 def set_shares(obj: Any, user: Any, data: Any) -> None:
     """Replace `obj`'s shares from a request body `{"shares": [...]}` (400/403/404 as due)."""
     checked = SharesWriteSerializer(data=data)

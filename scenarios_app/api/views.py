@@ -12,7 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scenarios_app.api import serializers as s
-from scenarios_app.api.serializers import SharesWriteSerializer, set_shares
+from scenarios_app.api.serializers import (
+    SHARES_DESCRIPTION,
+    SHARES_SUMMARY,
+    SharesWriteSerializer,
+    set_shares,
+)
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import scenario_list, scenario_version_get, scenario_version_list
 from scenarios_app.services import (
@@ -117,10 +122,8 @@ class ScenarioDetailApi(ApiView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Share it with groups: replace its shares (owner and staff only)",
-        description='`{"shares": [{"group": <name>, "level": "read"|"edit"}]}` replaces '
-        "every share (`[]`: shared with nobody). `read` lets the group's members see it, "
-        "`edit` also control, change and delete it. 403 for anyone but the owner and staff.",
+        summary=SHARES_SUMMARY,
+        description=SHARES_DESCRIPTION,
         request=SharesWriteSerializer,
         responses=s.ScenarioDetailSerializer,
     )
