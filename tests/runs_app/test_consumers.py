@@ -30,11 +30,13 @@ from runs_app.broadcast import (
     tick_committed_payload,
 )
 from runs_app.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
-from runs_app.models import Event
+from runs_app.models import FINAL_RUN_STATUSES, Event, Run
 from runs_app.routing import websocket_urlpatterns
+from runs_app.services.lifecycle import run_stop
 from scenarios_app.services import scenario_import
 from tests.console.conftest import finished_run
 from tests.personas import make_world
+from tests.runs_app.factories import wait_until_final
 
 SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "riverside_flood.yaml"
 
@@ -279,7 +281,15 @@ def test_only_people_who_may_read_the_run_can_watch_its_socket(transactional_db)
             await communicator.disconnect()
         return answer
 
-    for who in ("owner", "reader", "editor", "staff"):
-        assert async_to_sync(connect)(world.people()[who]) == (True, None), who
-    # A stranger is refused exactly as for a run that does not exist: nothing is revealed.
-    assert async_to_sync(connect)(world.stranger) == (False, CLOSE_NOT_FOUND)
+    try:
+        for who in ("owner", "reader", "editor", "staff"):
+            assert async_to_sync(connect)(world.people()[who]) == (True, None), who
+        # A stranger is refused exactly as for a run that does not exist: nothing is revealed.
+        assert async_to_sync(connect)(world.stranger) == (False, CLOSE_NOT_FOUND)
+    finally:
+        # The world's batch started a run on the embedded executor: end it before the
+        # database is flushed, or the flush and the run's writes deadlock.
+        for batch_run in Run.objects.filter(batch=world.batch):
+            if batch_run.status not in FINAL_RUN_STATUSES:
+                run_stop(run=batch_run)
+            wait_until_final(batch_run)
