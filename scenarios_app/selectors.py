@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Model, Q, QuerySet
 
 from scenarios_app.models import Scenario, ScenarioVersion
+from simengine.web.access import visible
 
 
 def scenario_list() -> QuerySet[Scenario]:
@@ -38,12 +40,19 @@ def scenario_version_get(*, scenario: Scenario, number: int | None = None) -> Sc
 # -- console reads: version history, diffs, the model picker --
 
 
-def scenario_versions_with_usage(*, scenario: Scenario) -> QuerySet[ScenarioVersion]:
-    """The scenario's versions, newest first, with how many runs and agent templates use each."""
+def visible_run_count(user: Any, *, path: str = "runs") -> Count:
+    """Count of the runs at relation `path` that `user` may see (others' runs stay unseen)."""
+    run_model = cast(type[Model], ScenarioVersion._meta.get_field("runs").related_model)
+    runs = visible(run_model._default_manager.all(), user)
+    return Count(path, filter=Q(**{f"{path}__in": runs.values("pk")}), distinct=True)
+
+
+def scenario_versions_with_usage(*, scenario: Scenario, user: Any) -> QuerySet[ScenarioVersion]:
+    """The scenario's versions, newest first, with how many visible runs and templates use each."""
     return (
         scenario.versions.select_related("created_by")
         .annotate(
-            run_count=Count("runs", distinct=True),
+            run_count=visible_run_count(user),
             template_count=Count("agent_templates", distinct=True),
         )
         .order_by("-number")

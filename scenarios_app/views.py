@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from scenarios_app.selectors import (
     scenario_usage,
     scenario_version_diff,
     scenario_versions_with_usage,
+    visible_run_count,
 )
 from scenarios_app.services import (
     ScenarioConflict,
@@ -40,9 +40,9 @@ from simengine.web.sharing import sharing_context, sharing_post
 
 
 def scenario_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every scenario with its version and run counts."""
+    """Every scenario with its version count and the count of its runs the viewer sees."""
     scenarios = visible(scenario_list(), request.user).annotate(
-        run_count=Count("versions__runs", distinct=True)
+        run_count=visible_run_count(request.user, path="versions__runs")
     )
     return render(request, "scenarios_app/scenario_list.html", {"scenarios": scenarios})
 
@@ -50,7 +50,7 @@ def scenario_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def scenario_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A scenario's versions, newest first, with the runs and templates using each."""
     scenario = fetch(Scenario, request.user, pk=pk)
-    versions = list(scenario_versions_with_usage(scenario=scenario))
+    versions = list(scenario_versions_with_usage(scenario=scenario, user=request.user))
     latest = versions[0] if versions else None
     context = {
         "scenario": scenario,

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from runs_app.models import PendingControl, Run, RunShare
 from scenarios_app.models import Scenario, ScenarioShare
+from simengine.web.access import Level, replace_shares
 from tests.personas import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,18 @@ def test_staff_open_an_ownerless_run_and_others_do_not(world):
     url = reverse("runs:console", args=[world.run.pk])
     assert signed_in(world.staff).get(url).status_code == 200
     assert signed_in(world.owner).get(url).status_code == 404
+
+
+def test_run_counts_on_scenario_pages_count_only_the_runs_the_viewer_sees():
+    world = make_world(share=False)
+    replace_shares(world.scenario, world.owner, [(world.observers, Level.READ)])
+    expected = {"owner": 2, "staff": 2, "reader": 0}
+    for who, count in expected.items():
+        client = signed_in(world.people()[who])
+        listed = client.get(reverse("scenarios:list")).context["scenarios"]
+        assert [s.run_count for s in listed if s.pk == world.scenario.pk] == [count], who
+        detail = client.get(reverse("scenarios:detail", args=[world.scenario.pk]))
+        assert [v.run_count for v in detail.context["versions"]] == [count], who
+    replace_shares(world.run, world.owner, [(world.observers, Level.READ)])
+    listed = signed_in(world.reader).get(reverse("scenarios:list")).context["scenarios"]
+    assert [s.run_count for s in listed if s.pk == world.scenario.pk] == [1]
