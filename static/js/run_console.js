@@ -20,6 +20,10 @@
   let runStatus = root.dataset.status || "";
   let connected = false;
   let pollTimer = null;
+  const TRY_AGAIN_LATER = 4503; // runs_app.consumers.CLOSE_TRY_AGAIN_LATER
+  const RETRY_MAX_MS = 30000;
+  let retryTimer = null;
+  let retries = 0;
   let socket = null; // the socket wrapper while connected (to ask for a catch-up)
   let scrubbed = null; // the tick the console shows while scrubbed back, or null (following)
   let restoring = false; // going back to live: the current regions are on their way
@@ -193,16 +197,27 @@
   socketElt.addEventListener("htmx:wsOpen", function (evt) {
     connected = true;
     socket = evt.detail.socketWrapper;
+    retries = 0;
     stopPolling();
     showState();
     evt.detail.socketWrapper.send(JSON.stringify({ type: "catch_up", since: lastStep }));
   });
-  socketElt.addEventListener("htmx:wsClose", function () {
+  socketElt.addEventListener("htmx:wsClose", function (evt) {
     connected = false;
     socket = null;
     if (FINAL.indexOf(runStatus) < 0) startPolling();
+    const code = evt.detail.event ? evt.detail.event.code : 0;
+    if (code === TRY_AGAIN_LATER && FINAL.indexOf(runStatus) < 0) retryLater(evt.detail.socketWrapper);
     showState();
   });
+  // The server could not reach its channel layer (Redis): poll meanwhile, and open the socket
+  // again with a growing pause (the ws extension itself retries only on 1006 and 1011-1013).
+  function retryLater(wrapper) {
+    if (retryTimer) return;
+    const delay = Math.min(RETRY_MAX_MS, 1000 * Math.pow(2, retries)) * (0.8 + 0.4 * Math.random());
+    retries += 1;
+    retryTimer = setTimeout(function () { retryTimer = null; wrapper.reconnect(); }, delay);
+  }
   socketElt.addEventListener("htmx:wsBeforeMessage", function (evt) {
     evt.preventDefault(); // frames are applied below, not by the extension
     const text = evt.detail.message;
