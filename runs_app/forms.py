@@ -144,6 +144,13 @@ class ForkForm(RunSettingsForm):
     )
     models = _mapping_field("Agent models (YAML: template id → model)", "rescuer: ollama/llama3.2")
     world = _mapping_field("Set world values (YAML: path → value)", "water_level: 2.5")
+    emotions = _mapping_field(
+        "Set feelings (YAML: agent name → feeling → value)", "Mayor: {fear: 0.9}"
+    )
+    events = _mapping_field(
+        "Fire events at the fork's first tick (YAML list)",
+        "- {type: rain_change, intensity: 3.0}",
+    )
     message_to = forms.ChoiceField(label="Operator message to", widget=forms.Select(_SELECT))
     message = forms.CharField(
         required=False,
@@ -161,6 +168,8 @@ class ForkForm(RunSettingsForm):
         "models",
         "params",
         "world",
+        "emotions",
+        "events",
         "message_to",
         "message",
         "start",
@@ -173,6 +182,36 @@ class ForkForm(RunSettingsForm):
 
     def clean_world(self) -> dict[str, Any]:
         return _clean_mapping(self.cleaned_data["world"], "World values")
+
+    def clean_emotions(self) -> dict[str, Any]:
+        emotions = _clean_mapping(self.cleaned_data["emotions"], "Feelings")
+        bad = [str(k) for k, v in emotions.items() if not isinstance(v, dict)]
+        if bad:
+            raise forms.ValidationError(
+                f"give each agent a mapping of feelings such as {{fear: 0.9}}: {', '.join(bad)}"
+            )
+        return emotions
+
+    def clean_events(self) -> list[dict[str, Any]]:
+        text = self.cleaned_data["events"]
+        if not text.strip():
+            return []
+        try:
+            events = read_document(text, "yaml")
+        except SpecError as exc:
+            raise forms.ValidationError(
+                f"Events are not valid YAML: {'; '.join(exc.errors)}"
+            ) from None
+        if isinstance(events, dict):
+            events = [events]
+        if not isinstance(events, list):
+            raise forms.ValidationError("Events must be a list such as `- {type: levee_breach}`")
+        for number, event in enumerate(events, start=1):
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                raise forms.ValidationError(
+                    f'event {number} needs a "type", e.g. {{type: levee_breach}}'
+                )
+        return events
 
     def clean_models(self) -> dict[str, Any]:
         models = _clean_mapping(self.cleaned_data["models"], "Agent models")
@@ -193,6 +232,10 @@ class ForkForm(RunSettingsForm):
             }
         if data.get("world"):
             overrides["world"] = data["world"]
+        if data.get("emotions"):
+            overrides["emotions"] = data["emotions"]
+        if data.get("events"):
+            overrides["events"] = data["events"]
         if data.get("message", "").strip():
             overrides["messages"] = [{"to": data["message_to"], "text": data["message"].strip()}]
         return overrides
@@ -274,7 +317,7 @@ class InjectForm(forms.Form):
 
 
 class RunFilterForm(UserChoicesMixin, forms.Form):
-    """The run explorer's filters: scenario, status, batch, one `name=value` parameter, seed."""
+    """The run explorer's filters: scenario, status, batch, `name=value`, seed and parent run."""
 
     scenario = forms.ModelChoiceField(
         queryset=Scenario.objects.order_by("name"),
@@ -303,6 +346,12 @@ class RunFilterForm(UserChoicesMixin, forms.Form):
     )
     seed = forms.IntegerField(
         required=False, widget=forms.NumberInput({**_SM, "placeholder": "seed"})
+    )
+    parent = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="forks of run",
+        widget=forms.NumberInput({**_SM, "placeholder": "forks of run"}),
     )
 
     def clean_param(self) -> tuple[str, Any] | None:

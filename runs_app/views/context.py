@@ -12,6 +12,7 @@ from runs_app.selectors import (
     chat_messages,
     evaluation_list,
     run_event_types,
+    run_list,
     run_metric_series,
     run_rooms_of_agent,
     step_last_index,
@@ -22,6 +23,7 @@ from runs_app.services.live import LIVE_STATUSES, agents_with_pending, header_co
 from runs_app.services.world import run_world
 from runs_app.services.world_view import world_view_at
 from runs_app.templatetags.console import EMOTION_COLOURS
+from simengine.web.access import visible
 from simengine.web.requests import AuthenticatedHttpRequest
 from simengine.web.sharing import sharing_context
 
@@ -101,6 +103,7 @@ def console_context(
         "chat": chat_messages(run=run, target=chat_target),
         "chat_accept": chat_accept(run, chat_target),
         "evaluations": list(evaluation_list(run=run.pk)),
+        "forks": forks_of(run, request.user),
         **evaluation_context(run),
         "control_error": control_error,
         "agent_error": agent_error,
@@ -113,3 +116,14 @@ def console_context(
         "share_url": reverse("runs:shares", args=[run.pk]),
         **sharing_context(run, request.user),
     }
+
+
+FORKS_SHOWN = 12
+
+
+def forks_of(run: Run, user: Any) -> dict[str, Any]:
+    """The run's forks the user may see: the first few by tick, and how many there are."""
+    forks = visible(run_list(parent=run.pk), user).order_by("fork_step", "pk")
+    shown = list(forks.values("pk", "fork_step")[:FORKS_SHOWN])
+    count = len(shown) if len(shown) < FORKS_SHOWN else forks.count()
+    return {"shown": shown, "count": count, "more": count - len(shown)}

@@ -58,6 +58,7 @@ def run_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             batch=data["batch"].pk if data["batch"] else None,
             seed=data["seed"],
             param=data["param"] or None,
+            parent=data["parent"],
         )
     runs = visible(runs, request.user)
     page = Paginator(runs.prefetch_related("evaluations"), 50).get_page(request.GET.get("page"))

@@ -70,3 +70,68 @@ def test_the_admin_shows_a_step_decoded(admin_client, done_run):
     page = admin_client.get(f"/admin/runs_app/step/{step.pk}/change/")
     assert page.status_code == 200
     assert "&quot;tick&quot;: 2" in page.content.decode()
+
+
+def test_feelings_and_events_from_the_form_are_queued_for_the_forks_first_tick(
+    admin_client, done_run
+):
+    data = {
+        "step": 2,
+        "message_to": "all",
+        "emotions": "Mayor: {fear: 0.9}",
+        "events": "- {type: rain_change, intensity: 3.0}",
+    }
+    response = admin_client.post(reverse("runs:fork", args=[done_run.pk]), data)
+    fork = Run.objects.get(parent=done_run)
+    assert response["Location"] == reverse("runs:console", args=[fork.pk])
+    queued = {control.kind: control.payload for control in PendingControl.objects.filter(run=fork)}
+    assert set(queued) == {"trigger_event", "set_emotion"}
+    assert "rain_change" in str(queued["trigger_event"])
+    assert "Mayor" in str(queued["set_emotion"]) and "0.9" in str(queued["set_emotion"])
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "error"),
+    [
+        (
+            "emotions",
+            "Mayor: 0.9",
+            "give each agent a mapping of feelings such as {fear: 0.9}: Mayor",
+        ),
+        ("emotions", "Mayor: [", "Feelings is not valid YAML"),
+        ("events", "- {intensity: 3.0}", "event 1 needs a &quot;type&quot;"),
+        ("events", "rain", "Events must be a list"),
+        ("emotions", "Nobody: {fear: 0.5}", "Nobody"),
+    ],
+)
+def test_bad_feelings_or_events_are_named_and_nothing_is_created(
+    admin_client, done_run, field, text, error
+):
+    data = {"step": 2, "message_to": "all", field: text}
+    response = admin_client.post(reverse("runs:fork", args=[done_run.pk]), data)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Run.objects.filter(parent=done_run).exists()
+
+
+def test_the_parents_console_lists_its_forks_and_the_explorer_filters_by_parent(
+    admin_client, done_run, flood_version
+):
+    from runs_app.services.forks import run_fork
+
+    forks = [run_fork(run=done_run, step=step, start=False) for step in (2, 1)]
+    other = finished_run(flood_version, ticks=2, seed=9)
+    console = admin_client.get(reverse("runs:console", args=[done_run.pk])).content.decode()
+    expected = (
+        f'2 forks: <a href="/runs/{forks[1].pk}/">run {forks[1].pk}</a> at tick 1, '
+        f'<a href="/runs/{forks[0].pk}/">run {forks[0].pk}</a> at tick 2'
+    )
+    assert expected in console
+    assert (
+        'id="run-forks"'
+        not in admin_client.get(reverse("runs:console", args=[other.pk])).content.decode()
+    )
+    listed = admin_client.get(reverse("runs:list"), {"parent": done_run.pk}).content.decode()
+    for fork in forks:
+        assert f'href="/runs/{fork.pk}/"' in listed
+    assert f'href="/runs/{other.pk}/"' not in listed
