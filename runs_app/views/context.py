@@ -103,7 +103,6 @@ def console_context(
         "chat": chat_messages(run=run, target=chat_target),
         "chat_accept": chat_accept(run, chat_target),
         "evaluations": list(evaluation_list(run=run.pk)),
-        "forks": forks_of(run, request.user),
         **evaluation_context(run),
         "control_error": control_error,
         "agent_error": agent_error,

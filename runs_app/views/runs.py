@@ -28,7 +28,7 @@ from runs_app.services.runs import (
     run_step,
     run_stop,
 )
-from runs_app.views.context import console_context, inject_targets
+from runs_app.views.context import console_context, forks_of, inject_targets
 from scenarios_app.models import Scenario
 from scenarios_app.selectors import llm_model_options
 from simengine.web.access import Level, require, visible
@@ -149,7 +149,8 @@ def _scenario_by_id(request: AuthenticatedHttpRequest, text: str) -> Scenario | 
 def run_console(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live console of one run."""
     run = _run_or_404(request, pk)
-    return render(request, "runs_app/run_console.html", console_context(request, run))
+    context = {**console_context(request, run), "forks": forks_of(run, request.user)}
+    return render(request, "runs_app/run_console.html", context)
 
 
 @require_POST
