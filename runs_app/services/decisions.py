@@ -37,10 +37,12 @@ def llm_settings() -> LLMSettings:
 class DatabaseReplaySource:
     """Answers `replay/<run-id>` calls with the responses recorded in that run.
 
-    The calls of one recorded tick are loaded once (one query for all agents of the tick,
-    plus one for the run's agent names); calls without a tick (evaluations) are loaded per
-    purpose.
+    Recorded calls are loaded a window of ticks at a time (one query for every agent of
+    `WINDOW` ticks, a slice's worth, plus one for the run's agent names); calls without a
+    tick (evaluations) are loaded per purpose.
     """
+
+    WINDOW = 20
 
     def __init__(self) -> None:
         self._names: dict[int, dict[str, str]] = {}
@@ -61,32 +63,41 @@ class DatabaseReplaySource:
             return None
         run = int(run_id)
         with self._lock:
-            try:
-                names = self._run_names(run)
-                calls = self._recorded(run, tick, purpose)
-            finally:
-                # called from a worker thread of the event loop: leave no connection open
-                connection.close()
+            key = (run, tick, None if tick is not None else purpose)
+            if run not in self._names or key not in self._calls:
+                try:
+                    self._load(run, tick, purpose)
+                finally:
+                    # called from a worker thread of the event loop: leave no connection open
+                    connection.close()
+            names, calls = self._names[run], self._calls.get(key, [])
         agent = None if agent_id is None else names.get(agent_id) or agent_id
         for call in calls:
             if call.purpose == purpose and agent in (None, call.agent):
                 return call.text
         return None
 
-    def _run_names(self, run: int) -> dict[str, str]:
+    def _load(self, run: int, tick: int | None, purpose: str) -> None:
         if run not in self._names:
             agents = Agent.objects.filter(run_id=run).values_list("key", "name")
             self._names[run] = dict(agents)
-        return self._names[run]
-
-    def _recorded(self, run: int, tick: int | None, purpose: str) -> list[_Recorded]:
-        key = (run, tick, None if tick is not None else purpose)
-        if key not in self._calls:
-            calls = LLMCall.objects.filter(run_id=run, error="")
-            calls = calls.filter(step=tick) if tick is not None else calls.filter(purpose=purpose)
-            rows = calls.order_by("-id").values_list("agent", "purpose", "response_text")
-            self._calls[key] = [_Recorded(*row) for row in rows]
-        return self._calls[key]
+        calls = LLMCall.objects.filter(run_id=run, error="")
+        if tick is None:
+            rows = calls.filter(purpose=purpose).order_by("-id")
+            self._calls[(run, None, purpose)] = [
+                _Recorded(*row) for row in rows.values_list("agent", "purpose", "response_text")
+            ]
+            return
+        if (run, tick, None) in self._calls:
+            return
+        window = calls.filter(step__gte=tick, step__lt=tick + self.WINDOW).order_by("-id")
+        by_tick: dict[int, list[_Recorded]] = {}
+        for step, *row in window.values_list("step", "agent", "purpose", "response_text"):
+            by_tick.setdefault(step, []).append(_Recorded(*row))
+        # ticks past the last one recorded so far may still be recorded: ask again for those
+        last = max(by_tick, default=tick)
+        for step in range(tick, last + 1):
+            self._calls[(run, step, None)] = by_tick.get(step, [])
 
 
 @dataclass(frozen=True)

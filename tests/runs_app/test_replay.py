@@ -60,3 +60,30 @@ def test_the_api_answers_400_naming_the_missing_run(django_user_model):
             "message": "replay/424242: there is no run 424242 to replay",
         }
     ]
+
+
+def test_replay_answers_come_from_one_query_per_window_of_ticks():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from runs_app.models import LLMCall
+    from runs_app.services.decisions import DatabaseReplaySource
+
+    original = wait_until_final(run_create(version=small_flood_version(max_ticks=10), seed=4))
+    recorded = list(
+        original.llm_calls.filter(purpose="decide", error="").values_list(
+            "step", "agent", "response_text"
+        )
+    )
+    assert {step for step, _, _ in recorded} == set(range(1, 11))
+    keys = dict(original.agents.values_list("name", "key"))
+    source = DatabaseReplaySource()
+    with CaptureQueriesContext(connection) as queries:
+        answers = [
+            (step, agent, source.lookup(str(original.pk), keys[agent], step, "decide"))
+            for step, agent, _ in sorted(recorded)
+        ]
+    assert answers == sorted(recorded)
+    table = LLMCall._meta.db_table
+    assert len([q for q in queries.captured_queries if table in q["sql"]]) == 1
+    assert source.lookup(str(original.pk), keys[recorded[0][1]], 11, "decide") is None
