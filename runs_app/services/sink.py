@@ -36,6 +36,7 @@ from runs_app.services.adapters import (
     message_fields,
     message_rows,
 )
+from runs_app.services.json_text import json_text
 from runs_app.services.snapshots import snapshot_fields
 from simengine.core.simulation import AgentView, TickResult
 
@@ -176,7 +177,7 @@ def _copy(cursor, model: type[models.Model], rows: list[dict[str, Any]], now) ->
 
 def _json(value: Any) -> str | None:
     """What Django's JSONField stores: the value as JSON text, None as SQL NULL."""
-    return None if value is None else json.dumps(value)
+    return None if value is None else json_text(value)
 
 
 def _update_agents(cursor, run_id: int, changes: dict[str, dict[str, Any]]) -> None:
@@ -185,7 +186,7 @@ def _update_agents(cursor, run_id: int, changes: dict[str, dict[str, Any]]) -> N
         return
     columns: list[list[Any]] = [list(changes)]
     columns += [[c[f] for c in changes.values()] for f in AGENT_STATE_FIELDS if f != "emotion"]
-    emotions = [json.dumps(c["emotion"]) for c in changes.values()]
+    emotions = [json_text(c["emotion"]) for c in changes.values()]
     spent = [[c[f] for c in changes.values()] for f in ("tokens_in", "tokens_out")]
     cursor.execute(_agent_update_sql(), [*columns, emotions, *spent, run_id])
 
