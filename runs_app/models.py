@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 
+from runs_app.event_data import EventDataField
 from runs_app.prompts import unpack_messages
 from simengine.core import call_outcomes
 from simengine.web.access import Owned, Share
@@ -258,11 +259,13 @@ class Message(models.Model):
 class Event(models.Model):
     """Something that happened in a run: an action, a decision, an environment or control event."""
 
-    run = models.ForeignKey(Run, related_name="events", on_delete=models.CASCADE)
+    # The (run, step) index serves lookups by run; no index of its own.
+    run = models.ForeignKey(Run, related_name="events", on_delete=models.CASCADE, db_index=False)
     step = models.PositiveIntegerField()
     agent = models.CharField(max_length=200, blank=True)
     type = models.CharField(max_length=60)
-    data = models.JSONField(default=dict)
+    # Some kinds' data is stored packed (`runs_app.event_data`); it reads back as written.
+    data = EventDataField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from agents_app.models import Agent, AgentMemory
+from runs_app.event_data import pack_event_data
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
 from runs_app.services.prompt_texts import stored_prompts
 from simengine.core.call_outcomes import CallFacts, call_outcomes
@@ -56,7 +57,7 @@ def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
         "step": step,
         "agent": e.get("agent") or "",
         "type": e["type"],
-        "data": e.get("data", {}),
+        "data": pack_event_data(e["type"], e.get("data", {})),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import pytest
 from django.db import connection
@@ -133,6 +134,105 @@ def test_the_migration_carries_recorded_prompts_forward_and_back():
     apps = executor.loader.project_state(BEFORE).apps
     back = apps.get_model("runs_app", "LLMCall").objects.all()
     assert {c.pk: (c.system, c.messages) for c in back} == written
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+RECALLED = {
+    "memories": [
+        {
+            "seq": 169 - i,
+            "kind": "observation",
+            "tick": 49 - i,
+            "score": 3.1542 - i / 7,
+            "recency": 0.99**i,
+            "relevance": 0.7071,
+            "importance": 0.75 if i else 1,
+        }
+        for i in range(5)
+    ]
+}
+
+
+def _stored_data(pk: int) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data::text FROM runs_app_event WHERE id = %s", [pk])
+        return json.loads(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_recalled_memories_are_stored_packed_and_every_reader_sees_them_as_recorded(api, user):
+    from runs_app.models import Event
+    from runs_app.services.adapters import event_rows
+    from runs_app.services.traces import run_trace
+    from simengine.core.runner import trace_line
+
+    run = make_run(user=user)
+    raw = [{"type": "MemoriesRecalled", "agent": "Mayor", "data": RECALLED}]
+    (event,) = Event.objects.bulk_create(event_rows(run.pk, 3, raw))
+    assert list(_stored_data(event.pk)) == ["~memories"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_size(data), pg_column_size(%s::jsonb) FROM runs_app_event"
+            " WHERE id = %s",
+            [json.dumps(RECALLED), event.pk],
+        )
+        packed, plain = cursor.fetchone()
+    assert packed < plain * 0.6
+    read = Event.objects.get(pk=event.pk).data
+    assert read == RECALLED
+    # Keys in the order jsonb gave them before: shorter first, then bytewise.
+    assert list(read["memories"][0]) == [
+        "seq",
+        "kind",
+        "tick",
+        "score",
+        "recency",
+        "relevance",
+        "importance",
+    ]
+    listed = api.get(f"/api/runs/{run.pk}/events/", {"type": "MemoriesRecalled"}).json()
+    assert listed["results"][0]["data"] == RECALLED
+    line = trace_line({"tick": 3, "type": "MemoriesRecalled", "agent": "Mayor", "data": RECALLED})
+    assert list(run_trace(run)) == [line + "\n"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(300)
+def test_the_migration_packs_recorded_recalls_and_unpacks_them_back():
+    before = [("runs_app", "0009_prompt_texts_once")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Scenario = apps.get_model("scenarios_app", "Scenario")
+    Version = apps.get_model("scenarios_app", "ScenarioVersion")
+    scenario = Scenario.objects.create(name="Recalls")
+    version = Version.objects.create(scenario=scenario, number=1, spec={"name": "Recalls"})
+    run = apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
+    Old = apps.get_model("runs_app", "Event")
+    recalled = Old.objects.create(run_id=run.pk, step=1, type="MemoriesRecalled", data=RECALLED)
+    empty = Old.objects.create(
+        run_id=run.pk, step=1, type="MemoriesRecalled", data={"memories": []}
+    )
+    acted = Old.objects.create(
+        run_id=run.pk, step=1, type="AgentActed", data={"memories": [{"a": 1}]}
+    )
+    kept = {empty.pk: {"memories": []}, acted.pk: {"memories": [{"a": 1}]}}
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("runs_app", "0010_packed_event_data")])
+    from runs_app.models import Event
+
+    assert list(_stored_data(recalled.pk)) == ["~memories"]
+    assert Event.objects.get(pk=recalled.pk).data == RECALLED
+    assert {pk: _stored_data(pk) for pk in kept} == kept
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(before)
+    assert _stored_data(recalled.pk) == RECALLED
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
