@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import models
 
+from runs_app.jsonb import jsonb_key
+
 # Event type -> the one key of its data holding a list of same-shaped records.
 PACKED_LISTS = {"MemoriesRecalled": "memories"}
 _MARK = "~"
@@ -48,8 +50,8 @@ def unpack_event_data(data: Any) -> Any:
     if not (name.startswith(_MARK) and isinstance(packed, str)):
         return data
     keys, *rows = json.loads(packed)
-    # jsonb keeps an object's keys shorter first, then bytewise: what readers got before.
-    order = sorted(range(len(keys)), key=lambda i: (len(keys[i].encode()), keys[i].encode()))
+    # In jsonb's order: what readers got before.
+    order = sorted(range(len(keys)), key=lambda i: jsonb_key(keys[i]))
     return {name[len(_MARK) :]: [{keys[i]: row[i] for i in order} for row in rows]}
 
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F
 
 from runs_app.event_data import EventDataField
-from runs_app.prompts import unpack_messages
+from runs_app.prompts import parsed_response, unpack_messages
 from simengine.core import call_outcomes
 from simengine.web.access import Owned, Share
 
@@ -334,7 +334,9 @@ class LLMCall(models.Model):
     )
     messages_packed = models.BinaryField(default=b"", blank=True)
     response_text = models.TextField(blank=True)
-    parsed = models.JSONField(null=True, blank=True)
+    # NULL when `parsed_is_response`: the response text parses to the answer (see `parsed`).
+    parsed_stored = models.JSONField(null=True, blank=True, db_column="parsed")
+    parsed_is_response = models.BooleanField(default=False, db_default=False)
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     latency_ms = models.FloatField(default=0)
@@ -375,6 +377,13 @@ class LLMCall(models.Model):
         """The system prompt ("" when there was none)."""
         prompt = self.system_text
         return prompt.text if prompt is not None else ""
+
+    @property
+    def parsed(self) -> Any:
+        """The answer as parsed and validated, None when it was unusable."""
+        if self.parsed_is_response:
+            return parsed_response(self.response_text)
+        return self.parsed_stored
 
     @property
     def messages(self) -> list[dict[str, Any]]:

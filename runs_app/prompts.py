@@ -6,6 +6,9 @@ text once (keyed by its SHA-256); a call refers to its system prompt's row and s
 messages (as JSON text) deflated with a base text as the preset dictionary: an earlier
 prompt of the same agent, or itself (then the packed bytes are empty). Reading a call needs
 its row and at most two `PromptText` rows, never a chain of other calls.
+
+The parsed answer is not stored again when it is exactly the response text parsed (as for
+every offline decision): it is parsed from the response on reading (`answer_fields`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from runs_app.jsonb import jsonb_ordered
 
 # deflate with a 16 KiB window and a smaller hash table: a prompt fits the window with its
 # base, and the compressor is set up in about half the time of zlib's defaults.
@@ -52,3 +57,27 @@ def unpack_messages(packed: bytes | memoryview, base: str) -> list[dict[str, Any
         return json.loads(base) if base else []
     decompressor = zlib.decompressobj(zdict=base.encode()) if base else zlib.decompressobj()
     return json.loads(decompressor.decompress(bytes(packed)) + decompressor.flush())
+
+
+def answer_fields(response_text: str, parsed: Any) -> dict[str, Any]:
+    """How a call's parsed answer is stored: NULL and a flag when the response parses to it."""
+    if isinstance(parsed, dict) and _same_json(_loads(response_text), parsed):
+        return {"parsed_stored": None, "parsed_is_response": True}
+    return {"parsed_stored": parsed, "parsed_is_response": False}
+
+
+def parsed_response(response_text: str) -> Any:
+    """The parsed answer `answer_fields` left out, keys in the order jsonb gave them."""
+    return jsonb_ordered(json.loads(response_text))
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    # Compared as JSON text: in Python True == 1 == 1.0, but they are different JSON.
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

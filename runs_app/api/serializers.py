@@ -186,6 +186,7 @@ class LLMCallSerializer(serializers.ModelSerializer):
     # Stored once per distinct text (`runs_app.prompts`); read through the model.
     system = serializers.CharField(read_only=True)
     messages = serializers.JSONField(read_only=True)
+    parsed = serializers.JSONField(read_only=True, allow_null=True)
 
     class Meta:
         model = LLMCall

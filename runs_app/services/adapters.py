@@ -15,6 +15,7 @@ import numpy as np
 from agents_app.models import Agent, AgentMemory
 from runs_app.event_data import pack_event_data
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
+from runs_app.prompts import answer_fields
 from runs_app.services.prompt_texts import stored_prompts
 from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
@@ -73,7 +74,7 @@ def llm_call_fields(
         "model": call.model,
         "purpose": call.purpose,
         "response_text": call.response_text,
-        "parsed": call.parsed,
+        **answer_fields(call.response_text, call.parsed),
         "tokens_in": call.tokens_in,
         "tokens_out": call.tokens_out,
         "latency_ms": call.latency_ms,

@@ -88,7 +88,6 @@ def test_every_reader_shows_the_full_prompt(api, user, admin_client):
 
 
 BEFORE = [("runs_app", "0008_run_evaluation_due_at")]
-AFTER = [("runs_app", "0009_prompt_texts_once")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -123,7 +122,7 @@ def test_the_migration_carries_recorded_prompts_forward_and_back():
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(AFTER)
+    executor.migrate(executor.loader.graph.leaf_nodes())
     calls = LLMCall.objects.select_related("system_text", "messages_base")
     assert {c.pk: (c.system, c.messages) for c in calls} == written
     assert PromptText.objects.filter(text__in=SYSTEMS.values()).count() == len(SYSTEMS)
@@ -222,7 +221,7 @@ def test_the_migration_packs_recorded_recalls_and_unpacks_them_back():
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([("runs_app", "0010_packed_event_data")])
+    executor.migrate(executor.loader.graph.leaf_nodes())
     from runs_app.models import Event
 
     assert list(_stored_data(recalled.pk)) == ["~memories"]
@@ -233,6 +232,81 @@ def test_the_migration_packs_recorded_recalls_and_unpacks_them_back():
     executor.loader.build_graph()
     executor.migrate(before)
     assert _stored_data(recalled.pk) == RECALLED
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+ANSWER = {"thought": "Go.", "actions": [{"type": "move", "to": "school"}], "message": None}
+
+
+@pytest.mark.django_db
+def test_a_parsed_answer_equal_to_the_parsed_response_is_not_stored_again(api, user):
+    from dataclasses import replace
+
+    run = make_run(user=user)
+    same = replace(record("Mayor", parsed=ANSWER), response_text=json.dumps(ANSWER))
+    # 1 is not true in JSON, though it is in Python: that answer is kept as it was parsed.
+    flag = {"ok": True}
+    other = replace(record("Medic", parsed=flag), response_text='{"ok": 1}')
+    unusable = replace(record("Rescuer 1", parsed=None), response_text="not JSON")
+    stored = {c.agent: c for c in store(run, 1, same, other, unusable)}
+    assert stored["Mayor"].parsed_is_response and stored["Mayor"].parsed_stored is None
+    assert stored["Mayor"].parsed == ANSWER
+    # Keys in the order jsonb gave them before: shorter first, then bytewise.
+    assert list(stored["Mayor"].parsed) == ["actions", "message", "thought"]
+    assert not stored["Medic"].parsed_is_response and stored["Medic"].parsed == flag
+    assert stored["Rescuer 1"].parsed is None and not stored["Rescuer 1"].parsed_is_response
+    detail = api.get(f"/api/llm-calls/{stored['Mayor'].pk}/").json()
+    assert detail["parsed"] == ANSWER and list(detail["parsed"]) == [
+        "actions",
+        "message",
+        "thought",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(300)
+def test_the_migration_leaves_out_parsed_answers_equal_to_the_response_and_puts_them_back():
+    before = [("runs_app", "0010_packed_event_data")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Scenario = apps.get_model("scenarios_app", "Scenario")
+    Version = apps.get_model("scenarios_app", "ScenarioVersion")
+    scenario = Scenario.objects.create(name="Answers")
+    version = Version.objects.create(scenario=scenario, number=1, spec={"name": "Answers"})
+    run = apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
+    Old = apps.get_model("runs_app", "LLMCall")
+
+    def call(response_text, parsed):
+        return Old.objects.create(
+            run_id=run.pk,
+            step=1,
+            provider="offline",
+            model="offline/x",
+            response_text=response_text,
+            parsed=parsed,
+        ).pk
+
+    written = {
+        call(json.dumps(ANSWER), ANSWER): ANSWER,
+        call('{"ok": 1}', {"ok": True}): {"ok": True},
+        call("no", None): None,
+    }
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    calls = LLMCall.objects.in_bulk(list(written))
+    assert {pk: c.parsed for pk, c in calls.items()} == written
+    assert [calls[pk].parsed_is_response for pk in written] == [True, False, False]
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    back = apps.get_model("runs_app", "LLMCall").objects.in_bulk(list(written))
+    assert {pk: c.parsed for pk, c in back.items()} == written
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
