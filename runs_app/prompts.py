@@ -22,8 +22,9 @@ from typing import Any
 from runs_app.jsonb import jsonb_ordered
 
 # deflate with a 16 KiB window and a smaller hash table: a prompt fits the window with its
-# base, and the compressor is set up in about half the time of zlib's defaults.
-_LEVEL = 6
+# base, and the compressor is set up in about half the time of zlib's defaults. Level 3
+# packs an offline decision's messages in 285 bytes (level 6: 254) in two thirds the time.
+_LEVEL = 3
 _WBITS = 14
 _MEM_LEVEL = 6
 
@@ -61,7 +62,10 @@ def unpack_messages(packed: bytes | memoryview, base: str) -> list[dict[str, Any
 
 def answer_fields(response_text: str, parsed: Any) -> dict[str, Any]:
     """How a call's parsed answer is stored: NULL and a flag when the response parses to it."""
-    if isinstance(parsed, dict) and _same_json(_loads(response_text), parsed):
+    if isinstance(parsed, dict) and (
+        # The offline policy's (and many providers') response is json.dumps of the answer.
+        json.dumps(parsed) == response_text or _same_json(_loads(response_text), parsed)
+    ):
         return {"parsed_stored": None, "parsed_is_response": True}
     return {"parsed_stored": parsed, "parsed_is_response": False}
 
