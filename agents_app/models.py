@@ -102,8 +102,13 @@ class AgentMemory(models.Model):
     vectors, mostly zeros, are stored sparse (`runs_app.services.adapters.encode_vector`).
     """
 
-    run = models.ForeignKey("runs_app.Run", related_name="memories", on_delete=models.CASCADE)
-    agent = models.ForeignKey(Agent, related_name="memories", on_delete=models.CASCADE)
+    # Indexes below start with agent and with run: no index of their own.
+    run = models.ForeignKey(
+        "runs_app.Run", related_name="memories", on_delete=models.CASCADE, db_index=False
+    )
+    agent = models.ForeignKey(
+        Agent, related_name="memories", on_delete=models.CASCADE, db_index=False
+    )
     seq = models.PositiveIntegerField(help_text="the agent's records numbered from 0")
     tick = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=MemoryKind.choices)

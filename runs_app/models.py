@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F
 
+from runs_app.event_data import EventDataField
+from runs_app.prompts import parsed_response, unpack_messages
 from simengine.core import call_outcomes
 from simengine.web.access import Owned, Share
 
@@ -255,11 +259,13 @@ class Message(models.Model):
 class Event(models.Model):
     """Something that happened in a run: an action, a decision, an environment or control event."""
 
-    run = models.ForeignKey(Run, related_name="events", on_delete=models.CASCADE)
+    # The (run, step) index serves lookups by run; no index of its own.
+    run = models.ForeignKey(Run, related_name="events", on_delete=models.CASCADE, db_index=False)
     step = models.PositiveIntegerField()
     agent = models.CharField(max_length=200, blank=True)
     type = models.CharField(max_length=60)
-    data = models.JSONField(default=dict)
+    # Some kinds' data is stored packed (`runs_app.event_data`); it reads back as written.
+    data = EventDataField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -284,19 +290,53 @@ class CallOutcome(models.TextChoices):
     TIMEOUT = call_outcomes.TIMEOUT, "timeout"
 
 
-class LLMCall(models.Model):
-    """One recorded model call (or offline-policy answer)."""
+class PromptText(models.Model):
+    """A prompt text stored once however many calls use it (`runs_app.prompts`)."""
 
-    run = models.ForeignKey(Run, related_name="llm_calls", on_delete=models.CASCADE)
+    digest = models.BinaryField(max_length=32, unique=True)
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class LLMCall(models.Model):
+    """One recorded model call (or offline-policy answer).
+
+    Its prompt is `system` and `messages`, read from `system_text` and from
+    `messages_packed` against `messages_base` (`runs_app.prompts`); select both with
+    `PROMPT_RELATIONS` when reading prompts of many calls.
+    """
+
+    # The (run, step) index serves lookups by run; no index of its own.
+    run = models.ForeignKey(Run, related_name="llm_calls", on_delete=models.CASCADE, db_index=False)
     step = models.PositiveIntegerField()
     agent = models.CharField(max_length=200, blank=True)
     provider = models.CharField(max_length=30)
     model = models.CharField(max_length=200)
     purpose = models.CharField(max_length=30, default="decide")
-    system = models.TextField(blank=True)
-    messages = models.JSONField(default=list)
+    # Prompt texts are never deleted (shared by calls of many runs): no index back to calls.
+    system_text = models.ForeignKey(
+        PromptText,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    messages_base = models.ForeignKey(
+        PromptText,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    messages_packed = models.BinaryField(default=b"", blank=True)
     response_text = models.TextField(blank=True)
-    parsed = models.JSONField(null=True, blank=True)
+    # NULL when `parsed_is_response`: the response text parses to the answer (see `parsed`).
+    parsed_stored = models.JSONField(null=True, blank=True, db_column="parsed")
+    parsed_is_response = models.BooleanField(default=False, db_default=False)
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     latency_ms = models.FloatField(default=0)
@@ -331,6 +371,29 @@ class LLMCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} for {self.agent or 'run'} at step {self.step}"
+
+    @property
+    def system(self) -> str:
+        """The system prompt ("" when there was none)."""
+        prompt = self.system_text
+        return prompt.text if prompt is not None else ""
+
+    @property
+    def parsed(self) -> Any:
+        """The answer as parsed and validated, None when it was unusable."""
+        if self.parsed_is_response:
+            return parsed_response(self.response_text)
+        return self.parsed_stored
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The conversation sent after the system prompt, as the provider got it."""
+        base = self.messages_base
+        return unpack_messages(self.messages_packed, base.text if base is not None else "")
+
+
+# What to select_related when reading the prompts of many calls.
+PROMPT_RELATIONS = ("system_text", "messages_base")
 
 
 class Evaluation(models.Model):

@@ -13,7 +13,17 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from agents_app.models import Agent, AgentMemory
-from runs_app.models import Batch, Evaluation, Event, LLMCall, Message, Run, RunStatus, Step
+from runs_app.models import (
+    PROMPT_RELATIONS,
+    Batch,
+    Evaluation,
+    Event,
+    LLMCall,
+    Message,
+    Run,
+    RunStatus,
+    Step,
+)
 from runs_app.services.config import run_spec
 from runs_app.services.snapshots import snapshot_at as stored_snapshot_at
 from runs_app.services.snapshots import snapshot_latest
@@ -165,7 +175,7 @@ def llm_call_list(
     to_step: int | None = None,
 ) -> QuerySet[LLMCall]:
     """A run's model calls in (step, id) order, narrowed by agent, purpose and step range."""
-    calls = LLMCall.objects.filter(run=run)
+    calls = LLMCall.objects.filter(run=run).select_related(*PROMPT_RELATIONS)
     if agent is not None:
         calls = calls.filter(agent=agent)
     if purpose is not None:
@@ -250,7 +260,7 @@ def llm_call_get(*, pk: int, user: Any = None) -> LLMCall:
 
     With `user`, a call of a run that user may not read does not exist either.
     """
-    calls = LLMCall.objects.select_related("run__scenario_version__scenario")
+    calls = LLMCall.objects.select_related("run__scenario_version__scenario", *PROMPT_RELATIONS)
     if user is not None:
         calls = calls.filter(run__in=visible(Run.objects.all(), user).values("pk"))
     return calls.get(pk=pk)
@@ -259,7 +269,7 @@ def llm_call_get(*, pk: int, user: Any = None) -> LLMCall:
 def llm_call_prompt_at(*, run: int, agent: str, step: int, purpose: str = "decide") -> LLMCall:
     """The agent's first `purpose` call at `step` (LLMCall.DoesNotExist when there is none)."""
     calls = LLMCall.objects.filter(run_id=run, agent=agent, step=step, purpose=purpose)
-    call = calls.order_by("id").first()
+    call = calls.select_related(*PROMPT_RELATIONS).order_by("id").first()
     if call is None:
         raise LLMCall.DoesNotExist(f"{agent} made no {purpose} call at step {step} of run {run}")
     return call
@@ -386,7 +396,9 @@ def decision_calls(*, event: Event, agent_ids: list[str]) -> list[LLMCall]:
     return list(
         LLMCall.objects.filter(
             run_id=event.run_id, step=event.step, agent__in=[event.agent, *agent_ids]
-        ).order_by("id")
+        )
+        .select_related(*PROMPT_RELATIONS)
+        .order_by("id")
     )
 
 

@@ -183,6 +183,11 @@ class EventSerializer(serializers.ModelSerializer):
 class LLMCallSerializer(serializers.ModelSerializer):
     """One recorded model call: prompt, answer, tokens, latency, retries and error."""
 
+    # Stored once per distinct text (`runs_app.prompts`); read through the model.
+    system = serializers.CharField(read_only=True)
+    messages = serializers.JSONField(read_only=True)
+    parsed = serializers.JSONField(read_only=True, allow_null=True)
+
     class Meta:
         model = LLMCall
         fields = [

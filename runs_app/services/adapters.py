@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 
 from agents_app.models import Agent, AgentMemory
+from runs_app.event_data import pack_event_data
 from runs_app.models import Event, LLMCall, Message, PendingControl, Run
+from runs_app.prompts import answer_fields
+from runs_app.services.prompt_texts import stored_prompts
 from simengine.core.call_outcomes import CallFacts, call_outcomes
 from simengine.core.controls import Control, control_from_json
 from simengine.core.decision import LLMCallRecord
@@ -55,14 +58,14 @@ def event_fields(run_id: int, step: int, e: dict[str, Any]) -> dict[str, Any]:
         "step": step,
         "agent": e.get("agent") or "",
         "type": e["type"],
-        "data": e.get("data", {}),
+        "data": pack_event_data(e["type"], e.get("data", {})),
     }
 
 
 def llm_call_fields(
     run_id: int, step: int, call: LLMCallRecord, names: dict[str, str], outcome: str
 ) -> dict[str, Any]:
-    """One call's row; `names` maps the engine's agent ids to agent names."""
+    """One call's row but its prompt (`stored_prompts`); `names` maps agent ids to names."""
     return {
         "run_id": run_id,
         "step": step,
@@ -70,10 +73,8 @@ def llm_call_fields(
         "provider": call.provider,
         "model": call.model,
         "purpose": call.purpose,
-        "system": call.system,
-        "messages": [dict(m) for m in call.messages],
         "response_text": call.response_text,
-        "parsed": call.parsed,
+        **answer_fields(call.response_text, call.parsed),
         "tokens_in": call.tokens_in,
         "tokens_out": call.tokens_out,
         "latency_ms": call.latency_ms,
@@ -87,7 +88,11 @@ def llm_call_fields(
 def llm_call_field_rows(
     run_id: int, step: int, calls: Sequence[LLMCallRecord], names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The rows of calls made together (a tick's, an evaluation's), each with its outcome."""
+    """The rows of calls made together (a tick's, an evaluation's), each with its outcome.
+
+    Their prompt texts are stored here (`prompt_texts`), so call it inside the transaction
+    that writes the rows.
+    """
     facts = [
         CallFacts(
             who=call.agent_id or "",
@@ -98,10 +103,12 @@ def llm_call_field_rows(
         )
         for call in calls
     ]
-    return [
+    rows = [
         llm_call_fields(run_id, step, call, names, outcome)
         for call, outcome in zip(calls, call_outcomes(facts), strict=True)
     ]
+    prompts = stored_prompts(run_id, step, calls, [row["agent"] for row in rows])
+    return [row | prompt for row, prompt in zip(rows, prompts, strict=True)]
 
 
 def message_rows(run_id: int, step: int, messages: Sequence[dict[str, Any]]) -> list[Message]:

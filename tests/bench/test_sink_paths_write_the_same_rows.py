@@ -85,7 +85,9 @@ def test_the_bulk_path_writes_what_the_orm_path_writes(monkeypatch):
     assert bulk == orm
     assert [keyframe for *_, keyframe, _metrics in orm["steps"]] == [True, False, False, False]
     assert orm["run"][2] > 0  # tokens were added up
-    assert LLMCall.objects.filter(run=second, parsed__isnull=True).count() == TICKS
+    calls = LLMCall.objects.filter(run=second)
+    assert sum(call.parsed is None for call in calls) == TICKS
+    assert calls.filter(parsed_is_response=True).count() == calls.count() - TICKS
     assert Agent.objects.filter(run=second, tokens_in__gt=0).exists()
 
 

@@ -29,14 +29,14 @@ def _fill(run_ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (run_id, step, agent, provider, model, purpose, system, messages,
+            INSERT INTO {table} (run_id, step, agent, provider, model, purpose, messages_packed,
                 response_text, parsed, tokens_in, tokens_out, latency_ms, retries, error,
                 outcome, output_mode, created_at)
             SELECT (%s::bigint[])[1 + (i %% {RUNS})], i / ({RUNS} * 10), 'Agent ' || (i %% 10),
                 split_part(m.model, '/', 1), m.model,
                 CASE WHEN i %% 50 = 0 THEN 'evaluate' WHEN i %% 33 = 0 THEN 'repair'
                      ELSE 'decide' END,
-                'system prompt', '[]'::jsonb, '{{}}', '{{}}'::jsonb, 200 + i %% 3000, i %% 400,
+                ''::bytea, '{{}}', '{{}}'::jsonb, 200 + i %% 3000, i %% 400,
                 (i %% 9973) * 1.5, 0, '',
                 CASE WHEN i %% 200 = 0 THEN 'timeout' WHEN i %% 97 = 0 THEN 'provider_error'
                      WHEN i %% 33 = 0 THEN 'repaired' ELSE 'ok' END,
