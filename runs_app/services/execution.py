@@ -80,6 +80,20 @@ def _freeze_startup_heap() -> None:
         gc.freeze()
 
 
+def prepare_worker_process() -> None:
+    """Ready a new worker process before it takes a slice (Celery's worker_process_init).
+
+    Done at a run's first slice in the process instead, the full collection and the
+    model SDK imports kept an LLM run's server slots idle for a few hundred ms whenever
+    a slice landed on a process that had not run one yet.
+    """
+    from simengine.llm.providers import anthropic, openai
+
+    anthropic.sdk()  # imported on first use otherwise; ollama's client comes with the router
+    openai.sdk()
+    _freeze_startup_heap()
+
+
 def execute_slice(run_id: int, token: str | None = None, *, max_ticks: int | None = None) -> str:
     """Advance a run by at most one slice; returns what ended the slice.
 
