@@ -83,14 +83,11 @@ def _freeze_startup_heap() -> None:
 def prepare_worker_process() -> None:
     """Ready a new worker process before it takes a slice (Celery's worker_process_init).
 
-    Done at a run's first slice in the process instead, the full collection and the
-    model SDK imports kept an LLM run's server slots idle for a few hundred ms whenever
-    a slice landed on a process that had not run one yet.
+    Done at a run's first slice in the process instead, the full collection kept an LLM
+    run's server slots idle for a few hundred ms whenever a slice landed on a process
+    that had not run one yet. (The model SDKs stay imported on first use: importing them
+    all in every process costs more CPU and memory than their first use does.)
     """
-    from simengine.llm.providers import anthropic, openai
-
-    anthropic.sdk()  # imported on first use otherwise; ollama's client comes with the router
-    openai.sdk()
     _freeze_startup_heap()
 
 
