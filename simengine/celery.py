@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, bootsteps
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "simengine.settings")
 
@@ -28,3 +29,11 @@ class SweepOnConnect(bootsteps.StartStopStep):
 
 
 app.steps["consumer"].add(SweepOnConnect)
+
+
+@worker_process_init.connect(weak=False)
+def prepare_process(**_: object) -> None:
+    """A new pool process loads and freezes its heap before its first slice, not during it."""
+    from runs_app.services.execution import prepare_worker_process
+
+    prepare_worker_process()

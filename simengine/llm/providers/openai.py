@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from simengine.env import EnvError
 
 from ..errors import (
@@ -35,6 +37,7 @@ from ..limits import SlotLimiter
 from ..replay import ReplaySource
 from ..retry import retry_after_seconds
 from ..settings import LLMSettings
+from ..transport import StreamTransport
 from ..types import LLMCall, ProviderAnswer
 from .base import Memo, Provider, Readiness, ServedProvider
 from .openai_servers import (
@@ -212,13 +215,25 @@ class OpenAIServerProvider(ServedProvider["openai.AsyncOpenAI", Sent]):
         return None
 
     def make_client(self) -> openai.AsyncOpenAI:
-        """A client with the SDK's own retries off: retries happen in the base, counted."""
+        """A client with the SDK's own retries off: retries happen in the base, counted.
+
+        It sends over `StreamTransport` (as the Ollama client does): the SDK's default
+        httpx stack costs about 0.4 ms more CPU per call, which a worker serving hundreds
+        of calls a second pays between an answer and the next request.
+        """
         api = sdk()
+        timeout = httpx.Timeout(self.server.timeout, connect=self.server.connect_timeout)
+        wire = httpx.AsyncClient(
+            transport=StreamTransport(max_idle=self.slot_count()),
+            timeout=timeout,
+            follow_redirects=True,  # as the SDK's own client
+        )
         return api.AsyncOpenAI(
             api_key=self.server.api_key or NO_KEY,
             base_url=self.base_url,
             timeout=api.Timeout(self.server.timeout, connect=self.server.connect_timeout),
             max_retries=0,
+            http_client=wire,
         )
 
     def build_request(self, call: LLMCall) -> dict[str, Any]:
