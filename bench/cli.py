@@ -31,6 +31,8 @@ PARTS = (
     "growth",
     "batch",
 )
+# The engine-alone ideal of the batch: its first runs' seeds (each run is 0.5 s of CPU).
+BATCH_ENGINE_SEEDS = 10
 QUICK_RESULTS = ROOT / "bench" / "results-quick.json"
 ONLY_RESULTS = ROOT / "bench" / "results-only.json"
 
@@ -133,13 +135,14 @@ def run_all(
 ) -> dict[str, Any]:
     """Measure the chosen figures in turn on one bench environment; the figures by name."""
     from bench.batch import measure_batch
-    from bench.engine import engine_ms_per_decision
+    from bench.engine import engine_ms_over_seeds
     from bench.growth import measure_growth
     from bench.live import channel_layer_floor, session_cookie
     from bench.overhead import measure_live_latency, measure_overhead
     from bench.pools import WorkerPool
     from bench.protocols import measure_fast_server, measure_openai_saturation
     from bench.saturation import measure_minimal_loop, measure_runs
+    from bench.scenarios import flood_spec
     from tests.fakes import FakeOllama, FakeOpenAI
     from tests.processes import daphne_server
 
@@ -164,13 +167,19 @@ def run_all(
         log("6 scaling: engine alone")
         figures["scaling"] = scaling(sizes)
     if "overhead" in parts:
-        engine_overhead = engine_ms_per_decision(
-            agents=sizes.overhead_agents, ticks=sizes.overhead_ticks
+        engine_overhead = engine_ms_over_seeds(
+            agents=sizes.overhead_agents,
+            ticks=sizes.overhead_ticks,
+            seeds=range(1, sizes.overhead_runs + 1),
         )["ms_per_decision"]
     if "batch" in parts:
-        engine_batch = engine_ms_per_decision(agents=sizes.batch_agents, ticks=sizes.batch_ticks)[
-            "ms_per_decision"
-        ]
+        # a batch's runs take the spec's seed and the ones after it
+        first_seed = flood_spec(agents=sizes.batch_agents, ticks=sizes.batch_ticks).seed
+        engine_batch = engine_ms_over_seeds(
+            agents=sizes.batch_agents,
+            ticks=sizes.batch_ticks,
+            seeds=range(first_seed, first_seed + min(sizes.batch_runs, BATCH_ENGINE_SEEDS)),
+        )["ms_per_decision"]
     redis = env.redis()
     with ExitStack() as stack:
         server = stack.enter_context(

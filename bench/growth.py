@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import connection
 from django.db.models import Avg
 
@@ -9,7 +11,7 @@ from bench.pools import WorkerPool
 from bench.runs import create_paused, start_all, wait_final
 from bench.saturation import MODEL
 from bench.scenarios import flood_version
-from runs_app.models import LLMCall, Step
+from runs_app.models import PROMPT_RELATIONS, LLMCall, Step
 
 MB = 1024 * 1024
 TICK_MARK = "== Tick "
@@ -56,22 +58,20 @@ def _prefix_check(run_id: int) -> dict:
     """Is each agent's prompt byte-identical, tick after tick, up to its first per-tick text?
 
     The stable part is the system prompt plus the user message up to "== Tick "; it is
-    hashed in the database for every decision of the run.
+    hashed for every decision of the run (prompts are stored packed: read through the model).
     """
-    llm_call = LLMCall._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT agent, step, md5(stable), octet_length(stable) FROM (
-                SELECT agent, step, system || E'\\n'
-                    || left(content, position(%s in content) - 1) AS stable
-                FROM (SELECT agent, step, system, messages->0->>'content' AS content
-                      FROM {llm_call} WHERE run_id = %s AND purpose = 'decide') calls
-            ) prompts ORDER BY agent, step
-            """,
-            [TICK_MARK, run_id],
-        )
-        rows = cursor.fetchall()
+    calls = (
+        LLMCall.objects.filter(run_id=run_id, purpose="decide")
+        .select_related(*PROMPT_RELATIONS)
+        .order_by("agent", "step")
+    )
+    rows = []
+    for call in calls.iterator(chunk_size=500):
+        content = str(call.messages[0]["content"]) if call.messages else ""
+        cut = content.find(TICK_MARK)
+        stable = (call.system + "\n" + (content[:cut] if cut >= 0 else "")).encode()
+        digest = hashlib.md5(stable, usedforsecurity=False).hexdigest()
+        rows.append((call.agent, call.step, digest, len(stable)))
     previous: dict[str, str] = {}
     distinct: dict[str, set[str]] = {}
     changes: set[int] = set()
