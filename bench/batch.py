@@ -7,7 +7,7 @@ import os
 from django.db import close_old_connections
 
 from bench.cpu import idle_machine_capacity
-from bench.overhead import cpu_meter
+from bench.overhead import cpu_meter, phase_split
 from bench.pools import WorkerPool, wait_until
 from bench.runs import Stopwatch
 from bench.scenarios import flood_version
@@ -18,10 +18,12 @@ PROJECTED_RUNS = 10_000
 
 
 def measure_batch(
-    *, pool: WorkerPool, runs: int, agents: int, ticks: int, engine_ms: float
+    *, pool: WorkerPool, redis, runs: int, agents: int, ticks: int, engine_ms: float
 ) -> dict:
     """Wall time from `batch_create` to the batch's completion, as a user sees it."""
     version = flood_version(agents=agents, ticks=ticks)
+    probes = pool.probes(redis)
+    probes.clear()
     with cpu_meter(pool) as meter:
         watch = Stopwatch()
         batch = batch_create(version=version, seeds_per_cell=runs, name="bench batch")
@@ -37,6 +39,8 @@ def measure_batch(
     if completed != runs:
         raise RuntimeError(f"bench batch: {completed} of {runs} runs completed")
     per_minute = runs / seconds * 60
+    totals = probes.settled_totals()
+    decisions = runs * agents * ticks
     per_run = meter.per(runs)
     idle = idle_machine_capacity(per_run, os.cpu_count() or 1) * 60
     run_seconds_ideal = agents * ticks * engine_ms / 1000
@@ -53,5 +57,8 @@ def measure_batch(
         "ideal_runs_per_minute": ideal,
         "ratio_to_ideal": per_minute / ideal,
         "machine_cpu_ms_per_decision": {k: v / (agents * ticks) for k, v in per_run.items()},
+        # the workers' CPU by phase; after_run_tasks: evaluations and watchdog sweeps
+        "worker_cpu_ms_per_decision": phase_split(totals.cpu, decisions),
+        "slices_per_run": totals.counts.get("slice", 0) / runs,
         "idle_machine_runs_per_minute": idle,
     }

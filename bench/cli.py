@@ -324,6 +324,7 @@ def run_all(
             pools["cpu"].use()
             figures["batch"] = measure_batch(
                 pool=pools["cpu"],
+                redis=redis,
                 runs=sizes.batch_runs,
                 agents=sizes.batch_agents,
                 ticks=sizes.batch_ticks,
@@ -345,6 +346,7 @@ def run_all(
             log(f"7 batch on {sizes.batch_wide_workers} workers")
             figures["batch_wide"] = measure_batch(
                 pool=wide,
+                redis=redis,
                 runs=sizes.batch_runs,
                 agents=sizes.batch_agents,
                 ticks=sizes.batch_ticks,

@@ -89,12 +89,41 @@ def evaluation_create(*, run: Run, model: str, user: User | None = None) -> Eval
     Raises `EvaluatorUnavailable` (nothing asked) or `EvaluationFailed` (the calls and a
     failure event are recorded, no Evaluation is saved).
     """
+    return _evaluate_with(_RunReading(run), model, user)
+
+
+class _RunReading:
+    """A run's spec and summary, each read at most once (by the first evaluator asking).
+
+    Evaluating stores only LLM calls, evaluations and `evaluation_failed` events, none of
+    which the summary reads, so one reading serves every evaluator of an ended run.
+    """
+
+    def __init__(self, run: Run, spec: ScenarioSpec | None = None) -> None:
+        self.run = run
+        self._spec = spec
+        self._summary: RunSummary | None = None
+
+    @property
+    def spec(self) -> ScenarioSpec:
+        if self._spec is None:
+            self._spec = _spec(self.run)
+        return self._spec
+
+    @property
+    def summary(self) -> RunSummary:
+        if self._summary is None:
+            # read the run here: the ORM stays out of the event loop
+            self._summary = run_summary(self.run, self.spec)
+        return self._summary
+
+
+def _evaluate_with(reading: _RunReading, model: str, user: User | None) -> Evaluation:
     if not is_offline(model) and (problem := model_problem(model, llm_settings())):
         raise EvaluatorUnavailable(problem)
-    spec = _spec(run)
-    summary = run_summary(run, spec)  # read the run here: the ORM stays out of the event loop
-    result = asyncio.run(_evaluate(summary, spec, model))
-    return _store(run, result, user)
+    spec = reading.spec
+    result = asyncio.run(_evaluate(reading.summary, spec, model))
+    return _store(reading.run, result, user)
 
 
 def _store(run: Run, result: EvaluationResult, user: User | None) -> Evaluation:
@@ -172,11 +201,12 @@ def _evaluate_automatically(run: Run) -> list[Evaluation]:
         return []
     done = set(run.evaluations.values_list("evaluator_model", flat=True))
     made = []
+    reading = _RunReading(run, spec)
     for model in dict.fromkeys([RULES_MODEL, spec.evaluation.model]):
         if model in done:
             continue
         try:
-            made.append(evaluation_create(run=run, model=model))
+            made.append(_evaluate_with(reading, model, None))
         except EvaluatorUnavailable as exc:
             Event.objects.create(
                 run=run,

@@ -37,7 +37,7 @@ from runs_app.services.leases import (
     slice_dispatch,
     slice_release,
 )
-from runs_app.services.lifecycle import run_fail, run_finish, run_halt
+from runs_app.services.lifecycle import run_fail, run_finish, run_halt, runs_beside_batch
 from runs_app.services.sink import commit_tick
 from runs_app.services.snapshots import snapshot_latest
 from runs_app.services.watchdog import watchdog_ensure
@@ -47,6 +47,7 @@ from simengine.core.simulation import Simulation
 logger = logging.getLogger(__name__)
 
 SLICE_SECONDS = 5.0
+UNBOUNDED_TICKS = 1_000_000_000  # a tick budget only SLICE_SECONDS cuts short
 # Database and broker errors that pass: retried inside the slice after these pauses (s).
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     DbOperationalError,
@@ -158,7 +159,7 @@ def _claim(run_id: int, token: str | None) -> tuple[str, str | None]:
 def _execute_claimed(run_id: int, holder: str, max_ticks: int | None) -> str:
     run = Run.objects.select_related("scenario_version").get(pk=run_id)
     try:
-        outcome = _advance(run, holder, max_ticks or settings.SIMENGINE_SLICE_TICKS)
+        outcome = _advance(run, holder, max_ticks or _tick_budget(run))
     except TRANSIENT_ERRORS:
         raise
     except Exception as exc:  # an engine bug must fail the run, not loop forever
@@ -171,6 +172,19 @@ def _execute_claimed(run_id: int, holder: str, max_ticks: int | None) -> str:
     elif outcome != "lost":
         slice_release(run_id, holder)
     return outcome
+
+
+def _tick_budget(run: Run) -> int:
+    """How many ticks this slice may advance before it hands the run to the next slice.
+
+    SIMENGINE_SLICE_TICKS, so that runs share the workers. A batch run with no other run
+    beside its batch (none executing, queued or stepping) goes on until it ends or the
+    slice's SLICE_SECONDS are up: it keeps only its siblings waiting, and saves the
+    restore of the run, the hand-over and a message per slice it does not start.
+    """
+    if run.batch_id is not None and not runs_beside_batch(run.batch_id):
+        return UNBOUNDED_TICKS
+    return settings.SIMENGINE_SLICE_TICKS
 
 
 def _hand_on(run_id: int, holder: str | None) -> str:

@@ -25,10 +25,12 @@ from enum import StrEnum
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from runs_app.broadcast import broadcast_to_run, status_changed_payload
 from runs_app.models import (
+    ACTIVE_RUN_STATUSES,
     EXECUTING_RUN_STATUSES,
     FINAL_RUN_STATUSES,
     Batch,
@@ -371,6 +373,16 @@ def runs_admit() -> list[int]:
             for run_id in started:
                 transaction.on_commit(functools.partial(_announce_admitted, run_id))
     return started
+
+
+def runs_beside_batch(batch_id: int) -> bool:
+    """Whether any run outside batch `batch_id` executes, waits for a slot or a step.
+
+    When none does, a slice of one of the batch's runs may go on past its tick budget
+    (runs_app.services.execution): the only runs it keeps waiting are its siblings.
+    """
+    others = Q(status__in=ACTIVE_RUN_STATUSES) | Q(status=RunStatus.PAUSED, pending_steps__gt=0)
+    return Run.objects.filter(others).exclude(batch_id=batch_id).exists()
 
 
 def _announce_admitted(run_id: int) -> None:

@@ -1,10 +1,14 @@
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from runs_app.models import Batch
+from runs_app.models import Batch, Run, RunStatus
+from runs_app.services import leases
 from runs_app.services.batches import batch_create, batch_progress, grid_cells
 from runs_app.services.errors import InvalidRunConfig
+from runs_app.services.runs import run_create, run_stop
 from tests.processes import celery_worker
 from tests.runs_app.factories import small_flood_version, wait_for_run
 
@@ -78,3 +82,57 @@ def test_a_batch_of_300_runs_completes_on_two_workers_within_its_concurrency(
         batch.aggregates[k]["metrics"]["water_level"]["mean"] for k in sorted(batch.aggregates)
     ]
     assert means == sorted(means)
+
+
+def _recorded_slices(monkeypatch) -> list[int]:
+    """The run ids of every slice message sent from now on (each still sent for real)."""
+    sent: list[int] = []
+    real_send = leases.enqueue_slice
+
+    def recording_send(run_id: int, token: str | None = None) -> None:
+        sent.append(run_id)
+        real_send(run_id, token)
+
+    monkeypatch.setattr(leases, "enqueue_slice", recording_send)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_run_with_no_other_run_beside_its_batch_takes_one_slice(settings, monkeypatch):
+    settings.SIMENGINE_SLICE_TICKS = 5
+    sent = _recorded_slices(monkeypatch)
+    batch = batch_create(version=small_flood_version(max_ticks=15), seeds_per_cell=2)
+    batch = wait_for_run(batch, lambda b: b.status == "completed")
+    runs = list(batch.runs.all())
+    assert [r.current_step for r in runs] == [15, 15]
+    assert sorted(sent) == sorted(r.pk for r in runs)  # the admission's slice, nothing after
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_run_beside_another_run_keeps_to_the_slice_ticks(settings, monkeypatch):
+    settings.SIMENGINE_SLICE_TICKS = 5
+    version = small_flood_version(max_ticks=15)
+    other = run_create(version=version, start=False)
+    # another run executing (its live slice elsewhere): the batch must share the workers
+    Run.objects.filter(pk=other.pk).update(
+        status=RunStatus.RUNNING,
+        lease_holder="elsewhere",
+        lease_expires_at=timezone.now() + timedelta(minutes=10),
+    )
+    sent = _recorded_slices(monkeypatch)
+    batch = batch_create(version=version, seeds_per_cell=1)
+    batch = wait_for_run(batch, lambda b: b.status == "completed")
+    (run,) = batch.runs.all()
+    assert run.current_step == 15
+    assert sent.count(run.pk) == 3  # 15 ticks in slices of 5
+    Run.objects.filter(pk=other.pk).update(status=RunStatus.STOPPED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stop_ends_a_batch_run_in_the_middle_of_its_long_slice(settings):
+    settings.SIMENGINE_SLICE_TICKS = 5
+    batch = batch_create(version=small_flood_version(max_ticks=5000), seeds_per_cell=1)
+    run = wait_for_run(batch.runs.get(), lambda r: r.current_step >= 8)  # past a slice of 5
+    run_stop(run=run)
+    run = wait_for_run(run, lambda r: r.status == RunStatus.STOPPED)
+    assert 8 <= run.current_step < 5000

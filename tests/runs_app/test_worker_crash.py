@@ -4,6 +4,7 @@ import time
 import pytest
 
 from runs_app.models import Step
+from runs_app.services.batches import batch_create
 from runs_app.services.runs import run_create
 from tests.processes import celery_worker, start_celery_worker
 from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
@@ -13,7 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TICKS = 300
 
 
-def test_a_run_survives_its_worker_being_killed_mid_run(settings, celery_broker):
+# In a batch with no other run beside it, a run's slice goes on past SIMENGINE_SLICE_TICKS:
+# the kill then lands in a long slice, and the run must resume all the same.
+@pytest.mark.parametrize("in_batch", [False, True], ids=["run", "batch run"])
+def test_a_run_survives_its_worker_being_killed_mid_run(settings, celery_broker, in_batch):
     version = small_flood_version(max_ticks=TICKS, name="Crash flood")
     settings.SIMENGINE_EXECUTOR = "thread"
     reference = wait_until_final(run_create(version=version, seed=21), timeout=120)
@@ -23,7 +27,11 @@ def test_a_run_survives_its_worker_being_killed_mid_run(settings, celery_broker)
         broker_url=celery_broker.url, queue=celery_broker.queue, env=celery_broker.worker_env
     )
     try:
-        run = run_create(version=version, seed=21)
+        if in_batch:
+            batch = batch_create(version=version, seeds_per_cell=1, base_seed=21)
+            run = batch.runs.get()
+        else:
+            run = run_create(version=version, seed=21)
         wait_for_run(run, lambda r: r.current_step >= 20)
         first.kill_group(signal.SIGKILL)
         first.proc.wait(10)

@@ -6,7 +6,9 @@ Used by the Ollama provider's preflight and by the console (`check_ollama_sync`)
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httpx
@@ -28,6 +30,16 @@ class OllamaHealth:
     def has_model(self, model: str) -> bool:
         """True when `model` (bare names mean `:latest`) is pulled on the server."""
         return model in self.models or (":" not in model and f"{model}:latest" in self.models)
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings httpx uses by default, built once per process.
+
+    A new client builds them again by default (reading the CA bundle: about 20 ms of CPU),
+    and every evaluation of a completed run probes the server.
+    """
+    return httpx.create_ssl_context()
 
 
 def _host(target: str | LLMSettings | None) -> str:
@@ -67,7 +79,7 @@ async def check_ollama(
     """Ask `target` (a host, settings, or OLLAMA_HOST) for /api/version and /api/tags."""
     host = _host(target)
     try:
-        async with httpx.AsyncClient(base_url=host, timeout=timeout) as http:
+        async with httpx.AsyncClient(base_url=host, timeout=timeout, verify=_tls()) as http:
             return _health(host, await http.get("/api/version"), await http.get("/api/tags"))
     except httpx.HTTPError as exc:
         return _unreachable(host, exc)
@@ -79,7 +91,7 @@ def check_ollama_sync(
     """`check_ollama` for synchronous callers (management commands, views)."""
     host = _host(target)
     try:
-        with httpx.Client(base_url=host, timeout=timeout) as http:
+        with httpx.Client(base_url=host, timeout=timeout, verify=_tls()) as http:
             return _health(host, http.get("/api/version"), http.get("/api/tags"))
     except httpx.HTTPError as exc:
         return _unreachable(host, exc)
