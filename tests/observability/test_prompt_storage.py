@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -35,6 +36,24 @@ def _store_ticks(run) -> None:
         store(
             run, step, *(record(a, system=s, prompt=_prompt(a, step)) for a, s in SYSTEMS.items())
         )
+
+
+def migrate_to(target: list[tuple[str, str]] | None) -> Any:
+    """Migrate the test database to `target` (None: the latest); the app registry there."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    plan = executor.loader.graph.leaf_nodes() if target is None else target
+    executor.migrate(plan)
+    return executor.loader.project_state(plan).apps
+
+
+def old_run(apps: Any, name: str) -> Any:
+    """A run of a one-version scenario `name`, made with the models of `apps`."""
+    scenario = apps.get_model("scenarios_app", "Scenario").objects.create(name=name)
+    version = apps.get_model("scenarios_app", "ScenarioVersion").objects.create(
+        scenario=scenario, number=1, spec={"name": name}
+    )
+    return apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
 
 
 @pytest.mark.django_db
@@ -93,14 +112,8 @@ BEFORE = [("runs_app", "0008_run_evaluation_due_at")]
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(300)
 def test_the_migration_carries_recorded_prompts_forward_and_back():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
-    Scenario = apps.get_model("scenarios_app", "Scenario")
-    Version = apps.get_model("scenarios_app", "ScenarioVersion")
-    scenario = Scenario.objects.create(name="Prompts")
-    version = Version.objects.create(scenario=scenario, number=1, spec={"name": "Prompts"})
-    run = apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
+    apps = migrate_to(BEFORE)
+    run = old_run(apps, "Prompts")
     Old = apps.get_model("runs_app", "LLMCall")
     written = {}
     for step in range(1, TICKS + 1):
@@ -120,22 +133,15 @@ def test_the_migration_carries_recorded_prompts_forward_and_back():
             ).pk
             written[pk] = (system, messages)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)
     calls = LLMCall.objects.select_related("system_text", "messages_base")
     assert {c.pk: (c.system, c.messages) for c in calls} == written
     assert PromptText.objects.filter(text__in=SYSTEMS.values()).count() == len(SYSTEMS)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    apps = migrate_to(BEFORE)
     back = apps.get_model("runs_app", "LLMCall").objects.all()
     assert {c.pk: (c.system, c.messages) for c in back} == written
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)
 
 
 RECALLED = {
@@ -201,14 +207,8 @@ def test_recalled_memories_are_stored_packed_and_every_reader_sees_them_as_recor
 @pytest.mark.timeout(300)
 def test_the_migration_packs_recorded_recalls_and_unpacks_them_back():
     before = [("runs_app", "0009_prompt_texts_once")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    Scenario = apps.get_model("scenarios_app", "Scenario")
-    Version = apps.get_model("scenarios_app", "ScenarioVersion")
-    scenario = Scenario.objects.create(name="Recalls")
-    version = Version.objects.create(scenario=scenario, number=1, spec={"name": "Recalls"})
-    run = apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
+    apps = migrate_to(before)
+    run = old_run(apps, "Recalls")
     Old = apps.get_model("runs_app", "Event")
     recalled = Old.objects.create(run_id=run.pk, step=1, type="MemoriesRecalled", data=RECALLED)
     empty = Old.objects.create(
@@ -219,22 +219,16 @@ def test_the_migration_packs_recorded_recalls_and_unpacks_them_back():
     )
     kept = {empty.pk: {"memories": []}, acted.pk: {"memories": [{"a": 1}]}}
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)
     from runs_app.models import Event
 
     assert list(_stored_data(recalled.pk)) == ["~memories"]
     assert Event.objects.get(pk=recalled.pk).data == RECALLED
     assert {pk: _stored_data(pk) for pk in kept} == kept
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(before)
+    migrate_to(before)
     assert _stored_data(recalled.pk) == RECALLED
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)
 
 
 ANSWER = {"thought": "Go.", "actions": [{"type": "move", "to": "school"}], "message": None}
@@ -269,14 +263,8 @@ def test_a_parsed_answer_equal_to_the_parsed_response_is_not_stored_again(api, u
 @pytest.mark.timeout(300)
 def test_the_migration_leaves_out_parsed_answers_equal_to_the_response_and_puts_them_back():
     before = [("runs_app", "0010_packed_event_data")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    Scenario = apps.get_model("scenarios_app", "Scenario")
-    Version = apps.get_model("scenarios_app", "ScenarioVersion")
-    scenario = Scenario.objects.create(name="Answers")
-    version = Version.objects.create(scenario=scenario, number=1, spec={"name": "Answers"})
-    run = apps.get_model("runs_app", "Run").objects.create(scenario_version=version)
+    apps = migrate_to(before)
+    run = old_run(apps, "Answers")
     Old = apps.get_model("runs_app", "LLMCall")
 
     def call(response_text, parsed):
@@ -294,19 +282,12 @@ def test_the_migration_leaves_out_parsed_answers_equal_to_the_response_and_puts_
         call('{"ok": 1}', {"ok": True}): {"ok": True},
         call("no", None): None,
     }
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)
     calls = LLMCall.objects.in_bulk(list(written))
     assert {pk: c.parsed for pk, c in calls.items()} == written
     assert [calls[pk].parsed_is_response for pk in written] == [True, False, False]
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to(before)
     back = apps.get_model("runs_app", "LLMCall").objects.in_bulk(list(written))
     assert {pk: c.parsed for pk, c in back.items()} == written
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to(None)

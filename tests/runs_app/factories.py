@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 
 from runs_app.models import FINAL_RUN_STATUSES, Batch, Run
+from runs_app.services import leases
 from scenarios_app.models import ScenarioVersion
 from scenarios_app.services import scenario_import
 
@@ -109,3 +110,16 @@ def wait_for_run(
 
 def wait_until_final(run: Run, *, timeout: float = 60.0) -> Run:
     return wait_for_run(run, lambda r: r.status in FINAL_RUN_STATUSES, timeout=timeout)
+
+
+def recorded_slices(monkeypatch) -> list[int]:
+    """The run ids of every slice message sent from now on (each still sent for real)."""
+    sent: list[int] = []
+    real_send = leases.enqueue_slice
+
+    def recording_send(run_id: int, token: str | None = None) -> None:
+        sent.append(run_id)
+        real_send(run_id, token)
+
+    monkeypatch.setattr(leases, "enqueue_slice", recording_send)
+    return sent

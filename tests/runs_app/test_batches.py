@@ -5,12 +5,11 @@ import pytest
 from django.utils import timezone
 
 from runs_app.models import Batch, Run, RunStatus
-from runs_app.services import leases
 from runs_app.services.batches import batch_create, batch_progress, grid_cells
 from runs_app.services.errors import InvalidRunConfig
 from runs_app.services.runs import run_create, run_stop
 from tests.processes import celery_worker
-from tests.runs_app.factories import small_flood_version, wait_for_run
+from tests.runs_app.factories import recorded_slices, small_flood_version, wait_for_run
 
 SEEDS = int(os.environ.get("SIMENGINE_TEST_BATCH_SEEDS", "100"))
 
@@ -84,23 +83,10 @@ def test_a_batch_of_300_runs_completes_on_two_workers_within_its_concurrency(
     assert means == sorted(means)
 
 
-def _recorded_slices(monkeypatch) -> list[int]:
-    """The run ids of every slice message sent from now on (each still sent for real)."""
-    sent: list[int] = []
-    real_send = leases.enqueue_slice
-
-    def recording_send(run_id: int, token: str | None = None) -> None:
-        sent.append(run_id)
-        real_send(run_id, token)
-
-    monkeypatch.setattr(leases, "enqueue_slice", recording_send)
-    return sent
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_run_with_no_other_run_beside_its_batch_takes_one_slice(settings, monkeypatch):
     settings.SIMENGINE_SLICE_TICKS = 5
-    sent = _recorded_slices(monkeypatch)
+    sent = recorded_slices(monkeypatch)
     batch = batch_create(version=small_flood_version(max_ticks=15), seeds_per_cell=2)
     batch = wait_for_run(batch, lambda b: b.status == "completed")
     runs = list(batch.runs.all())
@@ -119,7 +105,7 @@ def test_a_batch_run_beside_another_run_keeps_to_the_slice_ticks(settings, monke
         lease_holder="elsewhere",
         lease_expires_at=timezone.now() + timedelta(minutes=10),
     )
-    sent = _recorded_slices(monkeypatch)
+    sent = recorded_slices(monkeypatch)
     batch = batch_create(version=version, seeds_per_cell=1)
     batch = wait_for_run(batch, lambda b: b.status == "completed")
     (run,) = batch.runs.all()

@@ -9,12 +9,16 @@ import pytest
 from django.utils import timezone
 
 from runs_app.models import Run, RunStatus, Step
-from runs_app.services import leases
 from runs_app.services.runs import run_create, run_resume, run_stop
 from runs_app.services.watchdog import runs_sweep
 from tests.api.factories import make_user, token_client
 from tests.fakes import FakeOllama
-from tests.runs_app.factories import small_flood_version, wait_for_run, wait_until_final
+from tests.runs_app.factories import (
+    recorded_slices,
+    small_flood_version,
+    wait_for_run,
+    wait_until_final,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,14 +43,7 @@ def test_a_stranded_running_run_is_sent_again_exactly_once_and_frees_its_slot(
     waiting = run_create(version=version)
     assert Run.objects.get(pk=waiting.pk).status == RunStatus.QUEUED  # the slot is taken
 
-    sent: list[int] = []
-    real_send = leases.enqueue_slice
-
-    def recording_send(run_id: int, token: str | None = None) -> None:
-        sent.append(run_id)
-        real_send(run_id, token)
-
-    monkeypatch.setattr(leases, "enqueue_slice", recording_send)
+    sent = recorded_slices(monkeypatch)
     first, second = runs_sweep(), runs_sweep()
 
     assert (first.resent, second.resent) == ([stranded.pk], [])
