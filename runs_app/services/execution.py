@@ -14,7 +14,6 @@ itself fail a run (which can be resumed). A stop cancels the tick in flight.
 
 from __future__ import annotations
 
-import functools
 import gc
 import logging
 import time
@@ -41,7 +40,6 @@ from runs_app.services.lifecycle import run_fail, run_finish, run_halt, runs_bes
 from runs_app.services.sink import commit_tick
 from runs_app.services.snapshots import snapshot_latest
 from runs_app.services.watchdog import watchdog_ensure
-from runs_app.services.write_behind import TickWriter
 from simengine.core.simulation import Simulation
 
 logger = logging.getLogger(__name__)
@@ -246,56 +244,14 @@ def _advance(run: Run, holder: str, tick_budget: int) -> str:
 def _advance_ticks(
     run, simulation, previous, decision_maker, embeddings, runner, guard, tick_budget: int
 ) -> str:
-    """Step and commit ticks; `previous` is the last committed snapshot (None before tick 1).
-
-    A run whose agents call models commits each tick behind the next one (`TickWriter`):
-    its slots would otherwise idle while the tick is written. Offline runs, bound by CPU,
-    commit in line.
-    """
-    behind = any(not a.profile.model.startswith("offline/") for a in simulation.states.values())
-    with TickWriter(f"simengine-writer-{run.pk}") as writer:
-        try:
-            outcome = _tick_loop(
-                run,
-                simulation,
-                previous,
-                decision_maker,
-                embeddings,
-                runner,
-                guard,
-                tick_budget,
-                writer if behind else None,
-            )
-            writer.wait()
-        except IntegrityError:
-            logger.info("run %s tick %s was committed by another slice", run.pk, writer.tick)
-            return "duplicate"
-    if outcome == "finished":
-        run_finish(run.pk, reason=simulation.end_reason or "", detail=simulation.end_detail)
-    elif outcome == "halt":
-        run_halt(run.pk)
-        outcome = "stopped"
-    return outcome
-
-
-def _tick_loop(
-    run, simulation, previous, decision_maker, embeddings, runner, guard, tick_budget, writer
-) -> str:
-    """The ticks of one slice; "finished" and "halt" are done by the caller once written.
-
-    `writer` (None: commit in line) commits each tick while the next one is decided. The
-    loop waits for it before reading what the tick in flight changes (controls it applied,
-    the step budget it consumed) and whenever the slice ends.
-    """
+    """Step and commit ticks; `previous` is the last committed snapshot (None before tick 1)."""
     deadline = time.monotonic() + SLICE_SECONDS
     owners = agent_ids(run.pk)
-    consumed = False  # the tick before applied controls or a step: read after its commit
     for _ in range(tick_budget):
-        if consumed:
-            writer.wait()
         state = _state(run.pk)
         if state.status == RunStatus.STOPPING:
-            return "halt"
+            run_halt(run.pk)
+            return "stopped"
         if not _may_advance(state):
             return "paused" if state.status == RunStatus.PAUSED else "idle"
         if guard.lease_lost:
@@ -304,27 +260,22 @@ def _tick_loop(
         controls = [control_from_row(r) for r in rows]
         result = runner.run(guard.run_tick(simulation.step(decision_maker, controls, embeddings)))
         stepping = state.status == RunStatus.PAUSED
-        commit = functools.partial(
-            commit_tick,
-            run.pk,
-            result,
-            rows,
-            simulation.agents,
-            consume_step=stepping,
-            owners=owners,
-            previous_snapshot=previous,
-        )
-        if writer is None:
-            try:
-                commit()
-            except IntegrityError:
-                logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
-                return "duplicate"
-        else:
-            writer.submit(result.tick, commit)
-            consumed = bool(rows) or stepping
+        try:
+            commit_tick(
+                run.pk,
+                result,
+                rows,
+                simulation.agents,
+                consume_step=stepping,
+                owners=owners,
+                previous_snapshot=previous,
+            )
+        except IntegrityError:
+            logger.info("run %s tick %s was committed by another slice", run.pk, result.tick)
+            return "duplicate"
         previous = result.snapshot
         if result.finished:
+            run_finish(run.pk, reason=result.end_reason or "", detail=simulation.end_detail)
             return "finished"
         if stepping:
             if state.pending_steps <= 1:
