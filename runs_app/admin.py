@@ -18,6 +18,7 @@ from runs_app.models import (
     LLMCall,
     Message,
     PendingControl,
+    PromptText,
     Run,
     RunShare,
     SchedulerLock,
@@ -113,7 +114,34 @@ class LLMCallAdmin(ReadOnlyAdmin):
     )
     list_filter = ("provider", "purpose", "model", "output_mode")
     search_fields = ("agent", "model", "error")
-    raw_id_fields = ("run",)
+    raw_id_fields = ("run", "system_text", "messages_base")
+    readonly_fields = ("system_prompt", "prompt_messages")
+    list_select_related = ("run",)
+
+    @admin.display(description="system prompt")
+    def system_prompt(self, call: LLMCall) -> str:
+        return call.system
+
+    @admin.display(description="messages")
+    def prompt_messages(self, call: LLMCall) -> str:
+        return pretty_json(call.messages)
+
+
+@admin.register(PromptText)
+class PromptTextAdmin(ReadOnlyAdmin):
+    """Prompt texts, each stored once however many calls use it."""
+
+    list_display = ("id", "preview", "length")
+    search_fields = ("text",)
+    fields = ("text",)
+
+    @admin.display(description="text")
+    def preview(self, prompt: PromptText) -> str:
+        return prompt.text[:120]
+
+    @admin.display(description="characters")
+    def length(self, prompt: PromptText) -> int:
+        return len(prompt.text)
 
 
 @admin.register(Evaluation)

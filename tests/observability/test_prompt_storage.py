@@ -104,6 +104,13 @@ def test_every_reader_shows_the_full_prompt(api, user, admin_client):
         reverse("runs:prompt_diff"), {"run": run.pk, "agent": "Mayor", "a": 1, "b": TICKS}
     ).content.decode()
     assert "Stable prefix: " in diff and html.escape(f"Tick {TICKS} ==") in diff
+    admin_page = admin_client.get(f"/admin/runs_app/llmcall/{call.pk}/change/")
+    assert admin_page.status_code == 200
+    shown = admin_page.content.decode()
+    assert html.escape(SYSTEMS["Mayor"]) in shown
+    assert html.escape(json.dumps(_prompt("Mayor", TICKS), ensure_ascii=False))[:200] in shown
+    texts = admin_client.get("/admin/runs_app/prompttext/", {"q": "Rescuer 1"})
+    assert texts.status_code == 200 and "Rescuer 1" in texts.content.decode()
 
 
 BEFORE = [("runs_app", "0008_run_evaluation_due_at")]
